@@ -1,0 +1,40 @@
+# redline — every entry point a user or CI needs. `make help` lists them.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+TOOLS := $(CURDIR)/.tools
+export PATH := $(TOOLS)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+
+# Local stack defaults (make local PORT=… PROMETHEUS_PORT=…)
+HOST ?= 127.0.0.1
+PORT ?= 8080
+PROMETHEUS_PORT ?= 9090
+LOAD_RATE ?= 20
+
+.PHONY: help bootstrap test typecheck local start loadgen
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+bootstrap: ## Install pinned tools (Node 24, npm deps, helm, prometheus) under .tools/
+	@scripts/bootstrap.sh
+
+test: bootstrap ## Run every test (unit, integration with real Prometheus, chart, container)
+	@mocha
+
+typecheck: bootstrap ## Type-check with tsc --noEmit
+	@tsc --noEmit -p tsconfig.json
+
+local: bootstrap ## Run service + load generator + real Prometheus, print a live RED summary
+	@node scripts/local.ts --host $(HOST) --port $(PORT) --prometheus-port $(PROMETHEUS_PORT) --rate $(LOAD_RATE)
+
+start: bootstrap ## Run the service alone on $(HOST):$(PORT)
+	@HOST=$(HOST) PORT=$(PORT) node service/src/main.ts
+
+loadgen: bootstrap ## Drive traffic at http://$(HOST):$(PORT) (LOAD_RATE req/s, DURATION)
+	@node service/src/loadgen/main.ts --target http://$(HOST):$(PORT) --rate $(LOAD_RATE) --duration $${DURATION:-60s}
+
+# Each area adds its own targets in make/*.mk (chart, container, kind, bench).
+-include make/*.mk
