@@ -1,0 +1,45 @@
+// `make bench`: every benchmark scenario in one bounded run, then the results table with
+// each target marked met or not. BENCH_QUICK=1 shrinks everything to a smoke run.
+// Options (environment): BENCH_SCENARIOS=overhead,render,scrape,attack,cache
+//   BENCH_ROUNDS (paired rounds, default 40), BENCH_ATTACK_REQUESTS (default 1000000),
+//   BENCH_OUT (also write the markdown report to this file).
+import { writeFileSync } from 'node:fs';
+import { machineReport } from './lib/machine.ts';
+import { report, type Results } from './report.ts';
+import { attack } from './scenarios/attack.ts';
+import { cache } from './scenarios/cache.ts';
+import { overhead } from './scenarios/overhead.ts';
+import { render } from './scenarios/render.ts';
+import { scrape } from './scenarios/scrape.ts';
+
+const quick = process.env.BENCH_QUICK === '1';
+const number = (name: string, normal: number, short: number) => Number(process.env[name] ?? (quick ? short : normal));
+const scenarios = new Set((process.env.BENCH_SCENARIOS ?? 'overhead,render,scrape,attack').split(',').map((s) => s.trim()));
+const rounds = number('BENCH_ROUNDS', 40, 2);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const header = machineReport();
+for (const line of header) log(line);
+const started = Date.now();
+const results: Results = { quick, rounds };
+
+if (scenarios.has('overhead')) {
+  results.overhead = await overhead({ rounds, burstSeconds: 1, warmupSeconds: quick ? 1 : 3, connections: 16, log });
+}
+if (scenarios.has('cache')) {
+  results.cache = await cache({ rounds, burstSeconds: 1, warmupSeconds: quick ? 1 : 3, connections: 16, log });
+}
+if (scenarios.has('render')) {
+  results.render = await render(quick ? [1_000, 10_000] : [1_000, 10_000, 100_000], quick ? 3 : 15, log);
+}
+if (scenarios.has('scrape')) {
+  results.scrape = await scrape({ series: 10_000, rounds, burstSeconds: quick ? 1 : 4, rate: 500, log });
+}
+if (scenarios.has('attack')) {
+  results.attack = await attack(number('BENCH_ATTACK_REQUESTS', 1_000_000, 5_000), quick ? 2_000 : 50_000, log);
+}
+
+const command = `make bench${quick ? ' BENCH_QUICK=1' : ''} (scenarios ${[...scenarios].join(',')}, ${rounds} rounds)`;
+const markdown = report(results, header, command, (Date.now() - started) / 1000);
+process.stdout.write(`${markdown}\n`);
+if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, `${markdown}\n`);

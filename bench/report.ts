@@ -1,0 +1,106 @@
+// The markdown report of a run: machine, command, one table per scenario, and the targets of
+// issue 6 marked met or not.
+import type { PairedResult } from './lib/paired.ts';
+import type { Summary } from './lib/stats.ts';
+import type { AttackResult } from './scenarios/attack.ts';
+import type { RenderResult } from './scenarios/render.ts';
+import type { ScrapeResult } from './scenarios/scrape.ts';
+
+export interface Results {
+  quick: boolean;
+  rounds: number;
+  overhead?: PairedResult[];
+  cache?: PairedResult[];
+  render?: RenderResult[];
+  scrape?: ScrapeResult;
+  attack?: AttackResult;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const ratio = (s: Summary) => `${pct(s.median)} (IQR ${pct(s.q1)}–${pct(s.q3)})`;
+const micros = (s: Summary) => `${s.median.toFixed(2)} µs (IQR ${s.q1.toFixed(2)}–${s.q3.toFixed(2)})`;
+const mark = (met: boolean) => (met ? 'met' : '**NOT met**');
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+
+function pairedTable(rows: PairedResult[]): string[] {
+  return [
+    '| comparison (b vs a) | throughput b/a | added CPU per request | added time per request (1/rps) | p99 b/a | req/s a → b | failures |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${ratio(r.throughput)} | ${micros(r.addedCpuMicros)} | ${micros(r.addedMicros)} | ${r.p99.median.toFixed(2)} | ${Math.round(r.rpsA)} → ${Math.round(r.rpsB)} | ${r.failures} |`,
+    ),
+  ];
+}
+
+export function report(results: Results, header: string[], command: string, seconds: number): string {
+  const lines = ['```', ...header, `command:  ${command}`, `duration: ${Math.round(seconds)} s`, '```', ''];
+  const targets: string[] = [];
+
+  if (results.overhead) {
+    const find = (prefix: string) => results.overhead!.find((r) => r.label.startsWith(prefix))!;
+    const koa = find('Koa + redline vs bare Koa (1');
+    const koa50 = find('Koa + redline vs bare Koa (50');
+    const peer = find('Express');
+    lines.push('### Middleware overhead (saturated server, 16 connections, paired 1 s bursts)', '', ...pairedTable(results.overhead), '');
+    targets.push(
+      `| Koa + redline throughput >= 97% of bare Koa | ${pct(koa.throughput.median)} | ${mark(koa.throughput.median >= 0.97)} |`,
+      `| same, 50 routes registered | ${pct(koa50.throughput.median)} | ${mark(koa50.throughput.median >= 0.97)} |`,
+      `| added time per request < 25 µs (median; CPU) | ${koa.addedCpuMicros.median.toFixed(2)} µs | ${mark(koa.addedCpuMicros.median < 25)} |`,
+      `| redline overhead < express-prom-bundle's | ${pct(1 - koa.throughput.median)} vs ${pct(1 - peer.throughput.median)} | ${mark(1 - koa.throughput.median < 1 - peer.throughput.median)} |`,
+    );
+  }
+  if (results.cache) {
+    lines.push('### RedMetrics child cache vs `.labels()` per request', '', ...pairedTable(results.cache), '');
+  }
+  if (results.render) {
+    lines.push(
+      '### /metrics rendering (RED series created with RedMetrics.observe; prom-client text format)',
+      '',
+      '| series | label sets | sample lines | bytes | render time (median, IQR) |',
+      '| --- | --- | --- | --- | --- |',
+      ...results.render.map(
+        (r) => `| ${r.series} | ${r.labelSets} | ${r.lines} | ${r.bytes} | ${r.ms.median.toFixed(1)} ms (${r.ms.q1.toFixed(1)}–${r.ms.q3.toFixed(1)}) |`,
+      ),
+      '',
+    );
+    const tenK = results.render.find((r) => r.series === 10_000);
+    if (tenK) targets.push(`| 10k series render < 50 ms | ${tenK.ms.median.toFixed(1)} ms | ${mark(tenK.ms.median < 50)} |`);
+  }
+  if (results.scrape) {
+    const s = results.scrape;
+    lines.push(
+      `### Scrape stall (${s.series} series, ${s.rate} req/s per server, one scrape per ${s.burstSeconds} s burst)`,
+      '',
+      '| comparison | p99 ratio (median, IQR) | p99 ms | scrape time | failures |',
+      '| --- | --- | --- | --- | --- |',
+      `| scraped vs unscraped twin | ${ratio(s.scraped)} | ${s.p99PlainMs.toFixed(2)} → ${s.p99ScrapedMs.toFixed(2)} | ${s.scrapeMs.median.toFixed(1)} ms | ${s.failures} |`,
+      `| A/A control: unscraped vs unscraped | ${ratio(s.control)} | | | |`,
+      '',
+    );
+    targets.push(`| scrapes (every ${s.burstSeconds} s) add < 5% to p99 | +${pct(s.scraped.median - 1)} (A/A ${pct(s.control.median - 1)}) | ${mark(s.scraped.median < 1.05)} |`);
+  }
+  if (results.attack) {
+    const a = results.attack;
+    const seriesGrowth = a.seriesAfter / a.seriesBefore - 1;
+    const heapGrowth = a.heapAfter / a.heapBefore - 1;
+    lines.push(
+      `### Cardinality attack on the real service (${a.requests} random requests after a ${a.warmupRequests}-request warm-up, ${Math.round(a.requests / a.seconds)} req/s)`,
+      '',
+      '| | before | after | change |',
+      '| --- | --- | --- | --- |',
+      `| RED series (http_* sample lines) | ${a.seriesBefore} | ${a.seriesAfter} | ${pct(seriesGrowth)} |`,
+      `| live heap after full GC | ${mib(a.heapBefore)} | ${mib(a.heapAfter)} | ${pct(heapGrowth)} |`,
+      '',
+      `Statuses: ${Object.entries(a.byStatus).map(([k, v]) => `${k}: ${v}`).join(', ')}; transport errors: ${a.transportErrors}.`,
+      '',
+    );
+    targets.push(
+      `| attack: series within 5% of before | ${pct(seriesGrowth)} | ${mark(Math.abs(seriesGrowth) <= 0.05)} |`,
+      `| attack: heap within 5% of before | ${pct(heapGrowth)} | ${mark(Math.abs(heapGrowth) <= 0.05)} |`,
+    );
+  }
+  if (targets.length > 0) lines.push('### Targets', '', '| target | measured | |', '| --- | --- | --- |', ...targets, '');
+  if (results.quick) lines.push('_BENCH_QUICK=1: a smoke run; these numbers are not meaningful._');
+  return lines.join('\n');
+}

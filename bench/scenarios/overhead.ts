@@ -1,0 +1,50 @@
+// Middleware overhead: bare Koa vs Koa + redline (1 and 50 routes), bare Express vs
+// Express + express-prom-bundle, and an A/A control (two identical bare Koa servers) that
+// shows the noise floor of the method.
+import { runPaired, type PairedResult } from '../lib/paired.ts';
+import { startSubject, stopAll, type Subject } from '../lib/subjects.ts';
+
+export interface OverheadOptions {
+  rounds: number;
+  burstSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  log: (line: string) => void;
+}
+
+export const OVERHEAD_COMPARISONS = [
+  { label: 'A/A control: bare Koa vs bare Koa', a: 'koa', b: 'koa-2' },
+  { label: 'Koa + redline vs bare Koa (1 route)', a: 'koa', b: 'koa-redline' },
+  { label: 'Koa + redline vs bare Koa (50 routes)', a: 'koa-50', b: 'koa-redline-50' },
+  { label: 'Express + express-prom-bundle vs bare Express', a: 'express', b: 'express-prom' },
+];
+
+export async function overhead(options: OverheadOptions): Promise<PairedResult[]> {
+  const subjects: Subject[] = [];
+  try {
+    const specs = [
+      { name: 'koa', kind: 'koa' },
+      { name: 'koa-2', kind: 'koa' },
+      { name: 'koa-redline', kind: 'koa-redline' },
+      { name: 'koa-50', kind: 'koa', routes: 50 },
+      { name: 'koa-redline-50', kind: 'koa-redline', routes: 50 },
+      { name: 'express', kind: 'express' },
+      { name: 'express-prom', kind: 'express-prom' },
+    ] as const;
+    for (const spec of specs) subjects.push(await startSubject(spec));
+    options.log(`overhead: ${subjects.length} servers, ${options.rounds} rounds of ${options.burstSeconds}s bursts, ${options.connections} connections`);
+    return await runPaired({
+      subjects,
+      comparisons: OVERHEAD_COMPARISONS,
+      rounds: options.rounds,
+      burstSeconds: options.burstSeconds,
+      warmupSeconds: options.warmupSeconds,
+      connections: options.connections,
+      onRound: (round) => {
+        if (round % 10 === 0) options.log(`  round ${round}/${options.rounds}`);
+      },
+    });
+  } finally {
+    await stopAll(subjects);
+  }
+}

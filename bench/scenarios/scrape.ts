@@ -1,0 +1,83 @@
+// The cost of a scrape to traffic: three identical Koa + redline servers holding `series`
+// RED series take the same fixed-rate load at once; in each round one of them (in turn) is
+// scraped once. Its p99 is compared with an unscraped twin in the same round; the two
+// unscraped ones give the A/A control.
+import { paced } from '../lib/paced.ts';
+import { quantile, summarise, type Summary } from '../lib/stats.ts';
+import { startSubject, stopAll, type Subject } from '../lib/subjects.ts';
+
+export interface ScrapeOptions {
+  series: number;
+  rounds: number;
+  burstSeconds: number;
+  rate: number;
+  log: (line: string) => void;
+}
+
+export interface ScrapeResult {
+  series: number;
+  rate: number;
+  burstSeconds: number;
+  /** p99 scraped / p99 unscraped, per round. */
+  scraped: Summary;
+  /** p99 unscraped / p99 unscraped, per round. */
+  control: Summary;
+  p99PlainMs: number;
+  p99ScrapedMs: number;
+  scrapeMs: Summary;
+  failures: number;
+}
+
+async function scrapeOnce(subject: Subject, afterMs: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, afterMs));
+  const started = performance.now();
+  const response = await fetch(`${subject.url}/metrics`);
+  await response.text();
+  return performance.now() - started;
+}
+
+export async function scrape(options: ScrapeOptions): Promise<ScrapeResult> {
+  const subjects: Subject[] = [];
+  try {
+    for (const name of ['s1', 's2', 's3']) subjects.push(await startSubject({ name, kind: 'koa-redline', series: options.series }));
+    options.log(`scrape: 3 servers with ${options.series} series, ${options.rounds} rounds of ${options.burstSeconds}s at ${options.rate} req/s each, one scrape per round`);
+    // Warm-up: JIT the request path and the renderer.
+    await Promise.all(subjects.map((s) => Promise.all([paced({ url: `${s.url}/hello`, rate: options.rate, seconds: 2 }), scrapeOnce(s, 500)])));
+
+    const scraped: number[] = [];
+    const control: number[] = [];
+    const plainP99: number[] = [];
+    const scrapedP99: number[] = [];
+    const scrapeMs: number[] = [];
+    let failures = 0;
+    for (let round = 0; round < options.rounds; round += 1) {
+      const [target, reference, twin] = [0, 1, 2].map((i) => subjects[(round + i) % 3]!);
+      const burstMs = options.burstSeconds * 1000;
+      const [results, took] = await Promise.all([
+        Promise.all([target!, reference!, twin!].map((s) => paced({ url: `${s.url}/hello`, rate: options.rate, seconds: options.burstSeconds }))),
+        scrapeOnce(target!, burstMs * (0.25 + Math.random() * 0.5)),
+      ]);
+      const [p99Target, p99Reference, p99Twin] = results.map((r) => quantile(r.latenciesMs, 0.99)) as [number, number, number];
+      scraped.push(p99Target / p99Reference);
+      control.push(p99Twin / p99Reference);
+      plainP99.push(p99Reference);
+      scrapedP99.push(p99Target);
+      scrapeMs.push(took);
+      failures += results.reduce((n, r) => n + r.failures, 0);
+      if ((round + 1) % 10 === 0) options.log(`  round ${round + 1}/${options.rounds}`);
+    }
+    return {
+      series: options.series,
+      rate: options.rate,
+      burstSeconds: options.burstSeconds,
+      scraped: summarise(scraped),
+      control: summarise(control),
+      p99PlainMs: summarise(plainP99).median,
+      p99ScrapedMs: summarise(scrapedP99).median,
+      scrapeMs: summarise(scrapeMs),
+      failures,
+    };
+  } finally {
+    await stopAll(subjects);
+  }
+}
