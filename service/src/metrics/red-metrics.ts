@@ -1,5 +1,8 @@
 // The RED metric family: one object owning the prom-client instruments and a cache of their
 // labelled children, so the per-request path does no label-object work after warm-up.
+// Measured (docs/benchmarks.md): prom-client's labelled counter inc hashes its labels on
+// every call (~300 ns), so the request counter is kept as a plain number per child and
+// handed to prom-client when it collects (at scrape time); the histogram is observed as is.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { errorType, type ErrorType } from './labels.ts';
 
@@ -15,6 +18,8 @@ export interface KnownRoute {
 
 interface Children {
   requests: Counter.Internal;
+  /** Requests counted since prom-client last collected; added to `requests` on collect. */
+  pending: number;
   duration: Histogram.Internal<string>;
   errors: Partial<Record<ErrorType, Counter.Internal>>;
 }
@@ -24,15 +29,19 @@ export class RedMetrics {
   readonly errors: Counter<string>;
   readonly duration: Histogram<string>;
   readonly inFlight: Gauge<string>;
-  private readonly children = new Map<string, Children>();
+  /** method → route → status → children: nested lookups, so no key string per request. */
+  private readonly children = new Map<string, Map<string, Map<number, Children>>>();
+  private readonly withPending: Children[] = [];
 
   constructor(registry: Registry, buckets: number[] = DEFAULT_BUCKETS) {
     const registers = [registry];
+    const flush = () => this.flushPending();
     this.requests = new Counter({
       name: 'http_requests_total',
       help: 'HTTP requests served, by method, route template and status code.',
       labelNames: ['method', 'route', 'status_code'],
       registers,
+      collect: flush,
     });
     this.errors = new Counter({
       name: 'http_request_errors_total',
@@ -57,7 +66,7 @@ export class RedMetrics {
   /** Records one finished (or abandoned) request. */
   observe(method: string, route: string, statusCode: number, seconds: number, threw: boolean): void {
     const children = this.childrenFor(method, route, statusCode);
-    children.requests.inc();
+    if (children.pending++ === 0) this.withPending.push(children);
     children.duration.observe(seconds);
     const type = errorType(statusCode, threw);
     if (type) {
@@ -76,18 +85,31 @@ export class RedMetrics {
     }
   }
 
+  /** Hands the requests counted since the last collect to prom-client. */
+  private flushPending(): void {
+    for (const children of this.withPending) {
+      children.requests.inc(children.pending);
+      children.pending = 0;
+    }
+    this.withPending.length = 0;
+  }
+
   private childrenFor(method: string, route: string, statusCode: number): Children {
     // Bounded: method and route come from fixed sets, and Node only sends status codes 100-999.
-    const key = `${method} ${route} ${statusCode}`;
-    let children = this.children.get(key);
+    let byRoute = this.children.get(method);
+    if (!byRoute) this.children.set(method, (byRoute = new Map()));
+    let byStatus = byRoute.get(route);
+    if (!byStatus) byRoute.set(route, (byStatus = new Map()));
+    let children = byStatus.get(statusCode);
     if (!children) {
       const status = String(statusCode);
       children = {
         requests: this.requests.labels(method, route, status),
+        pending: 0,
         duration: this.duration.labels(method, route, status),
         errors: {},
       };
-      this.children.set(key, children);
+      byStatus.set(statusCode, children);
     }
     return children;
   }

@@ -1,0 +1,119 @@
+// Graceful shutdown under load, on the real service process.
+//
+// The load models clients behind a load balancer: 8 keep-alive workers send requests back to
+// back to a route answering in 50-150 ms, while a watcher polls /readyz every 25 ms. Once the
+// watcher sees 503 the workers send nothing new (the load balancer has taken the pod out of
+// rotation), but every request already sent must complete. A request counts as *accepted* if
+// it was sent before the workers stopped; the tests require every accepted request to get its
+// normal answer (no transport error, no 5xx), /readyz to turn 503 at once after SIGTERM, and
+// the process to exit 0 within SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS.
+import { Agent } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
+import { startService, type RunningService } from '../support/service.ts';
+import { send } from './client.ts';
+
+const SLOW_ROUTE = {
+  SIM_ERROR_RATE: '0',
+  SIM_LIST_ITEMS_MEDIAN_MS: '80',
+  SIM_LIST_ITEMS_P99_MS: '150',
+};
+
+interface Tally {
+  accepted: number;
+  ok: number;
+  failed: string[];
+}
+
+function startLoad(service: RunningService, workers: number, stop: { now: boolean }) {
+  const agent = new Agent({ keepAlive: true, maxSockets: workers });
+  const tally: Tally = { accepted: 0, ok: 0, failed: [] };
+  const loops = Array.from({ length: workers }, async () => {
+    while (!stop.now) {
+      tally.accepted += 1;
+      try {
+        const answer = await send(service.url, { path: '/api/items?limit=2', agent });
+        if (answer.status === 200) tally.ok += 1;
+        else tally.failed.push(`status ${answer.status}`);
+      } catch (error) {
+        tally.failed.push((error as Error).message);
+      }
+    }
+  });
+  return { tally, done: Promise.all(loops).finally(() => agent.destroy()) };
+}
+
+/** Polls /readyz like a load balancer; resolves with when it first answered 503. */
+async function watchReadiness(service: RunningService, stop: { now: boolean }): Promise<number> {
+  for (;;) {
+    const answer = await send(service.url, { path: '/readyz' }).catch(() => undefined);
+    if (answer?.status === 503) {
+      stop.now = true;
+      return performance.now();
+    }
+    await sleep(25);
+  }
+}
+
+function exitOf(service: RunningService): Promise<{ code: number | null; at: number }> {
+  return new Promise((resolve) => service.process.once('exit', (code) => resolve({ code, at: performance.now() })));
+}
+
+describe('hardening: graceful shutdown under load (real process)', function () {
+  this.timeout(30_000);
+
+  it('drains a steady load on SIGTERM: readiness flips at once, no accepted request fails, exit 0 in time', async () => {
+    const delayMs = 600;
+    const timeoutMs = 5_000;
+    const service = await startService({
+      env: { ...SLOW_ROUTE, SHUTDOWN_DELAY_MS: String(delayMs), SHUTDOWN_TIMEOUT_MS: String(timeoutMs) },
+    });
+    const stop = { now: false };
+    const load = startLoad(service, 8, stop);
+    await sleep(800); // steady state: every worker has requests in flight
+    const exited = exitOf(service);
+    const signalled = performance.now();
+    service.process.kill('SIGTERM');
+    const notReadyAt = await watchReadiness(service, stop);
+    await load.done;
+    const { code, at } = await exited;
+
+    expect(notReadyAt - signalled, 'ms from SIGTERM to /readyz 503 (25 ms polling)').to.be.below(200);
+    expect(load.tally.failed, 'failed accepted requests').to.deep.equal([]);
+    expect(load.tally.ok).to.equal(load.tally.accepted);
+    expect(load.tally.accepted).to.be.above(30);
+    expect(code).to.equal(0);
+    expect(at - signalled, 'ms from SIGTERM to exit').to.be.below(delayMs + timeoutMs);
+  });
+
+  it('finishes requests still in flight when the listener closes at once (SHUTDOWN_DELAY_MS=0)', async () => {
+    const service = await startService({ env: { ...SLOW_ROUTE, SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000' } });
+    const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    // 16 requests on 16 keep-alive connections, all in flight when the signal lands.
+    const inFlight = Array.from({ length: 16 }, () => send(service.url, { path: '/api/items', agent }));
+    await sleep(30);
+    const exited = exitOf(service);
+    service.process.kill('SIGTERM');
+    const answers = await Promise.allSettled(inFlight);
+    agent.destroy();
+    const statuses = answers.map((a) => (a.status === 'fulfilled' ? a.value.status : (a.reason as Error).message));
+    expect(statuses).to.deep.equal(Array(16).fill(200));
+    expect((await exited).code).to.equal(0);
+  });
+
+  it('gives up after SHUTDOWN_TIMEOUT_MS when a request outlives it, and exits 1', async () => {
+    const timeoutMs = 800;
+    const service = await startService({
+      env: { SIM_ERROR_RATE: '0', SIM_CHECKOUT_MEDIAN_MS: '5000', SIM_CHECKOUT_P99_MS: '5000', SIM_LIST_ITEMS_MEDIAN_MS: '5000', SIM_LIST_ITEMS_P99_MS: '5000', SHUTDOWN_TIMEOUT_MS: String(timeoutMs) },
+    });
+    const slow = send(service.url, { path: '/api/items' }).catch((error: Error) => error);
+    await sleep(100);
+    const exited = exitOf(service);
+    const signalled = performance.now();
+    service.process.kill('SIGTERM');
+    const { code, at } = await exited;
+    expect(code).to.equal(1);
+    expect(at - signalled).to.be.within(timeoutMs - 50, timeoutMs + 1_500);
+    expect(await slow).to.be.instanceOf(Error); // cut off, as the drain bound says
+  });
+});
