@@ -2,6 +2,7 @@
 // each target marked met or not. BENCH_QUICK=1 shrinks everything to a smoke run.
 // Options (environment): BENCH_SCENARIOS=overhead,render,scrape,attack,cache
 //   BENCH_ROUNDS (paired rounds, default 40), BENCH_ATTACK_REQUESTS (default 1000000),
+//   BENCH_SCRAPE_SERIES (series held by the scraped servers, default 10000),
 //   BENCH_OUT (also write the markdown report to this file).
 import { writeFileSync } from 'node:fs';
 import { machineReport } from './lib/machine.ts';
@@ -33,7 +34,7 @@ if (scenarios.has('render')) {
   results.render = await render(quick ? [1_000, 10_000] : [1_000, 10_000, 100_000], quick ? 3 : 15, log);
 }
 if (scenarios.has('scrape')) {
-  results.scrape = await scrape({ series: 10_000, rounds, burstSeconds: quick ? 1 : 4, rate: 500, log });
+  results.scrape = await scrape({ series: number('BENCH_SCRAPE_SERIES', 10_000, 10_000), rounds, burstSeconds: quick ? 1 : 4, rate: 500, log });
 }
 if (scenarios.has('attack')) {
   results.attack = await attack(number('BENCH_ATTACK_REQUESTS', 1_000_000, 5_000), quick ? 2_000 : 50_000, log);

@@ -93,6 +93,7 @@ export function report(results: Results, header: string[], command: string, seco
       `| live heap after full GC | ${mib(a.heapBefore)} | ${mib(a.heapAfter)} | ${pct(heapGrowth)} |`,
       '',
       `Statuses: ${Object.entries(a.byStatus).map(([k, v]) => `${k}: ${v}`).join(', ')}; transport errors: ${a.transportErrors}.`,
+      `New request-counter series during the attack: ${a.newSeries.length === 0 ? 'none' : a.newSeries.map((l) => `\`${l}\``).join(', ')}.`,
       '',
     );
     targets.push(

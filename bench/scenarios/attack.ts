@@ -44,15 +44,18 @@ export interface AttackResult {
   seconds: number;
   seriesBefore: number;
   seriesAfter: number;
+  /** Series that appeared during the attack (label sets of the request counter). */
+  newSeries: string[];
   heapBefore: number;
   heapAfter: number;
   byStatus: Record<string, number>;
   transportErrors: number;
 }
 
-async function redSeries(url: string): Promise<number> {
+/** The RED series (sample lines without their values) the service exposes. */
+async function redSeries(url: string): Promise<Set<string>> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  return text.split('\n').filter((line) => line.startsWith('http_')).length;
+  return new Set(text.split('\n').filter((line) => line.startsWith('http_')).map((line) => line.slice(0, line.lastIndexOf(' '))));
 }
 
 async function fire(url: string, amount: number, byStatus: Record<string, number>): Promise<number> {
@@ -70,7 +73,9 @@ async function fire(url: string, amount: number, byStatus: Record<string, number
 
 export async function attack(requests: number, warmupRequests: number, log: (line: string) => void): Promise<AttackResult> {
   const service = await startService({
-    env: { LOG_LEVEL: 'fatal', NODE_OPTIONS: '--inspect=127.0.0.1:0', SIM_LATENCY_FACTOR: '0' },
+    // No simulated faults: a rare random 500 would add its (legitimate, bounded) series during
+    // the attack and hide what the attack itself does.
+    env: { LOG_LEVEL: 'fatal', NODE_OPTIONS: '--inspect=127.0.0.1:0', SIM_LATENCY_FACTOR: '0', SIM_ERROR_RATE: '0' },
   });
   try {
     const wsUrl = service.output.map((line) => /ws:\/\/\S+/.exec(line)?.[0]).find(Boolean);
@@ -88,7 +93,19 @@ export async function attack(requests: number, warmupRequests: number, log: (lin
     const seriesAfter = await redSeries(service.url);
     const heapAfter = await inspector.liveHeapBytes();
     inspector.close();
-    return { requests, warmupRequests, seconds, seriesBefore, seriesAfter, heapBefore, heapAfter, byStatus, transportErrors };
+    const newSeries = [...seriesAfter].filter((line) => !seriesBefore.has(line) && line.startsWith('http_requests_total'));
+    return {
+      requests,
+      warmupRequests,
+      seconds,
+      seriesBefore: seriesBefore.size,
+      seriesAfter: seriesAfter.size,
+      newSeries,
+      heapBefore,
+      heapAfter,
+      byStatus,
+      transportErrors,
+    };
   } finally {
     await service.stop();
   }
