@@ -1,0 +1,122 @@
+// scripts/smoke.ts against a real Prometheus scraping the real service (the same HTTP API the
+// cluster's Prometheus serves), then the ways it must fail: pool missing, metrics absent,
+// target down. Scrapes every 1s and short deadlines keep this quick.
+import { expect } from 'chai';
+import { startPrometheus, type RunningPrometheus } from '../../test/support/prometheus.ts';
+import { loadgenEntry, spawnNode, startService, type RunningService } from '../../test/support/service.ts';
+import { waitFor } from '../../test/support/prometheus.ts';
+import { redlineRuleFile } from './rule-file.ts';
+import { runSmoke } from './smoke-run.ts';
+
+const local = ['--namespace', 'local', '--job', 'redline', '--interval', '1s'];
+
+describe('smoke (scripts/smoke.ts) against a real Prometheus', function () {
+  this.timeout(60_000);
+  let service: RunningService;
+  let prometheus: RunningPrometheus;
+  let loadgen: ReturnType<typeof spawnNode>;
+  let rules: { file: string; cleanup(): Promise<void> };
+
+  before(async function () {
+    rules = await redlineRuleFile();
+    service = await startService({ env: { LOG_LEVEL: 'silent' } });
+    // Bounded traffic: 20 req/s for at most 40s, stopped in after().
+    loadgen = spawnNode(loadgenEntry, ['--target', service.url, '--rate', '20', '--duration', '40s'], {});
+    prometheus = await startPrometheus({
+      scrapeInterval: '1s',
+      ruleFiles: [rules.file],
+      scrapeTargets: [{ jobName: 'redline', targets: [`${service.host}:${service.port}`], labels: { namespace: 'local' } }],
+    });
+    // Two scrapes with traffic between them, so rate() has something to say.
+    await waitFor('two scrapes of redline', async () => {
+      const [sample] = await prometheus.query('count_over_time(up{job="redline"}[1m])');
+      return sample && sample.value >= 2 ? true : undefined;
+    }, { timeoutMs: 20_000 });
+  });
+
+  after(async function () {
+    await loadgen?.stop();
+    await service?.stop();
+    await prometheus?.stop();
+    await rules?.cleanup();
+  });
+
+  it('passes: targets up at 1s, RED per route, recording rules, redline.* groups, no alert firing', async function () {
+    const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--scrape-pool', 'redline', '--deadline', '30s', '--json']);
+    expect(run.outcome.reasons, run.stdout).to.deep.equal([]);
+    expect(run.code).to.equal(0);
+    expect(run.outcome.checks.map((c) => c.name)).to.include.members([
+      'scrape pool', 'targets up', 'scrapes recent', 'scrape interval', 'RED queries', 'rule groups', 'recording rules', 'no alert firing',
+    ]);
+    const routes = run.outcome.red.map((r) => r.route);
+    expect(routes).to.include.members(['/api/items', '/api/checkout']);
+    const items = run.outcome.red.find((r) => r.route === '/api/items')!;
+    expect(items.rate).to.be.greaterThan(0);
+    expect(items.p95).to.be.greaterThan(0).and.lessThan(10);
+    expect(items.errorRatio).to.be.within(0, 1);
+  });
+
+  it('prints a readable report with a per-route RED table', async function () {
+    const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--scrape-pool', 'redline', '--deadline', '30s']);
+    expect(run.code, run.stdout).to.equal(0);
+    expect(run.stdout).to.match(/^redline smoke: Prometheus http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(run.stdout).to.match(/^ {2}route +req\/s +errors +p95$/m);
+    expect(run.stdout).to.match(/^ {2}\/api\/items +\d+\.\d\d +\d+\.\d\d% +\d+\.\d ms$/m);
+    expect(run.stdout).to.match(/^PASS after \d+\.\ds/m);
+  });
+
+  it('fails when the scrape pool is missing, naming the pools Prometheus has', async function () {
+    const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--deadline', '2s', '--json']);
+    expect(run.code).to.equal(1);
+    expect(run.outcome.reasons[0]).to.match(
+      /^scrape pool: scrape pool serviceMonitor\/local\/redline\/0 not found; Prometheus has redline/);
+    // No cluster here: the "not selected" diagnosis is skipped, and says so.
+    expect(run.outcome.reasons[0]).to.contain('ServiceMonitor selection not diagnosed');
+  });
+
+  it('fails when the scrape interval is not the expected one', async function () {
+    const run = await runSmoke(['--prometheus-url', prometheus.url, '--namespace', 'local', '--scrape-pool', 'redline', '--deadline', '2s', '--json']);
+    expect(run.code).to.equal(1);
+    expect(run.outcome.reasons).to.deep.equal(['scrape interval: scrape interval is 1s, expected 5s']);
+  });
+
+  it('fails when the target is down, with the scrape error', async function () {
+    await service.stop();
+    await waitFor('Prometheus to see the target down', async () => {
+      const [sample] = await prometheus.query('up{job="redline"}');
+      return sample?.value === 0 ? true : undefined;
+    }, { timeoutMs: 10_000 });
+    const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--scrape-pool', 'redline', '--deadline', '2s', '--json']);
+    expect(run.code).to.equal(1);
+    expect(run.outcome.reasons[0]).to.match(/^targets up: target 127\.0\.0\.1:\d+ is down: .*connection refused/);
+  });
+});
+
+describe('smoke when the scraped target is not redline', function () {
+  this.timeout(30_000);
+  let prometheus: RunningPrometheus;
+
+  before(async function () {
+    // Prometheus scraping itself under redline's job and labels: up, but no RED metrics.
+    prometheus = await startPrometheus({ scrapeInterval: '1s' });
+    const self = new URL(prometheus.url).host;
+    await prometheus.stop();
+    prometheus = await startPrometheus({
+      port: Number(self.split(':')[1]),
+      scrapeInterval: '1s',
+      scrapeTargets: [{ jobName: 'redline', targets: [self], labels: { namespace: 'local' } }],
+    });
+    await waitFor('a scrape', async () => ((await prometheus.query('up{job="redline"} == 1')).length ? true : undefined));
+  });
+
+  after(async () => prometheus?.stop());
+
+  it('fails with "metrics absent"', async function () {
+    const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--scrape-pool', 'redline', '--deadline', '2s', '--json']);
+    expect(run.code).to.equal(1);
+    const byName = Object.fromEntries(run.outcome.checks.map((c) => [c.name, c]));
+    expect(byName['targets up']?.ok).to.equal(true);
+    expect(run.outcome.reasons[0]).to.equal(
+      'metrics present: metrics absent: no http_requests_total series with {namespace="local",job="redline"}; is the target a redline /metrics endpoint?');
+  });
+});
