@@ -2,7 +2,7 @@
 // so a failing run prints the reason rather than a bare "false".
 import type { PrometheusClient, RuleGroup, Target } from '../lib/prometheus-api.ts';
 import { parseDuration, type SmokeOptions } from './options.ts';
-import { redTable, type RedRow } from './red.ts';
+import { redByRoute, type RouteRed } from '../lib/red-summary.ts';
 
 export interface Check {
   name: string;
@@ -12,7 +12,7 @@ export interface Check {
 
 export interface Pass {
   checks: Check[];
-  red: RedRow[];
+  red: RouteRed[];
   ok: boolean;
 }
 
@@ -98,7 +98,7 @@ async function recordingCheck(client: PrometheusClient, groups: RuleGroup[]): Pr
 
 export async function runPass(client: PrometheusClient, options: CheckOptions, now: () => number = Date.now): Promise<Pass> {
   const checks: Check[] = [];
-  let red: RedRow[] = [];
+  let red: RouteRed[] = [];
   const finish = (): Pass => ({ checks, red, ok: checks.every((c) => c.ok) });
 
   if (!(await client.ready())) {
@@ -117,7 +117,7 @@ export async function runPass(client: PrometheusClient, options: CheckOptions, n
     : `metrics absent: no http_requests_total series with {${selector}}; is the target a redline /metrics endpoint?`));
 
   if (series > 0) {
-    red = await redTable(client, selector, options.window);
+    red = await redByRoute(client, selector, options.window);
     const total = red.reduce((sum, row) => sum + row.rate, 0);
     checks.push(check(checkNames.red, total > 0, total > 0
       ? `${red.length} route(s), ${total.toFixed(2)} req/s in total`

@@ -1,6 +1,6 @@
 // What smoke prints: a readable report with a per-route RED table, or one JSON document.
 import type { Pass } from './checks.ts';
-import type { RedRow } from './red.ts';
+import { formatRedTable, type RouteRed } from '../lib/red-summary.ts';
 
 export interface Outcome {
   ok: boolean;
@@ -11,7 +11,7 @@ export interface Outcome {
   attempts: number;
   window: string;
   checks: Pass['checks'];
-  red: RedRow[];
+  red: RouteRed[];
   reasons: string[];
 }
 
@@ -25,17 +25,6 @@ export function outcome(pass: Pass, context: Omit<Outcome, 'ok' | 'checks' | 're
   };
 }
 
-const number = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-const percent = (n: number) => (Number.isFinite(n) ? `${(n * 100).toFixed(2)}%` : '-');
-const millis = (s: number) => (Number.isFinite(s) ? `${(s * 1_000).toFixed(1)} ms` : '-');
-
-export function redLines(rows: RedRow[], window: string): string[] {
-  const table = [['route', 'req/s', 'errors', 'p95'], ...rows.map((r) => [r.route, number(r.rate, 2), percent(r.errorRatio), millis(r.p95)])];
-  const widths = table[0]!.map((_, col) => Math.max(...table.map((row) => row[col]!.length)));
-  const line = (row: string[]) => `  ${row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('   ')}`;
-  return [`RED per route (rate over ${window}):`, ...table.map(line)];
-}
-
 export function formatReport(result: Outcome): string {
   const width = Math.max(...result.checks.map((c) => c.name.length));
   const lines = [
@@ -43,7 +32,9 @@ export function formatReport(result: Outcome): string {
     '',
     ...result.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}`),
   ];
-  if (result.red.length > 0) lines.push('', ...redLines(result.red, result.window));
+  if (result.red.length > 0) {
+    lines.push('', `RED per route (rate over ${result.window}):`, ...formatRedTable(result.red).split('\n').map((l) => `  ${l}`));
+  }
   const seconds = (result.elapsedMs / 1_000).toFixed(1);
   lines.push('', result.ok
     ? `PASS after ${seconds}s (${result.attempts} attempt(s))`

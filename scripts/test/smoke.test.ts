@@ -60,8 +60,8 @@ describe('smoke (scripts/smoke.ts) against a real Prometheus', function () {
     const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--scrape-pool', 'redline', '--deadline', '30s']);
     expect(run.code, run.stdout).to.equal(0);
     expect(run.stdout).to.match(/^redline smoke: Prometheus http:\/\/127\.0\.0\.1:\d+$/m);
-    expect(run.stdout).to.match(/^ {2}route +req\/s +errors +p95$/m);
-    expect(run.stdout).to.match(/^ {2}\/api\/items +\d+\.\d\d +\d+\.\d\d% +\d+\.\d ms$/m);
+    expect(run.stdout).to.match(/^RED per route \(rate over 1m\):\n {2}route +req\/s +errors +p95\n {2}-+ +-+ +-+ +-+$/m);
+    expect(run.stdout).to.match(/^ {2}\/api\/items +\d+\.\d\d +\d+\.\d\d% +\d+ ms$/m);
     expect(run.stdout).to.match(/^PASS after \d+\.\ds/m);
   });
 
