@@ -66,7 +66,7 @@ describe('smoke (scripts/smoke.ts) against a real Prometheus', function () {
   });
 
   it('fails when the scrape pool is missing, naming the pools Prometheus has', async function () {
-    const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--deadline', '2s', '--json']);
+    const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--deadline', '1s', '--json']);
     expect(run.code).to.equal(1);
     expect(run.outcome.reasons[0]).to.match(
       /^scrape pool: scrape pool serviceMonitor\/local\/redline\/0 not found; Prometheus has redline/);
@@ -75,7 +75,7 @@ describe('smoke (scripts/smoke.ts) against a real Prometheus', function () {
   });
 
   it('fails when the scrape interval is not the expected one', async function () {
-    const run = await runSmoke(['--prometheus-url', prometheus.url, '--namespace', 'local', '--scrape-pool', 'redline', '--deadline', '2s', '--json']);
+    const run = await runSmoke(['--prometheus-url', prometheus.url, '--namespace', 'local', '--scrape-pool', 'redline', '--deadline', '1s', '--json']);
     expect(run.code).to.equal(1);
     expect(run.outcome.reasons).to.deep.equal(['scrape interval: scrape interval is 1s, expected 5s']);
   });
@@ -86,7 +86,7 @@ describe('smoke (scripts/smoke.ts) against a real Prometheus', function () {
       const [sample] = await prometheus.query('up{job="redline"}');
       return sample?.value === 0 ? true : undefined;
     }, { timeoutMs: 10_000 });
-    const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--scrape-pool', 'redline', '--deadline', '2s', '--json']);
+    const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--scrape-pool', 'redline', '--deadline', '1s', '--json']);
     expect(run.code).to.equal(1);
     expect(run.outcome.reasons[0]).to.match(/^targets up: target 127\.0\.0\.1:\d+ is down: .*connection refused/);
   });
@@ -112,7 +112,7 @@ describe('smoke when the scraped target is not redline', function () {
   after(async () => prometheus?.stop());
 
   it('fails with "metrics absent"', async function () {
-    const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--scrape-pool', 'redline', '--deadline', '2s', '--json']);
+    const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--scrape-pool', 'redline', '--deadline', '1s', '--json']);
     expect(run.code).to.equal(1);
     const byName = Object.fromEntries(run.outcome.checks.map((c) => [c.name, c]));
     expect(byName['targets up']?.ok).to.equal(true);
