@@ -5,10 +5,25 @@ import { expect } from 'chai';
 import { startPrometheus, type RunningPrometheus } from '../../test/support/prometheus.ts';
 import { loadgenEntry, spawnNode, startService, type RunningService } from '../../test/support/service.ts';
 import { waitFor } from '../../test/support/prometheus.ts';
+import { join } from 'node:path';
+import { startFakeKubeApi } from './fake-kube-api.ts';
+import { helmTemplate, kpsChart, kpsValuesFile, redlineValuesFile, repoRoot } from './k8s-support.ts';
 import { redlineRuleFile } from './rule-file.ts';
 import { runSmoke } from './smoke-run.ts';
 
 const local = ['--namespace', 'local', '--job', 'redline', '--interval', '1s'];
+
+/**
+ * A stand-in API server holding the real renders: kube-prometheus-stack's Prometheus CR (kind
+ * values) and redline's chart in namespace "local", labelled for another release.
+ */
+async function fakeClusterWithOtherRelease() {
+  const [kps, redline] = await Promise.all([
+    helmTemplate('kps', kpsChart(), 'monitoring', ['-f', kpsValuesFile]),
+    helmTemplate('redline', join(repoRoot, 'charts/redline'), 'local', ['-f', redlineValuesFile, '--set', 'monitoring.selectorLabels.release=prometheus']),
+  ]);
+  return startFakeKubeApi([...kps, ...redline].filter((m) => ['Prometheus', 'ServiceMonitor', 'PrometheusRule'].includes(m.kind)));
+}
 
 describe('smoke (scripts/smoke.ts) against a real Prometheus', function () {
   this.timeout(60_000);
@@ -74,6 +89,20 @@ describe('smoke (scripts/smoke.ts) against a real Prometheus', function () {
     expect(run.outcome.reasons[0]).to.contain('ServiceMonitor selection not diagnosed');
   });
 
+  it('with a cluster, says why the ServiceMonitor is not selected', async function () {
+    const api = await fakeClusterWithOtherRelease();
+    try {
+      // The default pool serviceMonitor/local/redline/0 is missing here: the job is "redline".
+      const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--deadline', '1s', '--json'], { KUBECONFIG: api.kubeconfig });
+      expect(run.code).to.equal(1);
+      expect(run.outcome.reasons).to.deep.equal(['scrape pool: scrape pool serviceMonitor/local/redline/0 not found; Prometheus has redline; ' +
+        'ServiceMonitor not selected: Prometheus selects release=kps, ServiceMonitor local/redline has release=prometheus']);
+      expect(api.requests).to.include('/apis/monitoring.coreos.com/v1/namespaces/monitoring/prometheuses?labelSelector=release%3Dkps');
+    } finally {
+      await api.stop();
+    }
+  });
+
   it('fails when the scrape interval is not the expected one', async function () {
     const run = await runSmoke(['--prometheus-url', prometheus.url, '--namespace', 'local', '--scrape-pool', 'redline', '--deadline', '1s', '--json']);
     expect(run.code).to.equal(1);
@@ -110,6 +139,19 @@ describe('smoke when the scraped target is not redline', function () {
   });
 
   after(async () => prometheus?.stop());
+
+  it('with a cluster, says why the PrometheusRule is not selected when no redline.* group is loaded', async function () {
+    const api = await fakeClusterWithOtherRelease();
+    try {
+      const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--scrape-pool', 'redline', '--deadline', '1s', '--json'], { KUBECONFIG: api.kubeconfig });
+      expect(run.code).to.equal(1);
+      const groups = run.outcome.checks.find((c) => c.name === 'rule groups')!;
+      expect(groups.detail).to.match(
+        /^no rule group named redline\.\* is loaded \(0 other group\(s\)\); PrometheusRule not selected: Prometheus selects release=kps, PrometheusRule local\/\S+ has release=prometheus$/);
+    } finally {
+      await api.stop();
+    }
+  });
 
   it('fails with "metrics absent"', async function () {
     const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--scrape-pool', 'redline', '--deadline', '1s', '--json']);
