@@ -2,7 +2,7 @@
 // each succeeds, `make help` documents each, and the tool checks say what to install.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -23,9 +23,27 @@ async function targets(file: string): Promise<string[]> {
   return [...text.matchAll(/^([a-z][\w-]*):[^=\n]*?##/gm)].map((m) => m[1]!);
 }
 
-/** PATH without the directories holding `tools`, plus a directory of stand-ins first. */
-function pathWithout(tools: string[], standIns?: string): string {
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => !tools.some((t) => existsSync(join(d, t))));
+const shadows: string[] = [];
+
+/**
+ * PATH with `tools` taken out, plus a directory of stand-ins first. A directory on PATH that
+ * holds one of them (on CI runners docker sits in /usr/bin, beside make and sh) is replaced by
+ * a temporary copy made of symlinks to everything else in it.
+ */
+async function pathWithout(tools: string[], standIns?: string): Promise<string> {
+  const dirs: string[] = [];
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    if (!tools.some((t) => existsSync(join(dir, t)))) {
+      dirs.push(dir);
+      continue;
+    }
+    const shadow = await mkdtemp(join(tmpdir(), 'redline-path-'));
+    shadows.push(shadow);
+    for (const entry of await readdir(dir)) {
+      if (!tools.includes(entry)) await symlink(join(dir, entry), join(shadow, entry));
+    }
+    dirs.push(shadow);
+  }
   return [standIns, ...dirs].filter(Boolean).join(delimiter);
 }
 
@@ -42,6 +60,9 @@ async function standIns(scripts: Record<string, string>): Promise<string> {
 describe('make targets for kind and compose', function () {
   this.timeout(60_000);
   const files = ['make/kind.mk', 'make/compose.mk'];
+  after(async () => {
+    await Promise.all(shadows.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
 
   it('every target is documented in make help', async function () {
     const { code, out: colored } = await make(['help']);
@@ -84,7 +105,7 @@ describe('make targets for kind and compose', function () {
   });
 
   it('kind-tools says to install kind when it is missing', async function () {
-    const { code, out } = await make(['kind-tools'], { PATH: pathWithout(['kind']) });
+    const { code, out } = await make(['kind-tools'], { PATH: await pathWithout(['kind']) });
     expect(code).to.not.equal(0);
     expect(out).to.match(/check-tools: kind is missing: install kind: https:\/\/kind\.sigs\.k8s\.io\//);
   });
@@ -92,7 +113,7 @@ describe('make targets for kind and compose', function () {
   it('kind-tools names a tool that is too old, and all problems at once', async function () {
     const dir = await standIns({ kind: 'echo "kind v0.20.0 go1.20.4 linux/amd64"', helm: 'echo "v3.10.1+g9f88ccb"' });
     try {
-      const { code, out } = await make(['kind-tools'], { PATH: pathWithout(['kind'], dir) });
+      const { code, out } = await make(['kind-tools'], { PATH: await pathWithout(['kind'], dir) });
       expect(code).to.not.equal(0);
       expect(out).to.match(/kind 0\.20\.0 is too old: need 0\.32\.0 or newer; install kind/);
       // make prepends .tools/bin (a new helm) to PATH, so the old stand-in helm is not the one found.
@@ -103,14 +124,14 @@ describe('make targets for kind and compose', function () {
   });
 
   it('kind-tools says when docker is missing, and when its daemon is not running', async function () {
-    const missing = await make(['kind-tools'], { PATH: pathWithout(['docker', 'kind']) });
+    const missing = await make(['kind-tools'], { PATH: await pathWithout(['docker', 'kind']) });
     expect(missing.out).to.match(/docker is missing: install Docker Engine or Docker Desktop/);
     const dir = await standIns({
       docker: 'case "$1" in --version) echo "Docker version 28.2.2, build e6534b4";; *) echo "Cannot connect to the Docker daemon" >&2; exit 1;; esac',
       kind: 'echo "kind v0.32.0 go1.25.5 linux/amd64"',
     });
     try {
-      const stopped = await make(['kind-tools'], { PATH: pathWithout(['docker', 'kind'], dir) });
+      const stopped = await make(['kind-tools'], { PATH: await pathWithout(['docker', 'kind'], dir) });
       expect(stopped.code).to.not.equal(0);
       expect(stopped.out).to.match(/docker is installed but its daemon is not reachable: start Docker/);
       expect(stopped.out).to.not.match(/kind .*(missing|too old)/);
@@ -125,7 +146,7 @@ describe('make targets for kind and compose', function () {
       kind: 'echo "kind v0.32.0 go1.25.5 linux/amd64"',
     });
     try {
-      const { code, out } = await make(['kind-tools'], { PATH: pathWithout(['docker', 'kind'], dir) });
+      const { code, out } = await make(['kind-tools'], { PATH: await pathWithout(['docker', 'kind'], dir) });
       expect(code, out).to.equal(0);
       expect(out).to.match(/check-tools: docker, kind, kubectl, helm: ok/);
     } finally {
@@ -138,7 +159,7 @@ describe('make targets for kind and compose', function () {
       docker: 'case "$1" in --version) echo "Docker version 28.2.2";; info) echo 28.2.2;; *) echo "docker: unknown command: docker $1" >&2; exit 1;; esac',
     });
     try {
-      const { code, out } = await make(['compose-tools'], { PATH: pathWithout(['docker'], dir) });
+      const { code, out } = await make(['compose-tools'], { PATH: await pathWithout(['docker'], dir) });
       expect(code).to.not.equal(0);
       expect(out).to.match(/docker compose is missing: install the Docker Compose plugin \(v2\)/);
     } finally {
@@ -147,7 +168,7 @@ describe('make targets for kind and compose', function () {
   });
 
   it('kind-down is a no-op without a cluster (idempotent)', async function () {
-    const { code, out } = await make(['kind-down'], { PATH: pathWithout(['kind']) });
+    const { code, out } = await make(['kind-down'], { PATH: await pathWithout(['kind']) });
     expect(code).to.equal(0);
     expect(out).to.match(/kind-down: no cluster redline/);
   });
