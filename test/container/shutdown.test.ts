@@ -86,4 +86,19 @@ describe('container shutdown: podman stop (SIGTERM to PID 1) under steady load',
     expect(logs).to.match(/"reason":"SIGTERM"/);
     expect(logs).to.match(/"drained":true/);
   });
+
+  it('control: a shell as PID 1 (shell-form CMD) would not pass SIGTERM on, and is SIGKILLed at the timeout', async function () {
+    this.timeout(60_000);
+    // `; true` keeps sh from exec-ing node, as a shell-form CMD with more than one command does.
+    const wrapped = await startContainer(image.tag, { command: ['sh', '-c', 'node service/src/main.ts; true'] });
+    try {
+      const { seconds } = await wrapped.stop(3);
+      const exitCode = Number(await wrapped.inspect('{{.State.ExitCode}}'));
+      console.log(`      control: sh as PID 1 stopped after ${seconds.toFixed(2)} s with exit code ${exitCode}`);
+      expect(exitCode).to.equal(137); // 128 + SIGKILL: what the real test would catch
+      expect(seconds).to.be.greaterThan(2.5);
+    } finally {
+      await wrapped.remove();
+    }
+  });
 });

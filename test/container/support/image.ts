@@ -56,17 +56,22 @@ async function build(): Promise<BuiltImage> {
   await writeFile(npmrc, `# ${secretSentinel}\nfund=false\n`, { mode: 0o600 });
   const ca = process.env.NODE_EXTRA_CA_CERTS;
   const caSecret = Boolean(ca && existsSync(ca));
+  const previous = (await podman(['image', 'inspect', '--format', '{{.Id}}', imageTag], { allowFailure: true })).stdout.trim();
   const started = performance.now();
   try {
     // --no-cache: the npm ci step really runs with the secrets mounted, and the time is honest.
+    // --layers=false: no intermediate stage images pile up in podman's storage run after run.
     await podman(
-      ['build', '--pull=never', '--no-cache', '--secret', `id=npmrc,src=${npmrc}`, ...(caSecret ? ['--secret', `id=ca,src=${ca}`] : []), '-t', imageTag, '-f', 'Dockerfile', '.'],
+      ['build', '--pull=never', '--no-cache', '--layers=false', '--secret', `id=npmrc,src=${npmrc}`, ...(caSecret ? ['--secret', `id=ca,src=${ca}`] : []), '-t', imageTag, '-f', 'Dockerfile', '.'],
       { timeoutMs: 600_000 },
     );
   } finally {
     await rm(secrets, { recursive: true, force: true });
   }
   const buildSeconds = (performance.now() - started) / 1000;
+  // The previous run's image is now untagged: drop it (fails harmlessly if something still uses it).
+  const current = (await podman(['image', 'inspect', '--format', '{{.Id}}', imageTag])).stdout.trim();
+  if (previous && previous !== current) await podman(['rmi', previous], { allowFailure: true });
   const sizeBytes = Number((await podman(['image', 'inspect', '--format', '{{.Size}}', imageTag])).stdout.trim());
   return {
     tag: imageTag,
