@@ -39,7 +39,7 @@ export function createApp({ config, logger, readiness, registry = new Registry()
   app.use(metricsEndpoint(registry));
   app.use(redMiddleware(metrics));
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true, notImplemented: methodNotAllowed, methodNotAllowed }));
+  app.use(methodNotAllowed);
   app.use(notFound);
   return { app, registry, metrics, simulator: sim };
 }

@@ -47,9 +47,17 @@ export const notFound: Middleware = (ctx) => {
 };
 
 /**
- * An unknown method on a known path is the client's mistake, so it is answered 405 rather
- * than the router's 501: junk from scanners must not burn the availability budget.
+ * After the router: the path exists but not for this method. Any unknown method is answered
+ * 405 (the router alone would say 501), so junk from scanners never burns the error budget.
  */
-export function methodNotAllowed(): Error {
-  return Object.assign(new Error('method not allowed'), { status: 405, expose: true });
-}
+export const methodNotAllowed: Middleware = (ctx, next) => {
+  const layers = ((ctx as { matched?: { methods: string[] }[] }).matched ?? []).filter((layer) => layer.methods.length > 0);
+  if (layers.length === 0) return next();
+  const allow = [...new Set(layers.flatMap((layer) => layer.methods))].join(', ');
+  if (ctx.method === 'OPTIONS') {
+    ctx.status = 204;
+    ctx.set('Allow', allow);
+    return;
+  }
+  throw Object.assign(new Error(`method ${ctx.method.slice(0, 20)} not allowed`), { status: 405, expose: true, headers: { Allow: allow } });
+};

@@ -41,7 +41,7 @@ export async function runLoad(options: LoadOptions, stop: AbortSignal): Promise<
 
   for (let tick = 0; !stop.aborted; tick += 1) {
     const due = started + tick * intervalMs;
-    if (options.durationMs > 0 && due - started >= options.durationMs) break;
+    if (options.durationMs > 0 && tick * intervalMs >= options.durationMs) break;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait, undefined, { signal: stop }).catch(() => undefined);
     if (stop.aborted) break;

@@ -32,5 +32,6 @@ export const Z99 = 2.3263478740408408;
 export function logNormalSampler(medianMs: number, p99Ms: number, uniform: Uniform, maxMs = 30_000): () => number {
   const mu = Math.log(Math.max(medianMs, 0.001));
   const sigma = p99Ms > medianMs && medianMs > 0 ? Math.log(p99Ms / medianMs) / Z99 : 0;
+  if (sigma === 0) return () => Math.min(medianMs, maxMs);
   return () => Math.min(Math.exp(mu + sigma * standardNormal(uniform)), maxMs);
 }
