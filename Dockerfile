@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # redline service image: Node 24 runs the TypeScript sources directly (type stripping, no build
 # step). Stage 1 installs production dependencies exactly as locked; stage 2 holds only the
 # runtime: service/src, prod node_modules, package.json ("type": "module").
@@ -6,7 +5,8 @@
 # Behind a TLS-intercepting proxy, pass its CA and/or an .npmrc as build secrets; they are
 # mounted only for the `npm ci` step and never stored in a layer:
 #   --secret id=ca,src=/path/to/ca-bundle.pem   --secret id=npmrc,src=$HOME/.npmrc
-# Pin the digest too where a registry is reachable: FROM node:24.21.0-bookworm-slim@sha256:…
+# Needs BuildKit (Docker >= 23 default) or podman/buildah for RUN --mount. There is no
+# `# syntax=` line on purpose: it would make BuildKit pull a frontend image, which fails offline.
 
 FROM node:24.21.0-bookworm-slim AS deps
 WORKDIR /app
@@ -18,6 +18,9 @@ RUN --mount=type=secret,id=npmrc,target=/root/.npmrc \
     && rm -rf /root/.npm
 
 FROM node:24.21.0-bookworm-slim
+LABEL org.opencontainers.image.title="redline" \
+      org.opencontainers.image.description="The RED method (Rate, Errors, Duration) end to end: a Koa service with Prometheus metrics" \
+      org.opencontainers.image.licenses="Apache-2.0"
 WORKDIR /app
 ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0
 # Owned by root and not writable by the service user: the process cannot change its own code.
