@@ -58,6 +58,11 @@ describe('container image (podman build of the committed Dockerfile)', function 
     expect(config.WorkingDir).to.equal('/app');
   });
 
+  it('runs the same Node.js version as the tests here (the FROM tag and bootstrap pin agree)', async function () {
+    const version = (await inImage('node --version')).trim();
+    expect(version).to.equal(process.version);
+  });
+
   it('holds the service sources and production dependencies only, not writable by the service user', async function () {
     const out = await inImage(
       'ls -A /app; echo ---; ls /app/node_modules; echo ---; find /app -writable | head -5; echo ---; find / -xdev -name .npmrc 2>/dev/null | grep -v ^/usr/local/lib/node_modules/npm/ || true',
