@@ -1,0 +1,128 @@
+// Runs the real prometheus binary on loopback with a generated config: used by `make local`
+// and by the tests, so both exercise the same Prometheus the same way.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { freePort } from './ports.ts';
+import { PrometheusClient } from './prometheus-api.ts';
+import { waitFor } from './wait.ts';
+
+export interface StaticTarget {
+  jobName: string;
+  targets: string[];
+  labels?: Record<string, string>;
+  metricsPath?: string;
+}
+
+export interface PrometheusOptions {
+  /** Static scrape jobs; the usual case. */
+  scrapeTargets?: StaticTarget[];
+  /** Raw scrape_configs entries, for what StaticTarget cannot say. */
+  scrapeConfigs?: Record<string, unknown>[];
+  ruleFiles?: string[];
+  scrapeInterval?: string;
+  evaluationInterval?: string;
+  host?: string;
+  port?: number;
+  /** Keep data here instead of a temporary folder that is removed on stop. */
+  dataDir?: string;
+  binary?: string;
+  /** Where Prometheus' own log goes; by default it is kept and shown if start-up fails. */
+  log?: (line: string) => void;
+}
+
+export interface RunningPrometheus extends PrometheusClient {
+  port: number;
+  configFile: string;
+  process: ChildProcess;
+  /** Asks Prometheus to re-read its config and rule files. */
+  reload(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function scrapeConfig(target: StaticTarget, scrapeInterval?: string): Record<string, unknown> {
+  return {
+    job_name: target.jobName,
+    ...(scrapeInterval ? { scrape_interval: scrapeInterval } : {}),
+    metrics_path: target.metricsPath ?? '/metrics',
+    static_configs: [{ targets: target.targets, labels: target.labels ?? {} }],
+  };
+}
+
+export function prometheusConfig(options: PrometheusOptions): Record<string, unknown> {
+  const interval = options.scrapeInterval ?? '5s';
+  return {
+    global: { scrape_interval: interval, evaluation_interval: options.evaluationInterval ?? interval },
+    rule_files: options.ruleFiles ?? [],
+    scrape_configs: [
+      ...(options.scrapeTargets ?? []).map((target) => scrapeConfig(target)),
+      ...(options.scrapeConfigs ?? []),
+    ],
+  };
+}
+
+export async function startPrometheus(options: PrometheusOptions = {}): Promise<RunningPrometheus> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? (await freePort(host));
+  const workDir = await mkdtemp(join(tmpdir(), 'redline-prometheus-'));
+  const dataDir = options.dataDir ?? join(workDir, 'data');
+  const configFile = join(workDir, 'prometheus.yml');
+  await writeFile(configFile, stringify(prometheusConfig(options)));
+
+  const output: string[] = [];
+  const child = spawn(
+    options.binary ?? 'prometheus',
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${dataDir}`,
+      `--web.listen-address=${host}:${port}`,
+      '--web.enable-lifecycle',
+      '--storage.tsdb.retention.time=1d',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      for (const line of chunk.split('\n').filter(Boolean)) {
+        if (options.log) options.log(line);
+        else if (output.push(line) > 200) output.shift();
+      }
+    });
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const client = new PrometheusClient(`http://${host}:${port}`);
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(workDir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitFor('Prometheus to be ready', async () => {
+      if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode}`);
+      return (await client.ready()) ? true : undefined;
+    }, { timeoutMs: 30_000 });
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${output.join('\n')}`);
+  }
+
+  return Object.assign(client, {
+    port,
+    configFile,
+    process: child,
+    stop,
+    async reload() {
+      const response = await fetch(`${client.url}/-/reload`, { method: 'POST' });
+      if (!response.ok) throw new Error(`reload failed: HTTP ${response.status} ${await response.text()}`);
+    },
+  });
+}

@@ -1,0 +1,45 @@
+// Composes the Koa application. Order matters: probes and /metrics answer before the RED
+// middleware so they never count as traffic; errors become JSON outside of it so it sees
+// what was thrown, and it reads the final status when the response closes.
+import Koa from 'koa';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { OrderStore } from './catalogue/orders.ts';
+import type { Config } from './config.ts';
+import { closeConnectionsWhileDraining, healthEndpoints, type Readiness } from './health.ts';
+import { jsonErrors, methodNotAllowed, notFound } from './http/errors.ts';
+import { requestLog } from './http/request-log.ts';
+import type { Logger } from './logger.ts';
+import { metricsEndpoint } from './metrics/endpoint.ts';
+import { redMiddleware } from './metrics/middleware.ts';
+import { RedMetrics } from './metrics/red-metrics.ts';
+import { apiRouter, knownRoutes } from './routes/index.ts';
+import { Simulator } from './simulation/simulator.ts';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  readiness: Readiness;
+  registry?: Registry;
+  simulator?: Simulator;
+}
+
+export function createApp({ config, logger, readiness, registry = new Registry(), simulator }: AppDeps) {
+  collectDefaultMetrics({ register: registry });
+  const metrics = new RedMetrics(registry);
+  const sim = simulator ?? new Simulator(config.simulation.profiles, config.simulation.seed);
+  const router = apiRouter({ simulator: sim, orders: new OrderStore() }, config);
+  metrics.initialise(knownRoutes(router));
+
+  const app = new Koa();
+  app.silent = true; // jsonErrors logs what matters; Koa's default would print stacks to stderr
+  app.use(requestLog(logger));
+  app.use(jsonErrors(logger));
+  app.use(closeConnectionsWhileDraining(readiness));
+  app.use(healthEndpoints(readiness));
+  app.use(metricsEndpoint(registry));
+  app.use(redMiddleware(metrics));
+  app.use(router.routes());
+  app.use(methodNotAllowed);
+  app.use(notFound);
+  return { app, registry, metrics, simulator: sim };
+}

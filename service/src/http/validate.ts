@@ -1,0 +1,32 @@
+// Request input checks shared by the routes: a failure is a 400 (or 415) with the reasons.
+import type { Context } from 'koa';
+import { z } from 'zod';
+
+export class BadRequest extends Error {
+  readonly status: number;
+  readonly expose = true;
+  readonly details: unknown;
+  constructor(message: string, details?: unknown, status = 400) {
+    super(message);
+    this.status = status;
+    this.details = details;
+  }
+}
+
+function issues(error: z.ZodError) {
+  return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+}
+
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new BadRequest(`invalid ${what}`, issues(result.error));
+  return result.data;
+}
+
+/** The parsed JSON body; 415 unless the client sent JSON. */
+export function jsonBody<T>(ctx: Context, schema: z.ZodType<T>): T {
+  if (!ctx.request.is('application/json')) {
+    throw new BadRequest('expected a JSON body (Content-Type: application/json)', undefined, 415);
+  }
+  return parseWith(schema, (ctx.request as { body?: unknown }).body, 'request body');
+}

@@ -1,0 +1,54 @@
+// /admin/simulation: change a route's latency and error rate at run time, for demos of an
+// alert firing. Off unless a token is configured; every value is bounded.
+import { timingSafeEqual } from 'node:crypto';
+import type Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { z } from 'zod';
+import { BadRequest, jsonBody } from '../http/validate.ts';
+import { SIMULATED_ROUTES, type SimulatedRoute } from '../simulation/profiles.ts';
+import type { RouteDeps } from './deps.ts';
+
+const profilePatch = z
+  .object({ medianMs: z.number(), p99Ms: z.number(), errorRate: z.number() })
+  .partial()
+  .strict();
+
+function requireToken(token: string): Middleware {
+  const expected = Buffer.from(`Bearer ${token}`);
+  return async (ctx, next) => {
+    const given = Buffer.from(ctx.get('authorization'));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new BadRequest('missing or wrong bearer token', undefined, 401);
+    }
+    return next();
+  };
+}
+
+function routeParam(value: string | undefined): SimulatedRoute {
+  if (!SIMULATED_ROUTES.includes(value as SimulatedRoute)) {
+    throw new BadRequest(`unknown route; one of ${SIMULATED_ROUTES.join(', ')}`, undefined, 404);
+  }
+  return value as SimulatedRoute;
+}
+
+export function adminRoutes(router: Router, { simulator }: RouteDeps, token: string | undefined): void {
+  if (!token) return;
+  const guard = requireToken(token);
+  router.get('admin_list', '/admin/simulation', guard, (ctx) => {
+    ctx.body = simulator.all();
+  });
+  router.put('admin_set', '/admin/simulation/:route', guard, (ctx) => {
+    const route = routeParam(ctx.params.route);
+    const patch = jsonBody(ctx, profilePatch);
+    try {
+      ctx.body = simulator.set(route, { ...simulator.profile(route), ...patch });
+    } catch (error) {
+      if (error instanceof z.ZodError) throw new BadRequest('value out of bounds', error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+      throw error;
+    }
+  });
+  router.delete('admin_reset', '/admin/simulation', guard, (ctx) => {
+    simulator.reset();
+    ctx.body = simulator.all();
+  });
+}

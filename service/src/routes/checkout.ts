@@ -1,0 +1,31 @@
+// POST /api/checkout: pays an order through a (simulated) payment provider, the slowest and
+// least reliable dependency. Its failures are answered as 502, not thrown.
+import type Router from '@koa/router';
+import { z } from 'zod';
+import { ORDER_ID } from '../catalogue/orders.ts';
+import { BadRequest, jsonBody } from '../http/validate.ts';
+import { errorBody } from '../http/errors.ts';
+import type { RouteDeps } from './deps.ts';
+
+const checkoutBody = z
+  .object({
+    orderId: z.string().regex(ORDER_ID, 'must look like ord_ followed by 16 hex digits'),
+    paymentMethod: z.enum(['card', 'paypal', 'invoice']),
+  })
+  .strict();
+
+export function checkoutRoutes(router: Router, { simulator, orders }: RouteDeps): void {
+  router.post('checkout', '/api/checkout', async (ctx) => {
+    const body = jsonBody(ctx, checkoutBody);
+    const order = orders.get(body.orderId);
+    if (!order) throw new BadRequest(`order ${body.orderId} not found`, undefined, 404);
+    if (order.status === 'paid') throw new BadRequest(`order ${order.id} is already paid`, undefined, 409);
+    if (await simulator.run('checkout')) {
+      ctx.status = 502;
+      ctx.body = errorBody(502, 'payment provider unavailable', ctx.state.requestId as string);
+      return;
+    }
+    order.status = 'paid';
+    ctx.body = { orderId: order.id, status: order.status, chargedCents: order.totalCents };
+  });
+}

@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { ConfigError, EXIT_CONFIG, loadConfig } from '../src/config.ts';
+import { DEFAULT_PROFILES } from '../src/simulation/profiles.ts';
+
+describe('config', () => {
+  it('has sane defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).to.include({ host: '0.0.0.0', port: 8080, logLevel: 'info', shutdownTimeoutMs: 10_000, adminToken: undefined });
+    expect(config.simulation.profiles).to.deep.equal(DEFAULT_PROFILES);
+    expect(config.simulation.seed).to.equal(undefined);
+  });
+
+  it('reads and converts every variable', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      SHUTDOWN_DELAY_MS: '2000',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      ADMIN_TOKEN: 'a-long-enough-token',
+      SIM_SEED: '42',
+      SIM_CHECKOUT_ERROR_RATE: '0.5',
+      SIM_GET_ITEM_MEDIAN_MS: '5',
+      SIM_GET_ITEM_P99_MS: '10',
+    });
+    expect(config).to.include({ port: 9000, host: '127.0.0.1', logLevel: 'debug', shutdownDelayMs: 2000, shutdownTimeoutMs: 5000 });
+    expect(config.adminToken).to.equal('a-long-enough-token');
+    expect(config.simulation.seed).to.equal(42);
+    expect(config.simulation.profiles.checkout.errorRate).to.equal(0.5);
+    expect(config.simulation.profiles.get_item).to.deep.equal({ medianMs: 5, p99Ms: 10, errorRate: DEFAULT_PROFILES.get_item.errorRate });
+  });
+
+  it('applies the global error rate and latency factor under per-route values', () => {
+    const config = loadConfig({ SIM_ERROR_RATE: '0.1', SIM_LATENCY_FACTOR: '2', SIM_CHECKOUT_ERROR_RATE: '0' });
+    expect(config.simulation.profiles.list_items.errorRate).to.equal(0.1);
+    expect(config.simulation.profiles.checkout.errorRate).to.equal(0);
+    expect(config.simulation.profiles.list_items.medianMs).to.equal(DEFAULT_PROFILES.list_items.medianMs * 2);
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', ADMIN_TOKEN: '' })).to.include({ port: 8080, adminToken: undefined });
+  });
+
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ PORT: '0' }, /PORT: must be >= 1 \(got "0"\)/],
+    [{ PORT: '70000' }, /PORT: must be <= 65535/],
+    [{ PORT: 'http' }, /PORT: must be a whole number/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ SHUTDOWN_TIMEOUT_MS: '10' }, /SHUTDOWN_TIMEOUT_MS: must be >= 100/],
+    [{ ADMIN_TOKEN: 'short' }, /ADMIN_TOKEN: must be at least 16 characters/],
+    [{ SIM_CHECKOUT_ERROR_RATE: '1.5' }, /SIM_CHECKOUT_ERROR_RATE: must be <= 1/],
+    [{ SIM_GET_ITEM_MEDIAN_MS: '50', SIM_GET_ITEM_P99_MS: '10' }, /SIM_GET_ITEM_P99_MS: must be >= SIM_GET_ITEM_MEDIAN_MS/],
+    [{ HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '30000' }, /HEADERS_TIMEOUT_MS: must be <= REQUEST_TIMEOUT_MS/],
+  ];
+  for (const [env, message] of bad) {
+    it(`rejects ${JSON.stringify(env)}`, () => {
+      expect(() => loadConfig(env)).to.throw(ConfigError, message);
+    });
+  }
+
+  it('lists every problem at once', () => {
+    try {
+      loadConfig({ PORT: 'x', SIM_ERROR_RATE: '-1', LOG_LEVEL: 'loud' });
+      expect.fail('should throw');
+    } catch (error) {
+      expect((error as ConfigError).problems).to.have.length(3);
+    }
+  });
+
+  it('makes the service exit with EX_CONFIG and a clear message on bad values', () => {
+    const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+    const result = spawnSync(process.execPath, [main], { env: { ...process.env, PORT: 'eighty' }, encoding: 'utf8', timeout: 10_000 });
+    expect(result.status).to.equal(EXIT_CONFIG);
+    expect(result.stderr).to.match(/invalid configuration:\n {2}- PORT: must be a whole number \(got "eighty"\)/);
+  });
+});

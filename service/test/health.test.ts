@@ -1,0 +1,56 @@
+import { expect } from 'chai';
+import { serveApp } from './app-fixture.ts';
+
+describe('health and /metrics endpoints', () => {
+  let app: Awaited<ReturnType<typeof serveApp>>;
+  before(async () => {
+    app = await serveApp();
+  });
+  after(() => app.server.close());
+
+  it('answers liveness and readiness, and readiness follows shutdown', async () => {
+    expect((await app.json('/healthz')).body).to.deep.equal({ status: 'ok' });
+    expect((await app.json('/readyz')).status).to.equal(200);
+    app.readiness.markShuttingDown();
+    expect((await app.json('/readyz')).status).to.equal(503);
+    expect((await app.json('/healthz')).status).to.equal(200);
+  });
+
+  it('keeps probes and scrapes out of the RED metrics', async () => {
+    for (let i = 0; i < 5; i += 1) {
+      await app.json('/healthz');
+      await app.json('/readyz');
+      await app.json('/metrics');
+    }
+    const text = await app.registry.metrics();
+    expect(text).not.to.match(/route="(\/healthz|\/readyz|\/metrics)"/);
+    expect(text).not.to.match(/http_requests_total\{method="GET",route="unmatched"/);
+  });
+
+  it('serves the Prometheus text format by default', async () => {
+    const response = await fetch(`${app.server.url}/metrics`);
+    expect(response.headers.get('content-type')).to.match(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    for (const name of ['http_requests_total', 'http_request_errors_total', 'http_request_duration_seconds', 'http_requests_in_flight', 'process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds']) {
+      expect(text).to.include(`# TYPE ${name} `);
+    }
+  });
+
+  it('serves OpenMetrics when asked', async () => {
+    const response = await fetch(`${app.server.url}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+    expect(response.headers.get('content-type')).to.match(/^application\/openmetrics-text/);
+    const text = await response.text();
+    expect(text.trimEnd().endsWith('# EOF')).to.equal(true);
+    expect(text).to.include('# TYPE http_requests counter');
+  });
+});
+
+describe('metrics endpoint negotiation', () => {
+  it('ranks the formats as Prometheus asks', async () => {
+    const { prefersOpenMetrics } = await import('../src/metrics/endpoint.ts');
+    expect(prefersOpenMetrics('application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2')).to.equal(true);
+    expect(prefersOpenMetrics('text/plain;version=0.0.4;q=1,application/openmetrics-text;q=0.5')).to.equal(false);
+    expect(prefersOpenMetrics('*/*')).to.equal(false);
+    expect(prefersOpenMetrics('')).to.equal(false);
+  });
+});

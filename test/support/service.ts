@@ -1,0 +1,2 @@
+// The real service for tests: see scripts/lib/service-process.ts.
+export { startService, spawnNode, serviceEntry, loadgenEntry, type RunningService } from '../../scripts/lib/service-process.ts';
