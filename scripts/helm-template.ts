@@ -75,3 +75,10 @@ export async function helmLint(options: Omit<RenderOptions, 'release' | 'include
   for (const file of options.valuesFiles ?? []) args.push('--values', file);
   return helm(args, options.values);
 }
+
+/** `helm install --dry-run=client`: what `helm install` checks and prints (NOTES), without a cluster. */
+export async function helmInstallDryRun(options: Omit<RenderOptions, 'includeTests'> = {}): Promise<string> {
+  const args = ['install', options.release ?? 'redline', CHART_DIR, '--dry-run=client', '--namespace', options.namespace ?? 'default'];
+  for (const file of options.valuesFiles ?? []) args.push('--values', file);
+  return helm(args, options.values);
+}
