@@ -2,12 +2,12 @@
 // hook's node script and the load generator's command line.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { helmTemplate, type Manifest } from '../../../scripts/helm-template.ts';
 import { startService, type RunningService } from '../../../test/support/service.ts';
 import { get, spec, type PodSpec, type PodTemplate } from './support/manifests.ts';
 import { loadValues, VALUES_DIR } from './support/values.ts';
-import { join } from 'node:path';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -77,8 +77,8 @@ describe('chart: in-cluster commands against the real service', function () {
     const result = await run(command, {}, 2_000);
     expect(result.code, result.output).to.equal(0);
     const sent = (await requestCount(service.url)) - before;
-    const rate = (await loadValues([join(VALUES_DIR, 'loadgen-on.yaml')])) as unknown as { loadgen: { rate: number } };
-    // ~2s at the configured rate (20/s), with room for start-up.
-    expect(sent).to.be.within(rate.loadgen.rate * 0.5, rate.loadgen.rate * 3);
+    const { rate } = (await loadValues([join(VALUES_DIR, 'loadgen-on.yaml')])).loadgen;
+    // About 2s at the configured rate (20/s), with room for start-up.
+    expect(sent).to.be.within(rate * 0.5, rate * 3);
   });
 });

@@ -68,9 +68,9 @@ describe('chart: PrometheusRule with promtool', function () {
         const result = await runUnitTests(groups, set.files, { namespace: 'local', job: 'redline' });
         expect(result.code, result.output).to.equal(0);
         expect(result.output).to.include('SUCCESS');
-        // 2 SLOs x (one burn per distinct rate + at-objective), 3 target-down, 2 recording.
+        // 2 SLOs x (one burn per distinct rate + at-objective), 3 target-down, 3 recording.
         const rates = new Set((await loadValues(set.files)).slo.burnRates.map((b) => b.burnRate)).size;
-        expect(result.tests.tests).to.have.length(2 * (rates + 1) + 3 + 2);
+        expect(result.tests.tests).to.have.length(2 * (rates + 1) + 3 + 3);
       });
     });
   }
