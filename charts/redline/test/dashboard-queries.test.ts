@@ -11,7 +11,7 @@ import { redlineDashboard } from '../../../dashboards/redline.ts';
 import { writeRuleFile } from '../../../scripts/rules.ts';
 import { startPrometheus, waitFor, type RunningPrometheus } from '../../../test/support/prometheus.ts';
 import { loadgenEntry, spawnNode, startService, type RunningService } from '../../../test/support/service.ts';
-import { interpolate, panelQueries, parseLabelValues } from './support/dashboard.ts';
+import { contentPanels, interpolate, panelQueries, parseLabelValues } from './support/dashboard.ts';
 
 /** Values Grafana would substitute. $__rate_interval: Grafana's max(4 x scrape interval,
  * $__interval + scrape interval) is 4-5s for a 1s scrape; 10s keeps a few samples in every window. */
@@ -59,6 +59,19 @@ describe('dashboard: every query against a real Prometheus with the chart rules'
     }
   });
 
+  it('puts the availability page alert in pending on a 10% error rate (100x the 0.1% budget)', async () => {
+    const alerts = await waitFor('a pending availability alert', async () => {
+      const all = await prometheus.alerts();
+      return all.some((a) => a.labels.alertname === 'RedlineAvailabilityErrorBudgetBurn') ? all : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 500 });
+    const burn = alerts.filter((a) => a.labels.alertname === 'RedlineAvailabilityErrorBudgetBurn');
+    expect(burn.map((a) => a.labels.long_window)).to.include.members(['1h', '6h']);
+    for (const alert of burn) {
+      expect(alert.state).to.equal('pending');
+      expect(alert.labels).to.include({ namespace: 'local', job: 'redline', slo: 'availability' });
+    }
+  });
+
   it('scrapes the service with the labels the variables select', async () => {
     const [target] = await prometheus.targets();
     expect(target?.health).to.equal('up');
@@ -74,6 +87,7 @@ describe('dashboard: every query against a real Prometheus with the chart rules'
     }
   });
 
+  const units = new Map(contentPanels(redlineDashboard()).map((p) => [p.title, p.fieldConfig?.defaults.unit]));
   for (const query of panelQueries(redlineDashboard())) {
     it(`${query.panel} [${query.refId}] parses and returns data`, async () => {
       const expr = interpolate(query.expr, VARIABLES);
@@ -81,7 +95,15 @@ describe('dashboard: every query against a real Prometheus with the chart rules'
         const result = await prometheus.query(expr);
         return result.some((s) => Number.isFinite(s.value)) ? result : undefined;
       }, { timeoutMs: 10_000, intervalMs: 500 });
-      expect(samples.length).to.be.greaterThan(0);
+      // Plausible for the unit, so a query that returns the wrong thing also fails.
+      const values = samples.map((s) => s.value).filter(Number.isFinite);
+      const unit = units.get(query.panel);
+      if (unit === 'reqps') expect(Math.max(...values), 'some traffic').to.be.greaterThan(0);
+      if (unit === 's') for (const v of values) expect(v).to.be.within(0, 10);
+      if (unit === 'bytes') expect(Math.min(...values), 'memory').to.be.greaterThan(1e6);
+      if (unit === 'x') for (const v of values) expect(v, 'burn rate').to.be.at.least(0);
+      if (unit === 'percentunit' && query.panel !== 'Error budget remaining') for (const v of values) expect(v).to.be.at.least(0);
+      if (query.panel === 'Error ratio by route') for (const v of values) expect(v).to.be.within(0, 1);
     });
   }
 });
