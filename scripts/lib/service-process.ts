@@ -13,7 +13,7 @@ export interface RunningService {
   host: string;
   port: number;
   process: ChildProcess;
-  /** Everything the process wrote to stdout (its JSON log lines). */
+  /** The last lines the process wrote (its JSON log lines), at most 2,000. */
   output: string[];
   /** Sends `signal` and waits for the exit; resolves to the exit code (or the signal name). */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
@@ -41,7 +41,7 @@ export function spawnNode(entry: string, args: string[], env: Record<string, str
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
-        output.push(line);
+        if (output.push(line) > 2_000) output.shift();
         echo?.(line);
       }
     });

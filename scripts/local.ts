@@ -1,0 +1,128 @@
+// `make local`: the service, the load generator and a real Prometheus (plus Grafana when a
+// grafana-server binary is installed) on this machine, with a live per-route RED summary.
+// Ctrl-C stops everything.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { parseDuration } from '../service/src/loadgen/options.ts';
+import { startPrometheus } from './lib/prometheus-server.ts';
+import { formatRedTable, redByRoute } from './lib/red-summary.ts';
+import { loadgenEntry, spawnNode, startService } from './lib/service-process.ts';
+import { localRuleFiles } from './lib/local-rules.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '8080' },
+    'prometheus-port': { type: 'string', default: '9090' },
+    'grafana-port': { type: 'string', default: '3000' },
+    rate: { type: 'string', default: '20' },
+    /** Stop by itself after this long (0: until Ctrl-C); used by the tests. */
+    duration: { type: 'string', default: '0' },
+    'refresh-seconds': { type: 'string', default: '5' },
+  },
+});
+const host = values.host;
+const durationMs = parseDuration(values.duration);
+const stateDir = join(root, '.local');
+await mkdir(join(stateDir, 'logs'), { recursive: true });
+
+const say = (text: string) => console.log(text);
+const cleanups: (() => Promise<unknown>)[] = [];
+let stopping = false;
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('\nstopping…');
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+  process.exit(code);
+}
+process.once('SIGINT', () => void stopAll(0));
+process.once('SIGTERM', () => void stopAll(0));
+
+try {
+  const logPath = (name: string) => join(stateDir, 'logs', `${name}.log`);
+  const serviceLog = createWriteStream(logPath('service'));
+  const service = await startService({ host, port: Number(values.port), env: { LOG_LEVEL: 'info' }, echo: (line) => serviceLog.write(`${line}\n`) });
+  cleanups.push(() => service.stop());
+  say(`service     ${service.url}   (/metrics, /healthz, /readyz; log: ${logPath('service')})`);
+
+  const ruleFiles = await localRuleFiles(stateDir);
+  const prometheus = await startPrometheus({
+    host,
+    port: Number(values['prometheus-port']),
+    scrapeInterval: '5s',
+    scrapeTargets: [{ jobName: 'redline', targets: [`${host}:${service.port}`], labels: { namespace: 'local' } }],
+    ruleFiles,
+  });
+  cleanups.push(() => prometheus.stop());
+  say(`prometheus  ${prometheus.url}   (scrapes every 5s; ${ruleFiles.length ? `rules: ${ruleFiles.join(', ')}` : 'no rule file rendered'})`);
+
+  const loadgenLog = createWriteStream(logPath('loadgen'));
+  const loadgen = spawnNode(loadgenEntry, ['--target', service.url, '--rate', values.rate, '--duration', '0'], {}, (line) => loadgenLog.write(`${line}\n`));
+  cleanups.push(() => loadgen.stop());
+  say(`loadgen     ${values.rate} req/s over the API routes`);
+
+  const grafana = await startGrafana(host, Number(values['grafana-port']), prometheus.url);
+  if (grafana) cleanups.push(async () => grafana.kill('SIGTERM'));
+
+  const deadline = durationMs > 0 ? Date.now() + durationMs : Number.POSITIVE_INFINITY;
+  const refreshMs = Number(values['refresh-seconds']) * 1000;
+  say(`\nRED per route over the last minute, every ${refreshMs / 1000}s (Ctrl-C to stop):`);
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(refreshMs, Math.max(deadline - Date.now(), 0))));
+    const rows = await redByRoute(prometheus, 'job="redline",namespace="local"').catch((error: Error) => error);
+    if (rows instanceof Error) say(`(Prometheus: ${rows.message})`);
+    else if (rows.length === 0) say('(waiting for the first scrapes…)');
+    else say(`\n${new Date().toISOString()}\n${formatRedTable(rows)}`);
+  }
+  await stopAll(0);
+} catch (error) {
+  console.error(`make local: ${(error as Error).message}`);
+  await stopAll(1);
+}
+
+async function startGrafana(bindHost: string, port: number, prometheusUrl: string): Promise<ChildProcess | undefined> {
+  const binary = ['grafana-server', '/usr/sbin/grafana-server', '/usr/share/grafana/bin/grafana-server'].find((candidate) =>
+    candidate.includes('/') ? existsSync(candidate) : (process.env.PATH ?? '').split(':').some((dir) => existsSync(join(dir, candidate))),
+  );
+  if (!binary) {
+    say('grafana     not installed: install Grafana (its APT repository or a tarball; see README "Local stack"),');
+    say('            or use `make compose-up` (Docker) or the kind cluster for dashboards.');
+    return undefined;
+  }
+  const dir = join(stateDir, 'grafana');
+  const provisioning = join(dir, 'provisioning');
+  await mkdir(join(provisioning, 'datasources'), { recursive: true });
+  await mkdir(join(provisioning, 'dashboards'), { recursive: true });
+  await writeFile(
+    join(provisioning, 'datasources', 'prometheus.yaml'),
+    stringify({ apiVersion: 1, datasources: [{ name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: prometheusUrl, isDefault: true }] }),
+  );
+  await writeFile(
+    join(provisioning, 'dashboards', 'redline.yaml'),
+    stringify({ apiVersion: 1, providers: [{ name: 'redline', type: 'file', options: { path: join(root, 'charts/redline/dashboards') } }] }),
+  );
+  const homepath = existsSync('/usr/share/grafana') ? '/usr/share/grafana' : join(binary, '../..');
+  const child = spawn(binary, [`--homepath=${homepath}`], {
+    env: {
+      ...process.env,
+      GF_SERVER_HTTP_ADDR: bindHost,
+      GF_SERVER_HTTP_PORT: String(port),
+      GF_PATHS_DATA: join(dir, 'data'),
+      GF_PATHS_LOGS: join(dir, 'logs'),
+      GF_PATHS_PROVISIONING: provisioning,
+      GF_AUTH_ANONYMOUS_ENABLED: 'true',
+      GF_AUTH_ANONYMOUS_ORG_ROLE: 'Viewer',
+    },
+    stdio: 'ignore',
+  });
+  say(`grafana     http://${bindHost}:${port}   (anonymous viewer; dashboard "redline")`);
+  return child;
+}
