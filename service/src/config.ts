@@ -65,6 +65,9 @@ const envSchema = z.object({
   SIM_LATENCY_FACTOR: decimal(0, 100),
 });
 
+/** Every variable the service reads, besides the per-route simulation ones below. */
+export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape);
+
 /** SIM_<ROUTE>_MEDIAN_MS, SIM_<ROUTE>_P99_MS and SIM_<ROUTE>_ERROR_RATE for each simulated route. */
 function routeKeys(route: SimulatedRoute) {
   const prefix = `SIM_${route.toUpperCase()}`;

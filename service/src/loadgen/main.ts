@@ -19,7 +19,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => 
 
 const log = (fields: Record<string, unknown>) => console.log(JSON.stringify({ time: new Date().toISOString(), service: 'redline-loadgen', ...fields }));
 log({ msg: 'starting', target: options.target, rate: options.rate, durationMs: options.durationMs });
-const report = await runLoad(options, stop.signal);
+const report = await runLoad(options, stop.signal, { everyMs: 60_000, report: (current) => log({ msg: 'progress', ...current }) });
 if (options.json) console.log(JSON.stringify(report));
 else log({ msg: 'finished', ...report });
 process.exit(0);

@@ -15,13 +15,19 @@ export interface LoadReport {
   byRoute: Record<string, number>;
 }
 
-export async function runLoad(options: LoadOptions, stop: AbortSignal): Promise<LoadReport> {
+export async function runLoad(
+  options: LoadOptions,
+  stop: AbortSignal,
+  progress?: { everyMs: number; report: (current: LoadReport) => void },
+): Promise<LoadReport> {
   const uniform = options.seed === undefined ? Math.random : seededUniform(options.seed);
   const orders = new OrderMemory();
   const report: LoadReport = { target: options.target, durationMs: 0, sent: 0, skipped: 0, failed: 0, byStatus: {}, byRoute: {} };
   const inFlight = new Set<Promise<void>>();
   const started = performance.now();
   const intervalMs = 1000 / options.rate;
+  // Long runs (the chart's load-generator Deployment) say how they are doing now and then.
+  const ticker = progress && setInterval(() => progress.report({ ...report, durationMs: Math.round(performance.now() - started) }), progress.everyMs);
 
   const send = async (planned: PlannedRequest) => {
     try {
@@ -56,6 +62,7 @@ export async function runLoad(options: LoadOptions, stop: AbortSignal): Promise<
     inFlight.add(request);
   }
   await Promise.all(inFlight);
+  if (ticker) clearInterval(ticker);
   report.durationMs = Math.round(performance.now() - started);
   return report;
 }

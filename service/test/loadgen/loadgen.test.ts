@@ -60,6 +60,22 @@ describe('loadgen', () => {
     }
   });
 
+  it('reports progress during long runs', async () => {
+    const app = await serveApp();
+    try {
+      const seen: number[] = [];
+      await runLoad(
+        { target: app.server.url, rate: 50, durationMs: 450, maxInFlight: 10, timeoutMs: 1_000, json: true },
+        new AbortController().signal,
+        { everyMs: 100, report: (current) => seen.push(current.sent) },
+      );
+      expect(seen.length).to.be.at.least(3);
+      expect(seen.at(-1)).to.be.above(seen[0]!);
+    } finally {
+      await app.server.close();
+    }
+  });
+
   it('stops early when aborted', async () => {
     const app = await serveApp();
     try {
