@@ -76,7 +76,7 @@ describe('make targets for kind and compose', function () {
   for (const file of files) {
     it(`make -n succeeds for every target in ${file}`, async function () {
       const names = await targets(file);
-      expect(names.length).to.be.greaterThan(3);
+      expect(names.length).to.be.at.least(3);
       for (const target of names) {
         const { code, out } = await make(['-n', target]);
         expect(code, `make -n ${target}:\n${out}`).to.equal(0);
@@ -90,7 +90,8 @@ describe('make targets for kind and compose', function () {
     const order = [
       at(/kind create cluster --name redline --config kind-config.yaml/),
       at(/helm upgrade --install kps \S+ --version 88\.5\.3/),
-      at(/build/),
+      // make/container.mk owns `image`; kind needs it built by docker, tagged as kind loads it.
+      at(/make image CONTAINER_ENGINE=docker IMAGE=redline:dev/),
       at(/kind load docker-image redline:dev --name redline/),
       at(/helm upgrade --install redline charts\/redline/),
     ];
