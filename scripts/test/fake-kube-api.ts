@@ -15,7 +15,16 @@ export interface FakeKubeApi {
   stop(): Promise<void>;
 }
 
-const plural: Record<string, string> = { Prometheus: 'prometheuses', ServiceMonitor: 'servicemonitors', PrometheusRule: 'prometheusrules' };
+const plural: Record<string, string> = { Prometheus: 'prometheuses', ServiceMonitor: 'servicemonitors', PrometheusRule: 'prometheusrules', Service: 'services' };
+
+/** "a=1,b=2" equality selectors, the only kind smoke sends. */
+function selected(labels: Record<string, string> | undefined, selector: string | null): boolean {
+  if (!selector) return true;
+  return selector.split(',').every((term) => {
+    const [key, value] = term.split('=');
+    return labels?.[key!] === value;
+  });
+}
 
 export async function startFakeKubeApi(objects: Manifest[]): Promise<FakeKubeApi> {
   const requests: string[] = [];
@@ -33,14 +42,12 @@ export async function startFakeKubeApi(objects: Manifest[]): Promise<FakeKubeApi
     if (ns) {
       return send(200, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns[1], labels: { 'kubernetes.io/metadata.name': ns[1] } } });
     }
-    const list = /^\/apis\/monitoring\.coreos\.com\/v1\/namespaces\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    const list = /^\/(?:apis\/monitoring\.coreos\.com|api)\/v1\/namespaces\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (list) {
       const [, namespace, resource] = list;
-      const selector = url.searchParams.get('labelSelector');
-      const [key, value] = selector ? selector.split('=') : [];
       const items = objects.filter((o) => plural[o.kind] === resource && o.metadata.namespace === namespace
-        && (!key || o.metadata.labels?.[key] === value));
-      return send(200, { apiVersion: 'monitoring.coreos.com/v1', kind: 'List', metadata: {}, items });
+        && selected(o.metadata.labels, url.searchParams.get('labelSelector')));
+      return send(200, { apiVersion: 'v1', kind: 'List', metadata: {}, items });
     }
     return send(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
   });

@@ -6,6 +6,7 @@ import { startPrometheus, type RunningPrometheus } from '../../test/support/prom
 import { loadgenEntry, spawnNode, startService, type RunningService } from '../../test/support/service.ts';
 import { waitFor } from '../../test/support/prometheus.ts';
 import { join } from 'node:path';
+import { freePort } from '../../test/support/ports.ts';
 import { startFakeKubeApi } from './fake-kube-api.ts';
 import { helmTemplate, kpsChart, kpsValuesFile, redlineValuesFile, repoRoot } from './k8s-support.ts';
 import { redlineRuleFile } from './rule-file.ts';
@@ -127,11 +128,10 @@ describe('smoke when the scraped target is not redline', function () {
 
   before(async function () {
     // Prometheus scraping itself under redline's job and labels: up, but no RED metrics.
-    prometheus = await startPrometheus({ scrapeInterval: '1s' });
-    const self = new URL(prometheus.url).host;
-    await prometheus.stop();
+    const port = await freePort();
+    const self = `127.0.0.1:${port}`;
     prometheus = await startPrometheus({
-      port: Number(self.split(':')[1]),
+      port,
       scrapeInterval: '1s',
       scrapeTargets: [{ jobName: 'redline', targets: [self], labels: { namespace: 'local' } }],
     });
@@ -160,5 +160,29 @@ describe('smoke when the scraped target is not redline', function () {
     expect(byName['targets up']?.ok).to.equal(true);
     expect(run.outcome.reasons[0]).to.equal(
       'metrics present: metrics absent: no http_requests_total series with {namespace="local",job="redline"}; is the target a redline /metrics endpoint?');
+  });
+});
+
+describe('smoke without --prometheus-url (the cluster path)', function () {
+  this.timeout(20_000);
+
+  it('says so when there is no kubeconfig to use', async function () {
+    const run = await runSmoke(['--deadline', '1s'], { KUBECONFIG: '/nonexistent/kubeconfig', HOME: '/nonexistent' });
+    expect(run.code).to.equal(1);
+    expect(run.stdout.trim()).to.equal('redline smoke: FAIL: no kubeconfig context: start the cluster (make kind-up) or pass --prometheus-url');
+  });
+
+  it('says kube-prometheus-stack is missing when the cluster has no Prometheus Service of the release', async function () {
+    const api = await startFakeKubeApi([]);
+    try {
+      const run = await runSmoke(['--deadline', '1s', '--json'], { KUBECONFIG: api.kubeconfig });
+      expect(run.code).to.equal(1);
+      expect(run.outcome.reasons).to.have.length(1);
+      expect(run.outcome.reasons[0]).to.match(/^cannot port-forward to Prometheus through the cluster at http:\/\/127\.0\.0\.1:\d+: /);
+      expect(run.outcome.reasons[0]).to.match(/no Prometheus Service of release kps in namespace monitoring \(is kube-prometheus-stack installed\? run make kind-up\)$/);
+      expect(api.requests).to.include('/api/v1/namespaces/monitoring/services?labelSelector=app%3Dkube-prometheus-stack-prometheus%2Crelease%3Dkps');
+    } finally {
+      await api.stop();
+    }
   });
 });
