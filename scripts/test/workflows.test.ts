@@ -51,7 +51,7 @@ describe('GitHub workflows', function () {
     expect(doc.on).to.include.keys('push', 'pull_request');
     const runs = steps.map((s) => s.run ?? '').join('\n');
     expect(runs).to.match(/^make test$/m);
-    expect(runs).to.match(/make typecheck/).and.match(/helm lint charts\/redline/).and.match(/dclint/);
+    expect(runs).to.match(/make typecheck/).and.match(/helm lint --strict charts\/redline -f k8s\/redline-values.yaml/).and.match(/dclint/);
   });
 
   it('e2e-kind.yaml runs kind-up, helm test, smoke, and dumps logs and targets on failure', async function () {
