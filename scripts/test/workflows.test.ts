@@ -41,6 +41,17 @@ describe('GitHub workflows', function () {
     });
   }
 
+  for (const file of ['ci.yaml', 'e2e-kind.yaml']) {
+    it(`${file} installs prometheus before make bootstrap (which apt-installs it only as root)`, async function () {
+      const { steps } = await workflow(file);
+      const runs = steps.map((s) => s.run ?? '');
+      const apt = runs.findIndex((r) => /sudo apt-get install .*\bprometheus\b/.test(r));
+      const bootstrap = runs.findIndex((r) => /^make (bootstrap|test|kind-up)$/m.test(r));
+      expect(apt, 'apt-get install prometheus step').to.be.greaterThan(-1);
+      expect(apt).to.be.lessThan(bootstrap);
+    });
+  }
+
   it('the validator catches a broken workflow (so a pass means something)', function () {
     const { errors } = validateWorkflow('on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    stepz: []\n');
     expect(errors.length).to.be.greaterThan(0);
