@@ -5,7 +5,7 @@ RULES_FILE ?= .local/redline.rules.yml
 
 chart-lint: bootstrap ## helm lint --strict the chart with its default and kind values
 	@helm lint --strict charts/redline
-	@helm lint --strict charts/redline -f charts/redline/values-kind.yaml
+	@helm lint --strict charts/redline -f k8s/redline-values.yaml
 
 chart-template: bootstrap ## Render the chart with default values (VALUES=file to add a values file)
 	@helm template redline charts/redline $(if $(VALUES),-f $(VALUES))

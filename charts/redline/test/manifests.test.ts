@@ -94,8 +94,8 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
   },
   { name: 'custom SLOs', files: ['slo-custom.yaml'], check: () => {} },
   {
-    name: 'kind (values-kind.yaml)',
-    files: [join(CHART_DIR, 'values-kind.yaml')],
+    name: 'kind (k8s/redline-values.yaml)',
+    files: [join(CHART_DIR, '..', '..', 'k8s', 'redline-values.yaml')],
     check(m) {
       expect(find(m, 'Deployment', 'redline-loadgen')).to.not.equal(undefined);
       expect(spec<{ template: PodTemplate }>(get(m, 'Deployment', 'redline')).template.spec.containers[0]!.image).to.equal('redline:dev');

@@ -14,7 +14,7 @@ const valueSets = [
   { name: 'default', files: [] as string[], namespace: 'default' },
   { name: 'custom labels', files: [join(VALUES_DIR, 'custom-labels.yaml')], namespace: 'shop' },
   { name: 'loadgen on (a second Deployment the Service must not select)', files: [join(VALUES_DIR, 'loadgen-on.yaml')], namespace: 'default' },
-  { name: 'kind', files: [join(VALUES_DIR, '..', '..', 'values-kind.yaml')], namespace: 'default' },
+  { name: 'kind', files: [join(VALUES_DIR, '..', '..', '..', '..', 'k8s', 'redline-values.yaml')], namespace: 'default' },
 ];
 
 /** A copy of the manifests with one object changed. */
