@@ -17,14 +17,13 @@ base-image: ## Build the stand-in node base image with debootstrap when missing 
 
 # docker when a Docker engine answers (users, the kind e2e job), else rootful podman.
 CONTAINER_ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
-BASE_IMAGE := $(shell sed -n 's/^FROM \([^ ]*\).*/\1/p' Dockerfile | head -1)
 
 image: ## Build the service image (IMAGE=localhost/redline:dev; CONTAINER_ENGINE=docker|podman) from the Dockerfile
 ifeq ($(CONTAINER_ENGINE),docker)
 	@docker build $(BUILD_SECRETS) -t $(IMAGE) .
 else
-	@# A registry base when one can be pulled; else the stand-in built from Debian (see README).
-	@$(PODMAN) image exists $(BASE_IMAGE) || $(PODMAN) pull -q $(BASE_IMAGE) >/dev/null 2>&1 || scripts/container/base-image.sh
+	@# The registry base when it can be pulled, else the stand-in built from Debian (see README).
+	@scripts/container/base-image.sh
 	@start=$$(date +%s); \
 	$(PODMAN) build --pull=never $(BUILD_SECRETS) -t $(IMAGE) . ; \
 	echo "image: $(IMAGE) built in $$(( $$(date +%s) - start ))s, $$($(PODMAN) image inspect --format '{{.Size}}' $(IMAGE)) bytes"

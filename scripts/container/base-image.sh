@@ -53,6 +53,12 @@ fi
 exec 9>/var/tmp/redline-base-image.lock
 flock 9
 
+# Where a registry answers (a user's machine), the real base is the one to use.
+if [ -z "${FORCE:-}" ] && ! "$podman_cmd" image exists "$image" && "$podman_cmd" pull -q "$image" >/dev/null 2>&1; then
+  say "$image pulled from its registry; no stand-in needed"
+  exit 0
+fi
+
 if [ -z "${FORCE:-}" ] && "$podman_cmd" image exists "$image"; then
   label() { "$podman_cmd" image inspect --format "{{index .Labels \"$1\"}}" "$image"; }
   if [ "$(label io.redline.stand-in)" != true ]; then
