@@ -98,6 +98,8 @@ describe('hardening: graceful shutdown under load (real process)', function () {
     agent.destroy();
     const statuses = answers.map((a) => (a.status === 'fulfilled' ? a.value.status : (a.reason as Error).message));
     expect(statuses).to.deep.equal(Array(16).fill(200));
+    // While draining the service tells keep-alive clients to reconnect elsewhere.
+    for (const a of answers) if (a.status === 'fulfilled') expect(a.value.headers.connection).to.equal('close');
     expect((await exited).code).to.equal(0);
   });
 

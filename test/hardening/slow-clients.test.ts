@@ -106,10 +106,15 @@ describe('hardening: slow clients, aborted requests and timeouts (real process)'
     const before = await (await fetch(`${service.url}/metrics`)).text();
     const count499 = (text: string) =>
       Number(/^http_requests_total\{method="POST",route="\/api\/checkout",status_code="499"\} (\d+)/m.exec(text)?.[1] ?? 0);
-    // Checkout needs an order; a body for an unknown order would answer at once, so create one.
-    const order = await send(service.url, { method: 'POST', path: '/api/orders', headers: { 'content-type': 'application/json' }, body: '{"items":[{"itemId":1,"quantity":1}]}' });
-    const { id } = JSON.parse(order.body) as { id: string };
-    const aborted = Array.from({ length: 20 }, async () => {
+    // Checkout needs a pending order of its own (a second checkout of one order answers 409 at
+    // once), so create one order per aborted request.
+    const ids = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const order = await send(service.url, { method: 'POST', path: '/api/orders', headers: { 'content-type': 'application/json' }, body: '{"items":[{"itemId":1,"quantity":1}]}' });
+        return (JSON.parse(order.body) as { id: string }).id;
+      }),
+    );
+    const aborted = ids.map(async (id) => {
       const controller = new AbortController();
       const pending = send(service.url, {
         method: 'POST',

@@ -52,6 +52,11 @@ const weights: [number, (u: Uniform, orders: OrderMemory) => PlannedRequest][] =
 ];
 const total = weights.reduce((sum, [weight]) => sum + weight, 0);
 
+/** Each route template's share of the traffic, 0..1. */
+export const MIX_SHARES: Readonly<Record<string, number>> = Object.fromEntries(
+  weights.map(([weight, make]) => [make(() => 0, new OrderMemory()).route, weight / total]),
+);
+
 export function nextRequest(uniform: Uniform, orders: OrderMemory): PlannedRequest {
   let pick = uniform() * total;
   for (const [weight, make] of weights) {

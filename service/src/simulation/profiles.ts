@@ -13,13 +13,18 @@ export interface RouteProfile {
 export const SIMULATED_ROUTES = ['list_items', 'get_item', 'create_order', 'get_order', 'checkout'] as const;
 export type SimulatedRoute = (typeof SIMULATED_ROUTES)[number];
 
-/** Defaults shaped like a small shop: reads are fast, checkout waits on a payment provider. */
+/**
+ * Defaults shaped like a small, healthy shop: reads are fast, checkout waits on a payment
+ * provider. Under the load generator's mix they stay well inside the chart's SLOs (about
+ * 0.06% errors against 99.9%, 0.5% slower than 0.5 s against 99%), so nominal traffic fires
+ * no alert; the admin endpoint is how a demo breaks them.
+ */
 export const DEFAULT_PROFILES: Readonly<Record<SimulatedRoute, RouteProfile>> = {
-  list_items: { medianMs: 20, p99Ms: 150, errorRate: 0.002 },
-  get_item: { medianMs: 8, p99Ms: 80, errorRate: 0.001 },
-  create_order: { medianMs: 40, p99Ms: 400, errorRate: 0.005 },
-  get_order: { medianMs: 10, p99Ms: 100, errorRate: 0.001 },
-  checkout: { medianMs: 120, p99Ms: 1200, errorRate: 0.02 },
+  list_items: { medianMs: 20, p99Ms: 150, errorRate: 0.0005 },
+  get_item: { medianMs: 8, p99Ms: 80, errorRate: 0.0002 },
+  create_order: { medianMs: 40, p99Ms: 400, errorRate: 0.001 },
+  get_order: { medianMs: 10, p99Ms: 100, errorRate: 0.0002 },
+  checkout: { medianMs: 120, p99Ms: 1200, errorRate: 0.003 },
 };
 
 /** Bounds for every profile value, from the environment or the admin endpoint alike. */

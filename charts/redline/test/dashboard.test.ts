@@ -1,0 +1,102 @@
+// The generated dashboard: committed JSON up to date, shipped unchanged in the chart's
+// ConfigMap, and every panel with a unit, a description and the dashboard's variables.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DASHBOARD_FILE } from '../../../dashboards/build.ts';
+import { redlineDashboard, renderDashboard } from '../../../dashboards/redline.ts';
+import { helmTemplate } from '../../../scripts/helm-template.ts';
+import { renderRuleGroups } from '../../../scripts/rules.ts';
+import { contentPanels, panelQueries, type Dashboard } from './support/dashboard.ts';
+import { get } from './support/manifests.ts';
+import { VALUES_DIR } from './support/values.ts';
+
+const BUILD = fileURLToPath(new URL('../../../dashboards/build.ts', import.meta.url));
+
+describe('dashboard: generated from dashboards/redline.ts', () => {
+  const dashboard: Dashboard = redlineDashboard();
+
+  it('the committed charts/redline/dashboards/redline.json is up to date (run `make dashboard`)', async () => {
+    expect(await readFile(DASHBOARD_FILE, 'utf8')).to.equal(renderDashboard());
+    const check = spawnSync(process.execPath, [BUILD, '--check'], { encoding: 'utf8' });
+    expect(check.status, check.stderr).to.equal(0);
+  });
+
+  it('the chart ships exactly that JSON in a ConfigMap with the Grafana sidecar label', async () => {
+    const configMap = get(await helmTemplate(), 'ConfigMap', 'redline-dashboard');
+    expect(configMap.metadata.labels).to.include({ grafana_dashboard: '1' });
+    const data = (configMap as unknown as { data: Record<string, string> }).data;
+    expect(Object.keys(data)).to.deep.equal(['redline.json']);
+    expect(`${data['redline.json']}\n`).to.equal(renderDashboard());
+  });
+
+  it('has datasource, namespace, job and route variables, chained', () => {
+    const vars = dashboard.templating.list;
+    expect(vars.map((v) => v.name)).to.deep.equal(['datasource', 'namespace', 'job', 'route']);
+    expect(vars[0]).to.include({ type: 'datasource', query: 'prometheus' });
+    const definition = (name: string) => (vars.find((v) => v.name === name) as { definition: string }).definition;
+    expect(definition('job')).to.include('namespace="$namespace"');
+    expect(definition('route')).to.include('namespace="$namespace", job="$job"');
+    expect(vars.find((v) => v.name === 'route')).to.include({ multi: true, includeAll: true });
+  });
+
+  it('has the RED, SLO and saturation rows', () => {
+    const rows = dashboard.panels.filter((p) => p.type === 'row').map((p) => p.title);
+    expect(rows).to.have.length(3);
+    expect(rows[0]).to.match(/^RED/);
+    expect(rows[1]).to.match(/^SLO/);
+    expect(rows[2]).to.match(/^Saturation/);
+    const titles = contentPanels(dashboard).map((p) => p.title);
+    for (const title of ['Request rate by route', 'Error ratio by route', 'Duration p50 by route', 'Duration p95 by route', 'Duration p99 by route',
+      'Error budget remaining', 'In-flight requests', 'Event loop lag p99', 'Memory', 'CPU']) {
+      expect(titles).to.include(title);
+    }
+    expect(titles.filter((t) => /^Burn rate/.test(t))).to.have.length(2);
+  });
+
+  it('gives every panel a unit, a description and the datasource variable', () => {
+    for (const panel of contentPanels(dashboard)) {
+      expect(panel.fieldConfig?.defaults.unit, `${panel.title} unit`).to.be.a('string').and.not.be.empty;
+      expect(panel.description, `${panel.title} description`).to.be.a('string').with.length.above(20);
+      expect(panel.datasource).to.deep.equal({ type: 'prometheus', uid: '${datasource}' });
+      for (const target of panel.targets ?? []) expect(target.datasource.uid).to.equal('${datasource}');
+    }
+  });
+
+  it('uses $__rate_interval in every rate(), selects $namespace and $job everywhere, never matches le by string', () => {
+    for (const query of panelQueries(dashboard)) {
+      const where = `${query.panel} ${query.refId}`;
+      for (const range of query.expr.matchAll(/\[([^\]]+)\]/g)) expect(range[1], where).to.equal('$__rate_interval');
+      expect(query.expr, where).to.include('namespace="$namespace", job="$job"');
+      expect(query.expr, where).to.not.match(/\ble\s*(=|!=)\s*"/);
+    }
+  });
+
+  it('lays panels out on the 24-column grid without overlaps, with unique ids', () => {
+    const cells = new Set<string>();
+    const ids = new Set<number>();
+    for (const panel of dashboard.panels) {
+      expect(ids.has(panel.id)).to.equal(false);
+      ids.add(panel.id);
+      const { x, y, w, h } = panel.gridPos;
+      expect(x + w, panel.title).to.be.at.most(24);
+      for (let i = x; i < x + w; i++) {
+        for (let j = y; j < y + h; j++) {
+          expect(cells.has(`${i},${j}`), `${panel.title} overlaps at ${i},${j}`).to.equal(false);
+          cells.add(`${i},${j}`);
+        }
+      }
+    }
+  });
+
+  for (const set of [{ name: 'default', files: [] }, { name: 'custom SLOs (other burn-rate windows)', files: [join(VALUES_DIR, 'slo-custom.yaml')] }]) {
+    it(`reads only recording rules that the chart records (values: ${set.name})`, async () => {
+      const recorded = new Set((await renderRuleGroups({ valuesFiles: set.files })).flatMap((g) => g.rules).map((r) => r.record).filter(Boolean));
+      const used = new Set(panelQueries(dashboard).flatMap((q) => [...q.expr.matchAll(/\b[a-z_]+:[a-z_]+:[a-z0-9_]+/g)].map((m) => m[0])));
+      expect(used.size).to.be.greaterThan(3);
+      for (const name of used) expect(recorded.has(name), name).to.equal(true);
+    });
+  }
+});

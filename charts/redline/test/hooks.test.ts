@@ -1,0 +1,87 @@
+// The commands the chart runs in-cluster, run here against the real service: the helm test
+// hook's node script and the load generator's command line.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { helmTemplate, type Manifest } from '../../../scripts/helm-template.ts';
+import { waitFor } from '../../../test/support/prometheus.ts';
+import { startService, type RunningService } from '../../../test/support/service.ts';
+import { get, spec, type PodSpec, type PodTemplate } from './support/manifests.ts';
+import { loadValues, VALUES_DIR } from './support/values.ts';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** Starts a container command with this machine's node, from the repository root (the image's workdir layout). */
+function start(command: string[], env: Record<string, string> = {}) {
+  const [program, ...args] = command;
+  expect(program).to.equal('node');
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk));
+  const done = new Promise<{ code: number | null; output: string }>((resolve) => child.on('exit', (code) => resolve({ code, output })));
+  return { kill: (signal: NodeJS.Signals) => child.kill(signal), done };
+}
+
+const run = (command: string[], env: Record<string, string>) => start(command, env).done;
+
+async function requestCount(url: string): Promise<number> {
+  const body = await (await fetch(`${url}/metrics`)).text();
+  return [...body.matchAll(/^http_requests_total\{[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+describe('chart: in-cluster commands against the real service', function () {
+  this.timeout(30_000);
+  let service: RunningService;
+  let manifests: Manifest[];
+
+  before(async () => {
+    manifests = await helmTemplate({ valuesFiles: [join(VALUES_DIR, 'loadgen-on.yaml')] });
+    service = await startService();
+  });
+  after(async () => {
+    await service?.stop();
+  });
+
+  const testPod = () => spec<PodSpec>(get(manifests, 'Pod')).containers[0]!;
+
+  it('the helm test hook is a test hook using the chart image', () => {
+    const pod = get(manifests, 'Pod');
+    expect(pod.metadata.annotations?.['helm.sh/hook']).to.equal('test');
+    expect(testPod().image).to.equal('redline:0.1.0');
+    expect(testPod().env).to.deep.include({ name: 'REDLINE_URL', value: 'http://redline.default.svc:8080' });
+  });
+
+  it('the helm test script passes against a running redline', async () => {
+    const result = await run(testPod().command!, { REDLINE_URL: service.url });
+    expect(result.code, result.output).to.equal(0);
+    expect(result.output).to.include('/metrics holds the RED metrics');
+  });
+
+  it('the helm test script fails when the service does not answer as redline', async () => {
+    const result = await run(testPod().command!, { REDLINE_URL: `${service.url}/elsewhere` });
+    expect(result.code).to.equal(1);
+    expect(result.output).to.match(/GET \/api\/items answered 404/);
+  });
+
+  it('the load generator command drives traffic at the configured rate until SIGTERM', async () => {
+    const container = spec<{ template: PodTemplate }>(get(manifests, 'Deployment', 'redline-loadgen')).template.spec.containers[0]!;
+    const command = [...container.command!];
+    const targetIndex = command.indexOf('--target') + 1;
+    expect(command[targetIndex]).to.equal('http://redline:8080');
+    command[targetIndex] = service.url;
+    const { rate } = (await loadValues([join(VALUES_DIR, 'loadgen-on.yaml')])).loadgen;
+    const before = await requestCount(service.url);
+    const child = start(command);
+    // Measure 2s of steady traffic once it has started (start-up time varies on a busy machine).
+    await waitFor('the first requests', async () => ((await requestCount(service.url)) > before ? true : undefined), { timeoutMs: 15_000 });
+    const from = await requestCount(service.url);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const sent = (await requestCount(service.url)) - from;
+    child.kill('SIGTERM');
+    const result = await child.done;
+    expect(result.code, result.output).to.equal(0);
+    expect(sent / 2, 'requests per second').to.be.within(rate * 0.6, rate * 1.4);
+  });
+});

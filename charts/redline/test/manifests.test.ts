@@ -1,0 +1,182 @@
+// helm lint --strict and helm template over several value sets; every rendered manifest
+// validated against the Kubernetes and prometheus-operator schemas; invalid values rejected.
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { CHART_DIR, helmInstallDryRun, helmLint, helmTemplate, HelmError, type Manifest } from '../../../scripts/helm-template.ts';
+import { find, get, spec, type PodTemplate } from './support/manifests.ts';
+import { validateManifest } from './support/models.ts';
+import { VALUES_DIR } from './support/values.ts';
+
+const valueSets: { name: string; files: string[]; check: (manifests: Manifest[]) => void }[] = [
+  {
+    name: 'default',
+    files: [],
+    check(m) {
+      expect(m.map((x) => x.kind).sort()).to.deep.equal(
+        ['ConfigMap', 'Deployment', 'Pod', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort(),
+      );
+      expect(spec<{ replicas: number }>(get(m, 'Deployment')).replicas).to.equal(2);
+    },
+  },
+  {
+    name: 'ServiceMonitor off',
+    files: ['service-monitor-off.yaml'],
+    check(m) {
+      expect(find(m, 'ServiceMonitor')).to.equal(undefined);
+      expect(find(m, 'PrometheusRule')).to.not.equal(undefined);
+    },
+  },
+  {
+    name: 'alerts off',
+    files: ['alerts-off.yaml'],
+    check(m) {
+      const groups = spec<{ groups: { name: string; rules: { alert?: string; record?: string }[] }[] }>(get(m, 'PrometheusRule')).groups;
+      expect(groups.map((g) => g.name)).to.deep.equal(['redline.red', 'redline.slo']);
+      expect(groups.flatMap((g) => g.rules).filter((r) => r.alert)).to.be.empty;
+    },
+  },
+  {
+    name: 'custom labels',
+    files: ['custom-labels.yaml'],
+    check(m) {
+      for (const manifest of m) expect(manifest.metadata.labels, `${manifest.kind} labels`).to.include({ team: 'shop' });
+      expect(get(m, 'ServiceMonitor').metadata.labels).to.include({ prometheus: 'platform', scrape: 'fast' }).and.not.have.property('release');
+      expect(get(m, 'PrometheusRule').metadata.labels).to.include({ prometheus: 'platform', rules: 'slo' });
+      expect(spec<{ namespaceSelector: unknown }>(get(m, 'ServiceMonitor')).namespaceSelector).to.deep.equal({ any: true });
+      const dashboard = get(m, 'ConfigMap', 'shop-redline-dashboard');
+      expect(dashboard.metadata.namespace).to.equal('monitoring');
+      expect(dashboard.metadata.labels).to.include({ grafana_dashboard: '1', dashboards: 'shop' });
+      expect(dashboard.metadata.annotations).to.deep.equal({ grafana_folder: 'Shop' });
+      const alerts = spec<{ groups: { rules: { alert?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[] }>(
+        get(m, 'PrometheusRule'),
+      ).groups.flatMap((g) => g.rules).filter((r) => r.alert);
+      for (const alert of alerts) {
+        expect(alert.labels).to.include({ team: 'shop' });
+        expect(alert.annotations?.runbook_url).to.equal(`https://runbooks.example.com/redline.md#${alert.alert!.toLowerCase()}`);
+      }
+      // The job label the rules select on is the Service name.
+      expect(JSON.stringify(get(m, 'PrometheusRule').spec)).to.include('job=\\"shop-redline\\"');
+    },
+  },
+  {
+    name: 'HPA on',
+    files: ['hpa-on.yaml'],
+    check(m) {
+      const hpa = spec<{ minReplicas: number; maxReplicas: number; scaleTargetRef: { name: string } }>(get(m, 'HorizontalPodAutoscaler'));
+      expect(hpa).to.include({ minReplicas: 2, maxReplicas: 5 });
+      expect(hpa.scaleTargetRef.name).to.equal(get(m, 'Deployment').metadata.name);
+      expect(spec<object>(get(m, 'Deployment'))).to.not.have.property('replicas');
+      expect(find(m, 'PodDisruptionBudget')).to.not.equal(undefined);
+    },
+  },
+  {
+    name: 'NetworkPolicy on',
+    files: ['network-policy-on.yaml'],
+    check(m) {
+      const policy = spec<{ ingress: { ports: { port: string }[]; from: object[] }[] }>(get(m, 'NetworkPolicy'));
+      expect(policy.ingress[0]!.ports).to.deep.equal([{ port: 'http', protocol: 'TCP' }]);
+      expect(policy.ingress[0]!.from).to.deep.include({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } });
+      expect(policy.ingress[0]!.from).to.deep.include({ ipBlock: { cidr: '10.0.0.0/8' } });
+    },
+  },
+  {
+    name: 'loadgen on',
+    files: ['loadgen-on.yaml'],
+    check(m) {
+      const loadgen = spec<{ template: PodTemplate }>(get(m, 'Deployment', 'redline-loadgen')).template.spec.containers[0]!;
+      expect(loadgen.command).to.deep.equal([
+        'node', 'service/src/loadgen/main.ts', '--target', 'http://redline:8080', '--rate', '20', '--duration', '0',
+      ]);
+      const env = spec<{ template: PodTemplate }>(get(m, 'Deployment', 'redline')).template.spec.containers[0]!.env;
+      expect(env).to.deep.include({ name: 'SIM_ERROR_RATE', value: '0.05' });
+      expect(env).to.deep.include({ name: 'SIM_LATENCY_FACTOR', value: '2' });
+    },
+  },
+  { name: 'custom SLOs', files: ['slo-custom.yaml'], check: () => {} },
+  {
+    name: 'kind (k8s/redline-values.yaml)',
+    files: [join(CHART_DIR, '..', '..', 'k8s', 'redline-values.yaml')],
+    check(m) {
+      expect(find(m, 'Deployment', 'redline-loadgen')).to.not.equal(undefined);
+      expect(spec<{ template: PodTemplate }>(get(m, 'Deployment', 'redline')).template.spec.containers[0]!.image).to.equal('redline:dev');
+    },
+  },
+];
+
+const resolve = (file: string) => (file.startsWith('/') ? file : join(VALUES_DIR, file));
+
+describe('chart: lint, render and schemas', function () {
+  this.timeout(30_000);
+
+  for (const set of valueSets) {
+    describe(`values: ${set.name}`, () => {
+      const valuesFiles = set.files.map(resolve);
+      let manifests: Manifest[];
+      before(async () => {
+        manifests = await helmTemplate({ valuesFiles });
+      });
+
+      it('passes helm lint --strict', async () => {
+        const output = await helmLint({ valuesFiles });
+        expect(output).to.match(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+      });
+
+      it('renders manifests that validate against the Kubernetes and prometheus-operator schemas', () => {
+        expect(manifests).to.not.be.empty;
+        for (const manifest of manifests) validateManifest(manifest);
+      });
+
+      it('labels everything with the standard app.kubernetes.io labels', () => {
+        for (const manifest of manifests) {
+          expect(manifest.metadata.labels, `${manifest.kind} ${manifest.metadata.name}`).to.include.keys(
+            'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/version', 'app.kubernetes.io/managed-by', 'helm.sh/chart',
+          );
+        }
+      });
+
+      it('renders what these values ask for', () => set.check(manifests));
+    });
+  }
+
+  it('the schema check can fail: a manifest with a bad ServiceMonitor interval is rejected', async () => {
+    const manifests = await helmTemplate();
+    const monitor = structuredClone(get(manifests, 'ServiceMonitor'));
+    (spec<{ endpoints: { interval: string }[] }>(monitor).endpoints[0]!).interval = 'five seconds';
+    expect(() => validateManifest(monitor)).to.throw(/interval/);
+  });
+
+  it('helm install prints NOTES on reaching the service, Prometheus and Grafana', async () => {
+    const output = await helmInstallDryRun({ namespace: 'shop' });
+    const notes = output.slice(output.indexOf('NOTES:'));
+    expect(notes).to.include('kubectl -n shop port-forward svc/redline 8080:8080');
+    expect(notes).to.include('helm test redline -n shop');
+    expect(notes).to.include('serviceMonitor/shop/redline/0');
+    expect(notes).to.include('{"release":"kube-prometheus-stack"}');
+    expect(notes).to.include('shop/redline-dashboard');
+  });
+
+  describe('invalid values make helm install fail with a message naming the key', () => {
+    const cases: { name: string; values: Record<string, unknown>; message: RegExp }[] = [
+      { name: 'unknown key (typo)', values: { serviceMonitr: { enabled: true } }, message: /additional properties 'serviceMonitr' not allowed/ },
+      { name: 'latency threshold off the bucket boundaries', values: { slo: { latency: { thresholdSeconds: 0.3 } } }, message: /\/slo\/latency\/thresholdSeconds.*one of/ },
+      { name: 'objective given as a percentage', values: { slo: { availability: { objective: 99.9 } } }, message: /\/slo\/availability\/objective/ },
+      { name: 'scrape interval as a number', values: { serviceMonitor: { interval: 5 } }, message: /\/serviceMonitor\/interval/ },
+      { name: 'malformed burn-rate window', values: { slo: { burnRates: [{ severity: 'critical', longWindow: '1 hour', shortWindow: '5m', burnRate: 14.4, for: '2m' }] } }, message: /\/slo\/burnRates\/0\/longWindow/ },
+      { name: 'resources without limits', values: { resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: null } }, message: /\/resources/ },
+      { name: 'unknown log level', values: { logLevel: 'verbose' }, message: /\/logLevel/ },
+      { name: 'image digest that is not sha256', values: { image: { digest: 'latest' } }, message: /\/image\/digest/ },
+      { name: 'simulation env that is not SIM_*', values: { simulation: { env: { NODE_OPTIONS: '--inspect' } } }, message: /NODE_OPTIONS' does not match pattern '\^SIM_/ },
+      { name: 'drain longer than the grace period', values: { shutdown: { drainTimeoutMs: 30000, terminationGracePeriodSeconds: 30 } }, message: /terminationGracePeriodSeconds \(30\) must exceed/ },
+    ];
+    for (const c of cases) {
+      it(c.name, async () => {
+        const error = await helmInstallDryRun({ values: c.values }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error, 'helm install should fail').to.be.instanceOf(HelmError);
+        expect((error as HelmError).stderr).to.match(c.message);
+      });
+    }
+  });
+});

@@ -1,0 +1,39 @@
+// Validates rendered manifests against the Kubernetes and prometheus-operator JSON schemas
+// (kubernetes-models, @kubernetes-models/prometheus-operator). A kind not listed here fails,
+// so a new template cannot slip through unvalidated.
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ConfigMap, Pod, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import type { Manifest } from '../../../../scripts/helm-template.ts';
+
+interface Validatable {
+  validate(): void;
+}
+
+const models: Record<string, new (data: never) => Validatable> = {
+  'apps/v1/Deployment': Deployment,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Pod': Pod,
+  'v1/Service': Service,
+  'v1/ServiceAccount': ServiceAccount,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
+};
+
+/** Throws with the kind, name and schema error when a manifest is invalid. */
+export function validateManifest(manifest: Manifest): void {
+  const key = `${manifest.apiVersion}/${manifest.kind}`;
+  const Model = models[key];
+  if (!Model) throw new Error(`no schema for ${key} (${manifest.metadata?.name}): add it to support/models.ts`);
+  try {
+    new Model(manifest as never).validate();
+  } catch (error) {
+    throw new Error(`${key} ${manifest.metadata.name}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,16 @@
+// Runs the real promtool (Prometheus 2.42 here) and returns its exit code and output.
+import { execFile } from 'node:child_process';
+
+export interface ToolResult {
+  code: number;
+  output: string;
+}
+
+export function promtool(args: string[]): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    execFile('promtool', args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') return reject(error);
+      resolve({ code: typeof error?.code === 'number' ? error.code : 0, output: `${stdout}${stderr}` });
+    });
+  });
+}

@@ -1,0 +1,228 @@
+// Generates `promtool test rules` unit tests from the chart's values and rendered rules, so
+// the tests follow the values: for every SLO and every burn-rate alert, a synthetic burn just
+// above its rate fires exactly the alerts at or below that rate, and a service at the
+// objective fires none.
+import type { Rule, RuleGroup } from '../../../../scripts/rules.ts';
+import { durationMs, type BurnRate, type ChartValues } from './values.ts';
+
+export interface TestTarget {
+  namespace: string;
+  job: string;
+  /** How the threshold's le label is spelled in the input series: Prometheus 2 keeps the
+   * exposition's "1", Prometheus 3 normalises it to "1.0". */
+  leSpelling?: 'exposition' | 'prometheus3';
+}
+
+type SloName = 'availability' | 'latency';
+
+/** Requests per minute in the synthetic series: large, so error counts are whole numbers. */
+const PER_MINUTE = 100_000;
+const STEP_MS = 60_000;
+/** Burn rate of the "at the objective" case. */
+const AT_OBJECTIVE = 0.999;
+
+const minutes = (ms: number) => `${Math.ceil(ms / STEP_MS)}m`;
+
+function alertRules(groups: RuleGroup[]): Rule[] {
+  return groups.flatMap((group) => group.rules).filter((rule) => rule.alert !== undefined);
+}
+
+export function leLabel(thresholdSeconds: number, spelling: TestTarget['leSpelling'] = 'exposition'): string {
+  const text = String(thresholdSeconds);
+  return spelling === 'prometheus3' && !text.includes('.') ? `${text}.0` : text;
+}
+
+function seriesFor(slo: SloName, errorsPerMinute: number, samples: number, values: ChartValues, target: TestTarget) {
+  const base = `namespace="${target.namespace}",job="${target.job}",route="/api/items",method="GET"`;
+  const grow = (perMinute: number) => `0+${perMinute}x${samples}`;
+  if (slo === 'availability') {
+    return [
+      { series: `http_requests_total{${base},status_code="200"}`, values: grow(PER_MINUTE) },
+      { series: `http_request_errors_total{${base},status_code="500",error_type="server_error"}`, values: grow(errorsPerMinute) },
+    ];
+  }
+  const le = leLabel(values.slo.latency.thresholdSeconds, target.leSpelling);
+  return [
+    { series: `http_request_duration_seconds_count{${base},status_code="200"}`, values: grow(PER_MINUTE) },
+    { series: `http_request_duration_seconds_bucket{${base},status_code="200",le="${le}"}`, values: grow(PER_MINUTE - errorsPerMinute) },
+    { series: `http_request_duration_seconds_bucket{${base},status_code="200",le="+Inf"}`, values: grow(PER_MINUTE) },
+  ];
+}
+
+function expectedAlert(rule: Rule, target: TestTarget) {
+  return {
+    exp_labels: { ...rule.labels, namespace: target.namespace, job: target.job },
+    exp_annotations: rule.annotations ?? {},
+  };
+}
+
+/** Rules of one SLO's alert, with the burn-rate entry each came from (matched by its windows). */
+function sloAlerts(groups: RuleGroup[], slo: SloName, burnRates: BurnRate[]) {
+  return alertRules(groups)
+    .filter((rule) => rule.labels?.slo === slo)
+    .map((rule) => {
+      const entry = burnRates.find((b) => b.longWindow === rule.labels?.long_window && b.shortWindow === rule.labels?.short_window);
+      if (!entry) throw new Error(`alert ${rule.alert} ${JSON.stringify(rule.labels)} matches no slo.burnRates entry`);
+      return { rule, entry };
+    });
+}
+
+/** A burn rate strictly between `rate` and the next higher configured rate. */
+export function justAbove(rate: number, higher: number | undefined): number {
+  const up = rate * 1.05;
+  return higher === undefined ? up : Math.min(up, (rate + higher) / 2);
+}
+
+export function generateRuleTests(ruleFile: string, groups: RuleGroup[], values: ChartValues, target: TestTarget) {
+  const burnRates = values.slo.burnRates;
+  const longestFor = Math.max(...burnRates.map((b) => durationMs(b.for)));
+  // Alerts start pending at the first evaluation with two samples, then wait `for`.
+  const evalMs = longestFor + 10 * STEP_MS;
+  const samples = evalMs / STEP_MS + 1;
+  const tests: unknown[] = [];
+
+  for (const slo of ['availability', 'latency'] as const) {
+    const settings = values.slo[slo];
+    if (!settings.enabled || !values.alerts.enabled) continue;
+    const alerts = sloAlerts(groups, slo, burnRates);
+    const alertname = alerts[0]?.rule.alert;
+    if (!alertname || alerts.length !== burnRates.length) {
+      throw new Error(`expected ${burnRates.length} ${slo} burn-rate alerts, found ${alerts.length}`);
+    }
+    const budget = 1 - settings.objective;
+    const rates = [...new Set(burnRates.map((b) => b.burnRate))].sort((a, b) => a - b);
+
+    for (const [index, rate] of rates.entries()) {
+      const burn = justAbove(rate, rates[index + 1]);
+      const errorRatio = burn * budget;
+      if (errorRatio >= 1) throw new Error(`burn rate ${burn} cannot be reached with objective ${settings.objective}`);
+      tests.push({
+        name: `${slo}: a ${burn.toFixed(2)}x burn fires every alert up to ${rate}x and none above`,
+        interval: '1m',
+        input_series: seriesFor(slo, errorRatio * PER_MINUTE, samples, values, target),
+        alert_rule_test: [
+          {
+            eval_time: minutes(evalMs),
+            alertname,
+            exp_alerts: alerts.filter(({ entry }) => entry.burnRate <= rate).map(({ rule }) => expectedAlert(rule, target)),
+          },
+        ],
+      });
+    }
+
+    // At the objective: a burn of 0.999x. Exactly 1x is a float tie (the long windows sum many
+    // recorded rates), so the test keeps a 0.1% margin, far below any alert's sensitivity.
+    tests.push({
+      name: `${slo}: at the objective (${settings.objective}, a 0.999x burn) no alert fires`,
+      interval: '1m',
+      input_series: seriesFor(slo, AT_OBJECTIVE * budget * PER_MINUTE, samples, values, target),
+      alert_rule_test: [{ eval_time: minutes(evalMs), alertname, exp_alerts: [] }],
+    });
+  }
+
+  if (values.alerts.enabled) tests.push(...targetDownTests(groups, values, target));
+  tests.push(...recordingTests(values, target));
+  // Rules are evaluated every 5m (not Prometheus' usual 30s-1m): the same firing semantics for
+  // windows of 5m and more, a fifth of the work for the 3h `for` of the slowest alert.
+  return { rule_files: [ruleFile], evaluation_interval: '5m', tests };
+}
+
+function targetDownTests(groups: RuleGroup[], values: ChartValues, target: TestTarget) {
+  const rule = alertRules(groups).find((r) => r.alert === 'RedlineTargetDown');
+  if (!rule) throw new Error('RedlineTargetDown is missing');
+  const evalTime = minutes(durationMs(values.alerts.targetDownFor) + 5 * STEP_MS);
+  const up = `up{namespace="${target.namespace}",job="${target.job}",instance="10.0.0.1:8080"}`;
+  const expected = [expectedAlert(rule, target)];
+  return [
+    {
+      name: 'RedlineTargetDown fires when every target is down',
+      interval: '1m',
+      input_series: [{ series: up, values: '0x30' }],
+      alert_rule_test: [{ eval_time: evalTime, alertname: 'RedlineTargetDown', exp_alerts: expected }],
+    },
+    {
+      name: 'RedlineTargetDown fires when the target never appears',
+      interval: '1m',
+      input_series: [{ series: `up{namespace="${target.namespace}",job="someone-else",instance="10.0.0.2:8080"}`, values: '1x30' }],
+      alert_rule_test: [{ eval_time: evalTime, alertname: 'RedlineTargetDown', exp_alerts: expected }],
+    },
+    {
+      name: 'RedlineTargetDown is silent while one target is up',
+      interval: '1m',
+      input_series: [
+        { series: up, values: '1x30' },
+        { series: up.replace('10.0.0.1', '10.0.0.3'), values: '0x30' },
+      ],
+      alert_rule_test: [{ eval_time: evalTime, alertname: 'RedlineTargetDown', exp_alerts: [] }],
+    },
+  ];
+}
+
+/** Recording rules whose exact values matter to the dashboard and the alerts. */
+function recordingTests(values: ChartValues, target: TestTarget) {
+  const sel = `namespace="${target.namespace}",job="${target.job}"`;
+  const base = `${sel},route="/api/items",method="GET",status_code="200"`;
+  const le = leLabel(values.slo.latency.thresholdSeconds, target.leSpelling);
+  return [
+    {
+      name: 'error ratio is 0, not missing, for a route that never failed',
+      interval: '1m',
+      input_series: [{ series: `http_requests_total{${base}}`, values: '0+60x20' }],
+      promql_expr_test: [
+        {
+          expr: `namespace_job_route:http_request_errors:ratio_rate5m{${sel}}`,
+          eval_time: '10m',
+          exp_samples: [{ labels: `namespace_job_route:http_request_errors:ratio_rate5m{${sel},route="/api/items"}`, value: 0 }],
+        },
+        {
+          expr: `namespace_job:slo_errors:ratio_rate5m{${sel},slo="availability"}`,
+          eval_time: '10m',
+          exp_samples: [{ labels: `namespace_job:slo_errors:ratio_rate5m{${sel},slo="availability"}`, value: 0 }],
+        },
+      ],
+    },
+    {
+      name: 'long windows sum the recorded 5m rates: 1h ratio of a steady 50% error rate is 0.5',
+      interval: '1m',
+      input_series: [
+        { series: `http_requests_total{${base}}`, values: '0+64x80' },
+        { series: `http_request_errors_total{${base},error_type="exception"}`, values: '0+32x80' },
+      ],
+      promql_expr_test: [
+        {
+          expr: `namespace_job:slo_errors:ratio_rate1h{${sel},slo="availability"}`,
+          eval_time: '70m',
+          exp_samples: [{ labels: `namespace_job:slo_errors:ratio_rate1h{${sel},slo="availability"}`, value: 0.5 }],
+        },
+      ],
+    },
+    {
+      name: `latency SLI counts requests above ${values.slo.latency.thresholdSeconds}s (le="${le}") and the budget follows the objective`,
+      interval: '1m',
+      input_series: [
+        { series: `http_request_duration_seconds_count{${base}}`, values: '0+64x20' },
+        { series: `http_request_duration_seconds_bucket{${base},le="${le}"}`, values: '0+32x20' },
+        { series: `http_request_duration_seconds_bucket{${base},le="+Inf"}`, values: '0+64x20' },
+      ],
+      promql_expr_test: [
+        {
+          expr: `namespace_job:slo_errors:ratio_rate5m{${sel},slo="latency"}`,
+          eval_time: '10m',
+          exp_samples: [{ labels: `namespace_job:slo_errors:ratio_rate5m{${sel},slo="latency"}`, value: 0.5 }],
+        },
+        {
+          expr: `namespace_job:slo_objective:ratio{${sel},slo="latency"}`,
+          eval_time: '10m',
+          exp_samples: [{ labels: `namespace_job:slo_objective:ratio{${sel},slo="latency"}`, value: values.slo.latency.objective }],
+        },
+        {
+          expr: `namespace_job:slo_error_budget_remaining:ratio{${sel},slo="latency"}`,
+          eval_time: '10m',
+          exp_samples: [
+            { labels: `namespace_job:slo_error_budget_remaining:ratio{${sel},slo="latency"}`, value: 1 - 0.5 / (1 - values.slo.latency.objective) },
+          ],
+        },
+      ],
+    },
+  ];
+}

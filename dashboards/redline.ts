@@ -1,0 +1,189 @@
+// The redline RED dashboard: the one source of truth for the chart's ConfigMap, the local
+// stack and any compose setup. `make dashboard` writes charts/redline/dashboards/redline.json.
+// Every query works on Prometheus 2.x and 3.x: quantiles via histogram_quantile over buckets
+// summed by le, never a bucket picked by its le string. Burn-rate panels read the SLO windows
+// 5m, 1h, 6h, 1d and 3d, which the chart always records.
+import { datasourceVariable, labelValuesVariable, layout, type PanelSpec } from './grafana.ts';
+
+/** Series of the selected service. */
+const SERVICE = 'namespace="$namespace", job="$job"';
+/** Series of the selected service and routes. */
+const ROUTES = `${SERVICE}, route=~"$route"`;
+const RATE = '[$__rate_interval]';
+
+const sumBy = (by: string, metric: string, selector: string) => `sum by (${by}) (rate(${metric}{${selector}}${RATE}))`;
+
+/** Error ratio that is 0, not "no data", for routes that answered requests but never failed. */
+const errorRatio = (by: string) =>
+  `(${sumBy(by, 'http_request_errors_total', ROUTES)} or 0 * ${sumBy(by, 'http_requests_total', ROUTES)})` +
+  ` / ${sumBy(by, 'http_requests_total', ROUTES)}`;
+
+const quantile = (q: number) =>
+  `histogram_quantile(${q}, ${sumBy('le, route', 'http_request_duration_seconds_bucket', ROUTES)})`;
+
+/** Burn rate over a window: the recorded SLO error ratio divided by the error budget (1 - objective). */
+const burnRate = (window: string) =>
+  `namespace_job:slo_errors:ratio_rate${window}{${SERVICE}} / on (namespace, job, slo) (1 - namespace_job:slo_objective:ratio{${SERVICE}})`;
+
+const durationPanel = (q: number, label: string): PanelSpec => ({
+  title: `Duration ${label} by route`,
+  description: `${label} request duration per route over $__rate_interval, from the http_request_duration_seconds histogram (histogram_quantile; interpolated within the bucket).`,
+  unit: 's',
+  min: 0,
+  width: 8,
+  queries: [{ expr: quantile(q), legend: '{{route}}' }],
+});
+
+const red: PanelSpec[] = [
+  {
+    title: 'Request rate by route',
+    description: 'Rate: requests per second per route template, all status codes (http_requests_total).',
+    unit: 'reqps',
+    min: 0,
+    width: 8,
+    queries: [{ expr: sumBy('route', 'http_requests_total', ROUTES), legend: '{{route}}' }],
+  },
+  {
+    title: 'Request rate by status code',
+    description: 'Requests per second by HTTP status code. 499 means the client went away before the answer; 4xx and 499 are not errors.',
+    unit: 'reqps',
+    min: 0,
+    width: 8,
+    queries: [{ expr: sumBy('status_code', 'http_requests_total', ROUTES), legend: '{{status_code}}' }],
+  },
+  {
+    title: 'Error ratio by route',
+    description: 'Errors: share of requests answered 5xx per route (http_request_errors_total / http_requests_total).',
+    unit: 'percentunit',
+    min: 0,
+    width: 8,
+    queries: [{ expr: errorRatio('route'), legend: '{{route}}' }],
+  },
+  durationPanel(0.5, 'p50'),
+  durationPanel(0.95, 'p95'),
+  durationPanel(0.99, 'p99'),
+];
+
+const slo: PanelSpec[] = [
+  {
+    title: 'Error budget remaining',
+    kind: 'stat',
+    description:
+      'Share of the error budget left over the SLO period (slo.period in the chart values, 30d by default): 1 - error ratio / (1 - objective). Below 0 the SLO is missed. Recorded by the redline.slo rules.',
+    unit: 'percentunit',
+    width: 6,
+    decimals: 1,
+    thresholds: [
+      { value: 0, color: 'orange' },
+      { value: 0.25, color: 'green' },
+    ],
+    queries: [{ expr: `namespace_job:slo_error_budget_remaining:ratio{${SERVICE}}`, legend: '{{slo}}' }],
+  },
+  {
+    title: 'Burn rate (page windows)',
+    description:
+      'How many times faster than sustainable the error budget burns, over the windows of the paging alerts (1h, 6h). 1 spends the budget exactly in the SLO period; the lines mark the 6x and 14.4x page thresholds.',
+    unit: 'x',
+    min: 0,
+    width: 9,
+    thresholds: [
+      { value: 6, color: 'orange' },
+      { value: 14.4, color: 'red' },
+    ],
+    queries: [
+      { expr: burnRate('1h'), legend: '{{slo}} 1h' },
+      { expr: burnRate('6h'), legend: '{{slo}} 6h' },
+    ],
+  },
+  {
+    title: 'Burn rate (ticket windows)',
+    description:
+      'Burn rate over the windows of the ticket alerts (1d, 3d) and the shortest window (5m). The lines mark the 1x and 3x ticket thresholds.',
+    unit: 'x',
+    min: 0,
+    width: 9,
+    thresholds: [
+      { value: 1, color: 'yellow' },
+      { value: 3, color: 'orange' },
+    ],
+    queries: [
+      { expr: burnRate('5m'), legend: '{{slo}} 5m' },
+      { expr: burnRate('1d'), legend: '{{slo}} 1d' },
+      { expr: burnRate('3d'), legend: '{{slo}} 3d' },
+    ],
+  },
+];
+
+const saturation: PanelSpec[] = [
+  {
+    title: 'In-flight requests',
+    description: 'Requests being served right now, per instance (http_requests_in_flight). Rising with flat traffic means requests queue up.',
+    unit: 'short',
+    min: 0,
+    width: 6,
+    queries: [{ expr: `sum by (instance) (http_requests_in_flight{${SERVICE}})`, legend: '{{instance}}' }],
+  },
+  {
+    title: 'Event loop lag p99',
+    description: 'p99 delay of the Node.js event loop per instance (nodejs_eventloop_lag_p99_seconds): CPU-bound work blocks every request.',
+    unit: 's',
+    min: 0,
+    width: 6,
+    queries: [{ expr: `max by (instance) (nodejs_eventloop_lag_p99_seconds{${SERVICE}})`, legend: '{{instance}}' }],
+  },
+  {
+    title: 'Memory',
+    description: 'Resident set size and V8 heap in use per instance (process_resident_memory_bytes, nodejs_heap_size_used_bytes). Compare with the container memory limit.',
+    unit: 'bytes',
+    min: 0,
+    width: 6,
+    queries: [
+      { expr: `sum by (instance) (process_resident_memory_bytes{${SERVICE}})`, legend: 'rss {{instance}}' },
+      { expr: `sum by (instance) (nodejs_heap_size_used_bytes{${SERVICE}})`, legend: 'heap {{instance}}' },
+    ],
+  },
+  {
+    title: 'CPU',
+    description: 'CPU time per second per instance (process_cpu_seconds_total): 100% is one core. Compare with the container CPU limit.',
+    unit: 'percentunit',
+    min: 0,
+    width: 6,
+    queries: [{ expr: `sum by (instance) (rate(process_cpu_seconds_total{${SERVICE}}${RATE}))`, legend: '{{instance}}' }],
+  },
+];
+
+export function redlineDashboard() {
+  return {
+    uid: 'redline-red',
+    title: 'redline / RED',
+    description: 'Rate, Errors, Duration per route, the SLO error budgets and saturation of the redline service.',
+    tags: ['redline', 'red', 'slo'],
+    timezone: 'browser',
+    editable: true,
+    graphTooltip: 1,
+    refresh: '30s',
+    time: { from: 'now-1h', to: 'now' },
+    schemaVersion: 39,
+    version: 1,
+    links: [],
+    annotations: { list: [] },
+    templating: {
+      list: [
+        datasourceVariable(),
+        labelValuesVariable('namespace', 'Namespace', 'label_values(http_requests_total, namespace)'),
+        labelValuesVariable('job', 'Job', 'label_values(http_requests_total{namespace="$namespace"}, job)'),
+        labelValuesVariable('route', 'Route', `label_values(http_requests_total{${SERVICE}}, route)`, { multi: true }),
+      ],
+    },
+    panels: layout([
+      { title: 'RED: rate, errors, duration', panels: red },
+      { title: 'SLO: error budget and burn rate', panels: slo },
+      { title: 'Saturation', panels: saturation },
+    ]),
+  };
+}
+
+/** The dashboard as committed: stable key order, two-space indent, trailing newline. */
+export function renderDashboard(): string {
+  return `${JSON.stringify(redlineDashboard(), null, 2)}\n`;
+}

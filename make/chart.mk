@@ -1,0 +1,27 @@
+# Helm chart, PrometheusRule and Grafana dashboard (charts/redline, dashboards/, scripts/rules.ts).
+RULES_FILE ?= .local/redline.rules.yml
+
+.PHONY: chart-lint chart-template chart-test chart-package dashboard dashboard-check rules
+
+chart-lint: bootstrap ## helm lint --strict the chart with its default and kind values
+	@helm lint --strict charts/redline
+	@helm lint --strict charts/redline -f k8s/redline-values.yaml
+
+chart-template: bootstrap ## Render the chart with default values (VALUES=file to add a values file)
+	@helm template redline charts/redline $(if $(VALUES),-f $(VALUES))
+
+chart-test: bootstrap ## Run only the chart, dashboard and rules tests (make test runs them too)
+	@mocha --no-config --extension ts --timeout 60000 --exit --reporter test/support/reporter.ts 'charts/redline/test/**/*.test.ts' scripts/test/rules.test.ts
+
+chart-package: bootstrap dashboard-check ## Package the chart into .local/charts/
+	@helm package charts/redline --destination .local/charts
+
+dashboard: bootstrap ## Regenerate charts/redline/dashboards/redline.json from dashboards/redline.ts
+	@node dashboards/build.ts
+
+dashboard-check: bootstrap ## Fail when the committed dashboard JSON is stale
+	@node dashboards/build.ts --check
+
+rules: bootstrap ## Write the chart rules as a plain Prometheus rule file (.local/redline.rules.yml; namespace=local, job=redline)
+	@node scripts/rules.ts --out $(RULES_FILE)
+	@promtool check rules $(RULES_FILE) >/dev/null

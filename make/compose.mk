@@ -1,0 +1,23 @@
+# Docker without Kubernetes: compose.yaml runs redline, its load generator, Prometheus and
+# Grafana on 127.0.0.1 (local use only: Grafana's login is admin/admin).
+
+COMPOSE ?= docker compose
+
+.PHONY: compose-tools compose-up compose-down
+
+compose-tools: bootstrap ## Check docker and the compose plugin are installed and new enough
+	@node scripts/check-tools.ts docker compose
+
+# `rules` (make/chart.mk) writes the chart's rules to .local/redline.rules.yml, which compose.yaml mounts.
+compose-up: compose-tools rules ## Build and start the compose stack, then print the URLs
+	@$(COMPOSE) up --detach --build --wait
+	@echo "redline:    http://127.0.0.1:8080/api/items"
+	@echo "Prometheus: http://127.0.0.1:9090/targets"
+	@echo "Grafana:    http://127.0.0.1:3000  (admin/admin, local use only; dashboard: redline RED)"
+
+compose-down: ## Stop and remove the compose stack (data volumes are kept)
+	@if command -v docker >/dev/null && $(COMPOSE) version >/dev/null 2>&1; then \
+	  $(COMPOSE) down --remove-orphans; \
+	else \
+	  echo "compose-down: docker compose is not installed, nothing to stop"; \
+	fi

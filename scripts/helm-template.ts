@@ -1,0 +1,84 @@
+// Renders charts/redline with the real `helm template` and parses the manifests.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parseAllDocuments, stringify } from 'yaml';
+
+const run = promisify(execFile);
+
+export const CHART_DIR = fileURLToPath(new URL('../charts/redline', import.meta.url));
+
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+}
+
+export interface RenderOptions {
+  release?: string;
+  namespace?: string;
+  /** Values files, applied in order. */
+  valuesFiles?: string[];
+  /** Values given inline, applied after the files. */
+  values?: Record<string, unknown>;
+  /** Render `helm test` hooks too (helm template includes them by default; kept explicit). */
+  includeTests?: boolean;
+}
+
+export class HelmError extends Error {
+  readonly stderr: string;
+  constructor(command: string, stderr: string) {
+    super(`${command} failed:\n${stderr.trim()}`);
+    this.stderr = stderr;
+  }
+}
+
+/** Runs helm with the given arguments; inline values go through a temporary file. */
+export async function helm(args: string[], values?: Record<string, unknown>): Promise<string> {
+  const dir = values ? await mkdtemp(join(tmpdir(), 'redline-helm-')) : undefined;
+  try {
+    const extra: string[] = [];
+    if (dir && values) {
+      const file = join(dir, 'values.yaml');
+      await writeFile(file, stringify(values));
+      extra.push('--values', file);
+    }
+    const { stdout } = await run('helm', [...args, ...extra], { maxBuffer: 32 * 1024 * 1024 });
+    return stdout;
+  } catch (error) {
+    const failure = error as { stderr?: string; message: string };
+    throw new HelmError(`helm ${args[0] ?? ''}`, failure.stderr || failure.message);
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function helmTemplate(options: RenderOptions = {}): Promise<Manifest[]> {
+  const args = ['template', options.release ?? 'redline', CHART_DIR, '--namespace', options.namespace ?? 'default'];
+  for (const file of options.valuesFiles ?? []) args.push('--values', file);
+  if (options.includeTests === false) args.push('--skip-tests');
+  const output = await helm(args, options.values);
+  return parseAllDocuments(output)
+    .map((doc) => {
+      if (doc.errors.length > 0) throw new Error(`helm template produced invalid YAML: ${doc.errors[0]?.message}`);
+      return doc.toJS() as Manifest | null;
+    })
+    .filter((manifest): manifest is Manifest => manifest !== null);
+}
+
+export async function helmLint(options: Omit<RenderOptions, 'release' | 'includeTests'> = {}): Promise<string> {
+  const args = ['lint', '--strict', CHART_DIR, '--namespace', options.namespace ?? 'default'];
+  for (const file of options.valuesFiles ?? []) args.push('--values', file);
+  return helm(args, options.values);
+}
+
+/** `helm install --dry-run=client`: what `helm install` checks and prints (NOTES), without a cluster. */
+export async function helmInstallDryRun(options: Omit<RenderOptions, 'includeTests'> = {}): Promise<string> {
+  const args = ['install', options.release ?? 'redline', CHART_DIR, '--dry-run=client', '--namespace', options.namespace ?? 'default'];
+  for (const file of options.valuesFiles ?? []) args.push('--values', file);
+  return helm(args, options.values);
+}

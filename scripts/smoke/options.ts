@@ -1,0 +1,87 @@
+// Command-line options of scripts/smoke.ts. Defaults describe `make kind-up`'s cluster.
+import { parseArgs } from 'node:util';
+
+export interface SmokeOptions {
+  /** Prometheus to ask; when absent, smoke port-forwards to the cluster's Prometheus. */
+  prometheusUrl?: string;
+  /** Namespace and job labels of redline's series (ServiceMonitor: the namespace and Service name). */
+  namespace: string;
+  job: string;
+  /** The scrape pool Prometheus gives redline's targets. */
+  scrapePool: string;
+  /** Scrape interval the targets must have, in seconds. */
+  intervalSeconds: number;
+  /** Range of the RED queries, as PromQL duration. */
+  window: string;
+  /** How long to wait for everything to be true, in milliseconds. */
+  deadlineMs: number;
+  /** Where kube-prometheus-stack runs, for the port-forward and the "not selected" diagnosis. */
+  prometheusNamespace: string;
+  prometheusRelease: string;
+  json: boolean;
+}
+
+export const usage = `Usage: node scripts/smoke.ts [options]
+
+Proves redline is monitored: its targets are up under the expected scrape pool at the
+expected interval, the RED queries and recording rules return data, the redline.* rule groups
+are loaded and no Redline* alert fires. Waits up to --deadline, then exits 1 with the reasons.
+
+  --prometheus-url URL        ask this Prometheus (default: port-forward to the cluster's)
+  --namespace NAME            namespace label of redline's series (default: redline)
+  --job NAME                  job label of redline's series (default: redline)
+  --scrape-pool NAME          expected scrape pool (default: serviceMonitor/<namespace>/<job>/0)
+  --interval DURATION         expected scrape interval (default: 5s)
+  --window DURATION           range of the RED queries (default: 1m)
+  --deadline DURATION         give up after this long (default: 180s)
+  --prometheus-namespace NS   kube-prometheus-stack's namespace (default: monitoring)
+  --prometheus-release NAME   kube-prometheus-stack's release (default: kps)
+  --json                      print one JSON document instead of the report
+  -h, --help                  show this help`;
+
+const units: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** "5s", "1m", "250ms", "1m30s" → milliseconds. */
+export function parseDuration(text: string): number {
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
+    throw new Error(`not a duration: "${text}" (use e.g. 5s, 1m, 1m30s)`);
+  }
+  return parts.reduce((total, [, value, unit]) => total + Number(value) * units[unit as string]!, 0);
+}
+
+export function parseOptions(argv: string[]): SmokeOptions | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      'prometheus-url': { type: 'string' },
+      namespace: { type: 'string', default: 'redline' },
+      job: { type: 'string', default: 'redline' },
+      'scrape-pool': { type: 'string' },
+      interval: { type: 'string', default: '5s' },
+      window: { type: 'string', default: '1m' },
+      deadline: { type: 'string', default: '180s' },
+      'prometheus-namespace': { type: 'string', default: 'monitoring' },
+      'prometheus-release': { type: 'string', default: 'kps' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  parseDuration(values.window); // reject a bad window before it reaches PromQL
+  const url = values['prometheus-url'];
+  if (url !== undefined && !/^https?:\/\/[^/]+/.test(url)) throw new Error(`--prometheus-url must be an http(s) URL, got "${url}"`);
+  return {
+    ...(url ? { prometheusUrl: url } : {}),
+    namespace: values.namespace,
+    job: values.job,
+    scrapePool: values['scrape-pool'] ?? `serviceMonitor/${values.namespace}/${values.job}/0`,
+    intervalSeconds: parseDuration(values.interval) / 1_000,
+    window: values.window,
+    deadlineMs: parseDuration(values.deadline),
+    prometheusNamespace: values['prometheus-namespace'],
+    prometheusRelease: values['prometheus-release'],
+    json: values.json,
+  };
+}

@@ -1,0 +1,83 @@
+// .github/workflows: valid against GitHub's workflow schema (@action-validator/core bundles
+// it), every action pinned to a commit with its version noted, and the steps the issue asks for.
+import { expect } from 'chai';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { validateWorkflow } from '@action-validator/core';
+import { parse } from 'yaml';
+import { repoRoot } from './k8s-support.ts';
+
+const dir = join(repoRoot, '.github/workflows');
+const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
+
+interface Step { name?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown> }
+interface Workflow { on: unknown; jobs: Record<string, { steps: Step[] }> }
+
+async function workflow(file: string): Promise<{ text: string; doc: Workflow; steps: Step[] }> {
+  const text = await readFile(join(dir, file), 'utf8');
+  const doc = parse(text) as Workflow;
+  return { text, doc, steps: Object.values(doc.jobs).flatMap((j) => j.steps) };
+}
+
+describe('GitHub workflows', function () {
+  it('has ci.yaml and e2e-kind.yaml', function () {
+    expect(files).to.include.members(['ci.yaml', 'e2e-kind.yaml']);
+  });
+
+  for (const file of files) {
+    it(`${file} validates against the workflow schema`, async function () {
+      const { errors } = validateWorkflow((await workflow(file)).text);
+      expect(errors, JSON.stringify(errors, null, 2)).to.deep.equal([]);
+    });
+
+    it(`${file} pins every action to a commit SHA with a "# vX.Y.Z" comment`, async function () {
+      const { text } = await workflow(file);
+      const uses = [...text.matchAll(/uses:\s*(\S+)(.*)$/gm)];
+      expect(uses.length).to.be.greaterThan(0);
+      for (const [, ref, rest] of uses) {
+        expect(ref, ref).to.match(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
+        expect(rest, ref).to.match(/^\s+# v\d+\.\d+\.\d+$/);
+      }
+    });
+  }
+
+  for (const file of ['ci.yaml', 'e2e-kind.yaml']) {
+    it(`${file} installs prometheus before make bootstrap (which apt-installs it only as root)`, async function () {
+      const { steps } = await workflow(file);
+      const runs = steps.map((s) => s.run ?? '');
+      const apt = runs.findIndex((r) => /sudo apt-get install .*\bprometheus\b/.test(r));
+      const bootstrap = runs.findIndex((r) => /^make (bootstrap|test|kind-up)$/m.test(r));
+      expect(apt, 'apt-get install prometheus step').to.be.greaterThan(-1);
+      expect(apt).to.be.lessThan(bootstrap);
+    });
+  }
+
+  it('the validator catches a broken workflow (so a pass means something)', function () {
+    const { errors } = validateWorkflow('on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    stepz: []\n');
+    expect(errors.length).to.be.greaterThan(0);
+  });
+
+  it('ci.yaml lints and runs make test on push and pull requests', async function () {
+    const { doc, steps } = await workflow('ci.yaml');
+    expect(doc.on).to.include.keys('push', 'pull_request');
+    const runs = steps.map((s) => s.run ?? '').join('\n');
+    expect(runs).to.match(/^make test$/m);
+    expect(runs).to.match(/make typecheck/).and.match(/helm lint --strict charts\/redline -f k8s\/redline-values.yaml/).and.match(/dclint/);
+  });
+
+  it('e2e-kind.yaml runs kind-up, helm test, smoke, and dumps logs and targets on failure', async function () {
+    const { steps } = await workflow('e2e-kind.yaml');
+    const runs = steps.map((s) => s.run ?? '');
+    const index = (re: RegExp) => runs.findIndex((r) => re.test(r));
+    const order = [index(/^make kind-up$/m), index(/helm test redline/), index(/^make smoke\b/m)];
+    expect(order.every((i) => i >= 0), String(order)).to.equal(true);
+    expect(order).to.deep.equal([...order].sort((a, b) => a - b));
+    const dump = steps.find((s) => s.if === 'failure()');
+    expect(dump?.run).to.match(/logs/).and.match(/api\/v1\/targets/);
+    // The kind installed in CI is the one kind-config.yaml's node image was released with.
+    const kind = steps.find((s) => s.uses?.startsWith('helm/kind-action@'));
+    expect(kind?.with).to.deep.include({ version: 'v0.32.0', install_only: true });
+    const tools = await readFile(join(repoRoot, 'scripts/check-tools.ts'), 'utf8');
+    expect(tools).to.match(/minimum: '0\.32\.0'/);
+  });
+});
