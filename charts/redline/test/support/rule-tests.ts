@@ -121,7 +121,7 @@ export function generateRuleTests(ruleFile: string, groups: RuleGroup[], values:
   }
 
   if (values.slo.latency.enabled && values.alerts.enabled) tests.push(abortTest(groups, values, target, samples, evalMs));
-  if (values.alerts.enabled) tests.push(...targetDownTests(groups, values, target));
+  if (values.alerts.enabled && values.serviceMonitor.enabled) tests.push(...targetDownTests(groups, values, target));
   tests.push(...recordingTests(values, target));
   // Rules are evaluated every 5m (not Prometheus' usual 30s-1m): the same firing semantics for
   // windows of 5m and more, a fifth of the work for the 3h `for` of the slowest alert.
