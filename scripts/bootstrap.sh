@@ -61,9 +61,10 @@ fi
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt_get_install prometheus
-    # The package may start a system Prometheus on :9090; the project starts its own.
+    # The package may start a system Prometheus on :9090; the project starts its own. Stop
+    # only that service: other Prometheus processes on the machine are not ours to end.
     (command -v systemctl >/dev/null && systemctl disable --now prometheus >/dev/null 2>&1) || true
-    pkill -x prometheus 2>/dev/null || true
+    (command -v invoke-rc.d >/dev/null && invoke-rc.d prometheus stop >/dev/null 2>&1) || true
   else
     die "prometheus and promtool are missing: install Debian's 'prometheus' package (apt-get install prometheus) or put them on PATH"
   fi

@@ -31,10 +31,17 @@ export function healthEndpoints(readiness: Readiness): Middleware {
   };
 }
 
-/** While draining, tell keep-alive clients to reconnect elsewhere after this response. */
+/**
+ * While draining, tell keep-alive clients to reconnect elsewhere after this response: both for
+ * requests that arrive during the drain and for those in flight when it began.
+ */
 export function closeConnectionsWhileDraining(readiness: Readiness): Middleware {
   return async function closeWhileDraining(ctx, next) {
     if (readiness.draining) ctx.set('Connection', 'close');
-    return next();
+    try {
+      await next();
+    } finally {
+      if (readiness.draining && !ctx.headerSent) ctx.set('Connection', 'close');
+    }
   };
 }

@@ -20,6 +20,8 @@ export interface ServerOptions {
 export interface RunningServer {
   server: Server;
   address: AddressInfo;
+  /** Requests being served right now. */
+  readonly activeRequests: number;
   /** Drains and closes; resolves to 0 when every request finished in time, 1 otherwise. */
   shutdown(reason: string): Promise<number>;
 }
@@ -34,6 +36,19 @@ export async function startServer(
     { requestTimeout: options.requestTimeoutMs, headersTimeout: options.headersTimeoutMs, keepAliveTimeout: options.keepAliveTimeoutMs },
     app.callback(),
   );
+
+  // Requests in progress, so the drain ends when they do, not when clients drop their idle
+  // keep-alive sockets (or never send a request at all on a connection they opened).
+  let active = 0;
+  let idle: (() => void) | undefined;
+  server.on('request', (_req, res) => {
+    active += 1;
+    res.once('close', () => {
+      active -= 1;
+      if (active === 0) idle?.();
+    });
+  });
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -49,20 +64,30 @@ export async function startServer(
     (shuttingDown ??= (async () => {
       const started = Date.now();
       readiness.markShuttingDown();
-      logger.info({ reason, delayMs: options.shutdownDelayMs, timeoutMs: options.shutdownTimeoutMs }, 'shutting down');
+      logger.info({ reason, delayMs: options.shutdownDelayMs, timeoutMs: options.shutdownTimeoutMs, active }, 'shutting down');
+      // Readiness is 503 now; keep serving new requests while load balancers catch up.
       if (options.shutdownDelayMs > 0) await sleep(options.shutdownDelayMs);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const remaining = Math.max(options.shutdownTimeoutMs - (Date.now() - started), 0);
-      const drained = await Promise.race([closed.then(() => true), sleep(remaining).then(() => false)]);
-      if (!drained) {
-        logger.warn({ timeoutMs: options.shutdownTimeoutMs }, 'drain timed out; closing remaining connections');
-        server.closeAllConnections();
-        await closed;
-      }
+      const finished = new Promise<void>((resolve) => {
+        idle = resolve;
+        if (active === 0) resolve();
+      });
+      // The drain budget starts after the delay: SHUTDOWN_TIMEOUT_MS is for in-flight work.
+      const drained = await Promise.race([finished.then(() => true), sleep(options.shutdownTimeoutMs).then(() => false)]);
+      if (!drained) logger.warn({ timeoutMs: options.shutdownTimeoutMs, active }, 'drain timed out; closing remaining connections');
+      // Whatever is left is idle, half-sent or over time: nothing more to wait for.
+      server.closeAllConnections();
+      await closed;
       logger.info({ durationMs: Date.now() - started, drained }, 'stopped');
       return drained ? 0 : 1;
     })());
 
-  return { server, address, shutdown };
+  return {
+    server,
+    address,
+    get activeRequests() {
+      return active;
+    },
+    shutdown,
+  };
 }

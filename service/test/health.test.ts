@@ -45,6 +45,37 @@ describe('health and /metrics endpoints', () => {
   });
 });
 
+describe('metrics endpoint formats', () => {
+  let app: Awaited<ReturnType<typeof serveApp>>;
+  before(async () => {
+    app = await serveApp();
+  });
+  after(() => app.server.close());
+  const scrape = async (openMetrics: boolean) =>
+    (await fetch(`${app.server.url}/metrics`, { headers: openMetrics ? { accept: 'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;q=0.3' } : {} })).text();
+
+  it('keeps counter names whole in the text format after an OpenMetrics scrape', async () => {
+    await app.json('/api/items/1');
+    expect(await scrape(true)).to.include('# TYPE http_requests counter');
+    const text = await scrape(false);
+    expect(text).to.include('# TYPE http_requests_total counter');
+    expect(text).to.match(/^http_requests_total\{method="GET",route="\/api\/items\/:id",status_code="200"\} 1$/m);
+  });
+
+  it('serves concurrent scrapes of both formats each in its own format', async () => {
+    const bodies = await Promise.all(Array.from({ length: 20 }, (_, i) => scrape(i % 2 === 0).then((body) => [i % 2 === 0, body] as const)));
+    for (const [openMetrics, body] of bodies) {
+      if (openMetrics) {
+        expect(body.trimEnd().endsWith('# EOF')).to.equal(true);
+        expect(body).not.to.include('# TYPE http_requests_total counter');
+      } else {
+        expect(body).to.include('# TYPE http_requests_total counter');
+        expect(body).not.to.include('# EOF');
+      }
+    }
+  });
+});
+
 describe('metrics endpoint negotiation', () => {
   it('ranks the formats as Prometheus asks', async () => {
     const { prefersOpenMetrics } = await import('../src/metrics/endpoint.ts');

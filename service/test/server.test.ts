@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import Koa from 'koa';
@@ -56,7 +57,8 @@ describe('server lifecycle', () => {
     expect(ready.status).to.equal(503);
     expect(await ready.json()).to.deep.equal({ status: 'shutting down' });
     expect(ready.headers.get('connection')).to.equal('close');
-    expect(await inFlight).to.include({ status: 200, body: 'done' });
+    // The request in flight when the drain began is told to close its connection too.
+    expect(await inFlight).to.include({ status: 200, body: 'done', connection: 'close' });
     expect(await stopping).to.equal(0);
     expect(s.running.server.listening).to.equal(false);
   });
@@ -70,6 +72,47 @@ describe('server lifecycle', () => {
     expect(await s.running.shutdown('test')).to.equal(1);
     expect(Date.now() - started).to.be.within(250, 1_500);
     expect(await inFlight).to.be.instanceOf(Error);
+  });
+
+  it('does not wait for connections that never sent a request, or only half of one', async () => {
+    const s = await start(1, { shutdownTimeoutMs: 5_000 });
+    running = s.running;
+    const silent = connect(s.running.address.port, '127.0.0.1');
+    const half = connect(s.running.address.port, '127.0.0.1', () => half.write('GET /work HTTP/1.1\r\nHost: x\r\n'));
+    for (const socket of [silent, half]) socket.on('error', () => undefined);
+    await sleep(100);
+    const started = Date.now();
+    expect(await s.running.shutdown('test')).to.equal(0);
+    expect(Date.now() - started).to.be.below(1_000);
+  });
+
+  it('ends a keep-alive connection once its in-flight request is answered', async () => {
+    const s = await start(300, { shutdownTimeoutMs: 5_000 });
+    running = s.running;
+    // A raw keep-alive client that would hold its socket open for as long as the server let it.
+    const socket = connect(s.running.address.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    let response = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (response += chunk));
+    const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write('GET /work HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+    await sleep(100);
+    const started = Date.now();
+    expect(await s.running.shutdown('test')).to.equal(0);
+    await socketClosed;
+    expect(Date.now() - started).to.be.within(150, 1_500);
+    expect(response).to.match(/^HTTP\/1\.1 200/);
+    expect(response.toLowerCase()).to.include('connection: close');
+  });
+
+  it('starts the drain budget after the shutdown delay', async () => {
+    const s = await start(400, { shutdownDelayMs: 300, shutdownTimeoutMs: 250 });
+    running = s.running;
+    const inFlight = fetch(`${s.url}/work`);
+    await sleep(20);
+    // 300 ms of delay, then 250 ms of budget: the 400 ms request (about 100 ms left) fits.
+    expect(await s.running.shutdown('test')).to.equal(0);
+    expect((await inFlight).status).to.equal(200);
   });
 
   it('closes idle keep-alive connections instead of waiting for them', async () => {

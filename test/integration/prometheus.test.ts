@@ -24,7 +24,7 @@ async function drive(url: string, paths: string[], perSecond: number, seconds: n
     );
     await sleep(Math.max(0, 100 - (Date.now() - tick)));
   }
-  return { sent, perPathRate: sent / paths.length / ((Date.now() - started) / 1000) };
+  return { sent, perPathRate: sent / paths.length / ((Date.now() - started) / 1000), ended: new Date() };
 }
 
 describe('integration: a real Prometheus scraping the real service', function () {
@@ -75,11 +75,12 @@ describe('integration: a real Prometheus scraping the real service', function ()
   });
 
   it('reports rate, error ratio and p95 matching the simulation', async () => {
-    const { sent, perPathRate } = await drive(service.url, ['/api/items', '/api/items/5'], 40, 12);
+    const { sent, perPathRate, ended } = await drive(service.url, ['/api/items', '/api/items/5'], 40, 12);
     expect(sent).to.be.above(400); // 40 req/s per path offered; a busy machine may fall behind
     await sleep(2_500); // two more scrapes
 
-    const rate = await prometheus.query(`sum by (route) (rate(http_requests_total{job="redline",route="/api/items"}[10s]))`);
+    // Evaluated at the end of the traffic, so the window holds only traffic, however late we ask.
+    const rate = await prometheus.query(`sum by (route) (rate(http_requests_total{job="redline",route="/api/items"}[10s]))`, ended);
     expect(rate[0]?.value).to.be.closeTo(perPathRate, perPathRate * 0.3);
 
     const ratio = await prometheus.query(

@@ -11,7 +11,8 @@ export interface Order {
   id: string;
   lines: OrderLine[];
   totalCents: number;
-  status: 'pending' | 'paid';
+  /** `paying` while the payment provider is asked, so a concurrent checkout cannot pay twice. */
+  status: 'pending' | 'paying' | 'paid';
   createdAt: string;
 }
 

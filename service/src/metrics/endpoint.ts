@@ -1,28 +1,44 @@
 // GET /metrics: the registry in the Prometheus text format, or OpenMetrics when the scraper
-// asks for it.
+// prefers it (Prometheus 2 and 3 do by default).
 import type { Middleware } from 'koa';
-import { Registry, type OpenMetricsContentType, type RegistryContentType } from 'prom-client';
+import { Registry, type Metric, type RegistryContentType } from 'prom-client';
 
 export function metricsEndpoint(registry: Registry<RegistryContentType>, path = '/metrics'): Middleware {
-  // A second registry holding the same metrics renders OpenMetrics without switching the
-  // content type of the first under concurrent scrapes.
-  const openMetrics = new Registry<OpenMetricsContentType>();
-  openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-  let mirrored = 0;
+  const render = serialRenderer(registry);
   return async function serveMetrics(ctx, next) {
     if (ctx.path !== path || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
-    let target: Registry<RegistryContentType> = registry;
-    if (prefersOpenMetrics(ctx.get('accept'))) {
-      const metrics = registry.getMetricsAsArray();
-      if (metrics.length !== mirrored) {
-        for (const { name } of metrics.slice(mirrored)) openMetrics.registerMetric(registry.getSingleMetric(name)!);
-        mirrored = metrics.length;
-      }
-      target = openMetrics;
-    }
-    ctx.set('Content-Type', target.contentType);
+    const { contentType, body } = await render(prefersOpenMetrics(ctx.get('accept')));
+    ctx.set('Content-Type', contentType);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = await target.metrics();
+    ctx.body = body;
+  };
+}
+
+/**
+ * Renders one scrape at a time, in either format. prom-client 15 renders OpenMetrics by
+ * renaming counters in place (`http_requests_total` becomes `http_requests`) and never
+ * renames them back, so the text format would lose `_total` after the first OpenMetrics
+ * scrape. Each render here restores the names, and scrapes are serialised so none sees
+ * another's renamed metrics. Scrapes come every few seconds: the queue costs nothing.
+ */
+export function serialRenderer(registry: Registry<RegistryContentType>) {
+  let queue: Promise<unknown> = Promise.resolve();
+  const renderNow = async (openMetrics: boolean) => {
+    if (!openMetrics) return { contentType: Registry.PROMETHEUS_CONTENT_TYPE, body: await registry.metrics() };
+    const metrics = registry.getMetricsAsArray() as unknown as (Metric & { name: string })[];
+    const names = metrics.map((metric) => metric.name);
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
+    try {
+      return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: await registry.metrics() };
+    } finally {
+      registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE as never);
+      metrics.forEach((metric, index) => (metric.name = names[index]!));
+    }
+  };
+  return (openMetrics: boolean) => {
+    const rendered = queue.then(() => renderNow(openMetrics));
+    queue = rendered.catch(() => undefined);
+    return rendered;
   };
 }
 

@@ -21,21 +21,29 @@ export function redMiddleware(metrics: RedMetrics, options: RedMiddlewareOptions
     const started = process.hrtime.bigint();
     const { res } = ctx;
     let threw = false;
+    // In flight until the response has closed AND the handlers have returned: a client that
+    // leaves early does not make the work it started stop.
+    let open = 2;
+    const settle = () => {
+      if (--open === 0) metrics.inFlight.dec();
+    };
     metrics.inFlight.inc();
     // 'close' fires once the response is fully written (streams included) or the client has
     // gone; either way the status and duration are then final. Koa's error handler runs after
     // this middleware has rethrown, so reading the status any earlier would miss it.
     res.once('close', () => {
-      metrics.inFlight.dec();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const statusCode = res.writableFinished ? res.statusCode : CLIENT_CLOSED_STATUS;
       metrics.observe(methodLabel(ctx.method), routeOf(ctx) ?? UNMATCHED_ROUTE, statusCode, seconds, threw);
+      settle();
     });
     try {
       await next();
     } catch (error) {
       threw = true;
       throw error;
+    } finally {
+      settle();
     }
   };
 }

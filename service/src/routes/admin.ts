@@ -31,13 +31,13 @@ function routeParam(value: string | undefined): SimulatedRoute {
   return value as SimulatedRoute;
 }
 
-export function adminRoutes(router: Router, { simulator }: RouteDeps, token: string | undefined): void {
+export function adminRoutes(router: Router, { simulator, parseJson }: RouteDeps, token: string | undefined): void {
   if (!token) return;
   const guard = requireToken(token);
   router.get('admin_list', '/admin/simulation', guard, (ctx) => {
     ctx.body = simulator.all();
   });
-  router.put('admin_set', '/admin/simulation/:route', guard, (ctx) => {
+  router.put('admin_set', '/admin/simulation/:route', guard, parseJson, (ctx) => {
     const route = routeParam(ctx.params.route);
     const patch = jsonBody(ctx, profilePatch);
     try {

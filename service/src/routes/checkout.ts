@@ -14,18 +14,24 @@ const checkoutBody = z
   })
   .strict();
 
-export function checkoutRoutes(router: Router, { simulator, orders }: RouteDeps): void {
-  router.post('checkout', '/api/checkout', async (ctx) => {
+export function checkoutRoutes(router: Router, { simulator, orders, parseJson }: RouteDeps): void {
+  router.post('checkout', '/api/checkout', parseJson, async (ctx) => {
     const body = jsonBody(ctx, checkoutBody);
     const order = orders.get(body.orderId);
     if (!order) throw new BadRequest(`order ${body.orderId} not found`, undefined, 404);
-    if (order.status === 'paid') throw new BadRequest(`order ${order.id} is already paid`, undefined, 409);
-    if (await simulator.run('checkout')) {
+    if (order.status !== 'pending') throw new BadRequest(`order ${order.id} is already ${order.status === 'paid' ? 'paid' : 'being paid'}`, undefined, 409);
+    order.status = 'paying';
+    let failed = true;
+    try {
+      failed = await simulator.run('checkout');
+    } finally {
+      order.status = failed ? 'pending' : 'paid';
+    }
+    if (failed) {
       ctx.status = 502;
       ctx.body = errorBody(502, 'payment provider unavailable', ctx.state.requestId as string);
       return;
     }
-    order.status = 'paid';
     ctx.body = { orderId: order.id, status: order.status, chargedCents: order.totalCents };
   });
 }

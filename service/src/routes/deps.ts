@@ -1,3 +1,4 @@
+import type { Middleware } from 'koa';
 import type { Simulator } from '../simulation/simulator.ts';
 import type { OrderStore } from '../catalogue/orders.ts';
 
@@ -5,6 +6,8 @@ import type { OrderStore } from '../catalogue/orders.ts';
 export interface RouteDeps {
   simulator: Simulator;
   orders: OrderStore;
+  /** Parses a JSON body within the size limit; given per route, so errors keep the route label. */
+  parseJson: Middleware;
 }
 
 /** A simulated server fault: an unexpected exception, as a real bug or outage would raise. */

@@ -9,14 +9,13 @@ import type { RouteDeps } from './deps.ts';
 import { itemRoutes } from './items.ts';
 import { orderRoutes } from './orders.ts';
 
-export function apiRouter(deps: RouteDeps, config: Pick<Config, 'adminToken' | 'bodyLimitBytes'>): Router {
+export function apiRouter(deps: Omit<RouteDeps, 'parseJson'>, config: Pick<Config, 'adminToken' | 'bodyLimitBytes'>): Router {
   const router = new Router();
-  // Parsed inside the router, so a bad body is still labelled with its route.
-  router.use(bodyParser({ enableTypes: ['json'], jsonLimit: config.bodyLimitBytes, jsonStrict: true }));
-  itemRoutes(router, deps);
-  orderRoutes(router, deps);
-  checkoutRoutes(router, deps);
-  adminRoutes(router, deps, config.adminToken);
+  const withJson = { ...deps, parseJson: bodyParser({ enableTypes: ['json'], jsonLimit: config.bodyLimitBytes, jsonStrict: true }) };
+  itemRoutes(router, withJson);
+  orderRoutes(router, withJson);
+  checkoutRoutes(router, withJson);
+  adminRoutes(router, withJson, config.adminToken);
   return router;
 }
 

@@ -19,8 +19,8 @@ const newOrder = z
 
 const orderId = z.string().regex(ORDER_ID, 'must look like ord_ followed by 16 hex digits');
 
-export function orderRoutes(router: Router, { simulator, orders }: RouteDeps): void {
-  router.post('create_order', '/api/orders', async (ctx) => {
+export function orderRoutes(router: Router, { simulator, orders, parseJson }: RouteDeps): void {
+  router.post('create_order', '/api/orders', parseJson, async (ctx) => {
     const body = jsonBody(ctx, newOrder);
     let totalCents = 0;
     for (const line of body.items) {

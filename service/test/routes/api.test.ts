@@ -67,10 +67,32 @@ describe('routes: the simulated shop API', () => {
     expect((await app.post('/api/checkout', { orderId: 'ord_0000000000000000', paymentMethod: 'card' })).status).to.equal(404);
   });
 
-  it('labels a rejected body with its route, not as unmatched', async () => {
-    await app.post('/api/orders', '{broken');
-    const text = await app.registry.metrics();
-    expect(text).to.match(/http_requests_total\{method="POST",route="\/api\/orders",status_code="400"\} [1-9]/);
+  it('labels a body the parser rejects with its route', async () => {
+    const fresh = await serveApp();
+    try {
+      expect((await fresh.post('/api/orders', '{broken')).status).to.equal(400);
+      expect((await fresh.post('/api/orders', JSON.stringify({ pad: 'x'.repeat(20_000) }))).status).to.equal(413);
+      const text = await fresh.registry.metrics();
+      expect(text).to.match(/http_requests_total\{method="POST",route="\/api\/orders",status_code="400"\} 1$/m);
+      expect(text).to.match(/http_requests_total\{method="POST",route="\/api\/orders",status_code="413"\} 1$/m);
+      const routes = new Set([...text.matchAll(/route="([^"]*)"/g)].map((m) => m[1]));
+      expect([...routes].sort()).to.deep.equal(['/api/checkout', '/api/items', '/api/items/:id', '/api/orders', '/api/orders/:id']);
+    } finally {
+      await fresh.server.close();
+    }
+  });
+
+  it('pays an order once however many checkouts race for it', async () => {
+    const slow = await serveApp({ SIM_CHECKOUT_MEDIAN_MS: '100', SIM_CHECKOUT_P99_MS: '100' });
+    try {
+      const order = await slow.post('/api/orders', { items: [{ itemId: 2, quantity: 1 }] });
+      const attempts = await Promise.all(
+        Array.from({ length: 3 }, () => slow.post('/api/checkout', { orderId: order.body.id, paymentMethod: 'card' })),
+      );
+      expect(attempts.map((a) => a.status).sort()).to.deep.equal([200, 409, 409]);
+    } finally {
+      await slow.server.close();
+    }
   });
 
   it('answers unknown paths 404 and unknown methods 405, both as JSON', async () => {
