@@ -19,7 +19,7 @@ PROMETHEUS_URL ?=
 SMOKE_ARGS ?=
 KUBECTL_CONTEXT = --context kind-$(KIND_CLUSTER)
 
-.PHONY: kind-tools kind-up kind-cluster kps kind-load deploy grafana prometheus smoke kind-down
+.PHONY: kind-tools kind-up kind-cluster kps kind-load deploy grafana prometheus smoke kind-down kps-values-keys
 
 kind-tools: bootstrap ## Check docker, kind, kubectl and helm are installed and new enough
 	@node scripts/check-tools.ts docker kind kubectl helm
@@ -80,3 +80,6 @@ kind-down: ## Delete the kind cluster (nothing to do when it does not exist)
 	else \
 	  echo "kind-down: no cluster $(KIND_CLUSTER)"; \
 	fi
+
+kps-values-keys: bootstrap ## Regenerate k8s/kube-prometheus-stack-values-keys.json from the pinned chart
+	@node scripts/kps-values-keys.ts

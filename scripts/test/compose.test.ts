@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { helmTemplate, kpsChart, kpsValuesFile, repoRoot } from './k8s-support.ts';
+import { helmTemplate, kpsValuesFile, repoRoot, requireKpsChart } from './k8s-support.ts';
 import { redlineRuleFile } from './rule-file.ts';
 
 const run = promisify(execFile);
@@ -75,7 +75,7 @@ describe('compose.yaml', function () {
   });
 
   it('pins Prometheus and Grafana to the releases kube-prometheus-stack 88.5.3 runs', async function () {
-    const manifests = await helmTemplate('kps', kpsChart(), 'monitoring', ['-f', kpsValuesFile]);
+    const manifests = await helmTemplate('kps', requireKpsChart(this), 'monitoring', ['-f', kpsValuesFile]);
     const text = stringify(manifests);
     const prometheus = /quay\.io\/prometheus\/prometheus:(v[\d.]+)/.exec(text)?.[1];
     const grafana = /docker\.io\/grafana\/grafana:([\d.]+)/.exec(text)?.[1];

@@ -2,13 +2,14 @@
 // cluster's Prometheus serves), then the ways it must fail: pool missing, metrics absent,
 // target down. Scrapes every 1s and short deadlines keep this quick.
 import { expect } from 'chai';
+import type { Context } from 'mocha';
 import { startPrometheus, type RunningPrometheus } from '../../test/support/prometheus.ts';
 import { loadgenEntry, spawnNode, startService, type RunningService } from '../../test/support/service.ts';
 import { waitFor } from '../../test/support/prometheus.ts';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/ports.ts';
 import { startFakeKubeApi } from './fake-kube-api.ts';
-import { helmTemplate, kpsChart, kpsValuesFile, redlineValuesFile, repoRoot } from './k8s-support.ts';
+import { helmTemplate, kpsValuesFile, redlineValuesFile, repoRoot, requireKpsChart } from './k8s-support.ts';
 import { redlineRuleFile } from './rule-file.ts';
 import { runSmoke } from './smoke-run.ts';
 
@@ -18,9 +19,9 @@ const local = ['--namespace', 'local', '--job', 'redline', '--interval', '1s'];
  * A stand-in API server holding the real renders: kube-prometheus-stack's Prometheus CR (kind
  * values) and redline's chart in namespace "local", labelled for another release.
  */
-async function fakeClusterWithOtherRelease() {
+async function fakeClusterWithOtherRelease(ctx: Context) {
   const [kps, redline] = await Promise.all([
-    helmTemplate('kps', kpsChart(), 'monitoring', ['-f', kpsValuesFile]),
+    helmTemplate('kps', requireKpsChart(ctx), 'monitoring', ['-f', kpsValuesFile]),
     helmTemplate('redline', join(repoRoot, 'charts/redline'), 'local', ['-f', redlineValuesFile, '--set', 'monitoring.selectorLabels.release=prometheus']),
   ]);
   return startFakeKubeApi([...kps, ...redline].filter((m) => ['Prometheus', 'ServiceMonitor', 'PrometheusRule'].includes(m.kind)));
@@ -91,7 +92,7 @@ describe('smoke (scripts/smoke.ts) against a real Prometheus', function () {
   });
 
   it('with a cluster, says why the ServiceMonitor is not selected', async function () {
-    const api = await fakeClusterWithOtherRelease();
+    const api = await fakeClusterWithOtherRelease(this);
     try {
       // The default pool serviceMonitor/local/redline/0 is missing here: the job is "redline".
       const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--deadline', '1s', '--json'], { KUBECONFIG: api.kubeconfig });
@@ -141,7 +142,7 @@ describe('smoke when the scraped target is not redline', function () {
   after(async () => prometheus?.stop());
 
   it('with a cluster, says why the PrometheusRule is not selected when no redline.* group is loaded', async function () {
-    const api = await fakeClusterWithOtherRelease();
+    const api = await fakeClusterWithOtherRelease(this);
     try {
       const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--scrape-pool', 'redline', '--deadline', '1s', '--json'], { KUBECONFIG: api.kubeconfig });
       expect(run.code).to.equal(1);

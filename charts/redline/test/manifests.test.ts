@@ -16,6 +16,8 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
         ['ConfigMap', 'Deployment', 'Pod', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort(),
       );
       expect(spec<{ replicas: number }>(get(m, 'Deployment')).replicas).to.equal(2);
+      const alerts = spec<{ groups: { rules: { alert?: string }[] }[] }>(get(m, 'PrometheusRule')).groups.flatMap((g) => g.rules).map((r) => r.alert);
+      expect(alerts).to.include('RedlineTargetDown');
     },
   },
   {
@@ -23,7 +25,10 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
     files: ['service-monitor-off.yaml'],
     check(m) {
       expect(find(m, 'ServiceMonitor')).to.equal(undefined);
-      expect(find(m, 'PrometheusRule')).to.not.equal(undefined);
+      // No scrape job of this name is guaranteed: absent(up{...}) would fire forever.
+      const alerts = spec<{ groups: { rules: { alert?: string }[] }[] }>(get(m, 'PrometheusRule')).groups.flatMap((g) => g.rules).map((r) => r.alert).filter(Boolean);
+      expect(alerts).to.not.include('RedlineTargetDown');
+      expect(alerts).to.include.members(['RedlineAvailabilityErrorBudgetBurn', 'RedlineLatencyErrorBudgetBurn']);
     },
   },
   {
@@ -166,6 +171,7 @@ describe('chart: lint, render and schemas', function () {
       { name: 'unknown log level', values: { logLevel: 'verbose' }, message: /\/logLevel/ },
       { name: 'image digest that is not sha256', values: { image: { digest: 'latest' } }, message: /\/image\/digest/ },
       { name: 'simulation env that is not SIM_*', values: { simulation: { env: { NODE_OPTIONS: '--inspect' } } }, message: /NODE_OPTIONS' does not match pattern '\^SIM_/ },
+      { name: 'preStop sleep of 0 (API servers before 1.33 reject it)', values: { shutdown: { preStopSleepSeconds: 0 } }, message: /\/shutdown\/preStopSleepSeconds.*minimum/ },
       { name: 'drain longer than the grace period', values: { shutdown: { drainTimeoutMs: 30000, terminationGracePeriodSeconds: 30 } }, message: /terminationGracePeriodSeconds \(30\) must exceed/ },
     ];
     for (const c of cases) {

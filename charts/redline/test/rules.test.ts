@@ -68,9 +68,9 @@ describe('chart: PrometheusRule with promtool', function () {
         const result = await runUnitTests(groups, set.files, { namespace: 'local', job: 'redline' });
         expect(result.code, result.output).to.equal(0);
         expect(result.output).to.include('SUCCESS');
-        // 2 SLOs x (one burn per distinct rate + at-objective), 3 target-down, 3 recording.
+        // 2 SLOs x (one burn per distinct rate + at-objective), 1 abort burn, 3 target-down, 4 recording.
         const rates = new Set((await loadValues(set.files)).slo.burnRates.map((b) => b.burnRate)).size;
-        expect(result.tests.tests).to.have.length(2 * (rates + 1) + 3 + 3);
+        expect(result.tests.tests).to.have.length(2 * (rates + 1) + 1 + 3 + 4);
       });
     });
   }
@@ -80,6 +80,14 @@ describe('chart: PrometheusRule with promtool', function () {
     const groups = await renderRuleGroups({ valuesFiles: files });
     const result = await runUnitTests(groups, files, { namespace: 'local', job: 'redline', leSpelling: 'prometheus3' }, /latency/);
     expect(result.code, result.output).to.equal(0);
+  });
+
+  it('the abort test can fail: rules that count fast 499s as good do not burn the latency budget', async () => {
+    const groups = await renderRuleGroups();
+    for (const rule of groups.flatMap((g) => g.rules)) rule.expr = rule.expr.replaceAll(', status_code!="499"', '');
+    const result = await runUnitTests(groups, [], { namespace: 'local', job: 'redline' }, /client abort/);
+    expect(result.code).to.not.equal(0);
+    expect(result.output).to.match(/RedlineLatencyErrorBudgetBurn|latency/);
   });
 
   it('selects only its own release: rules rendered for another namespace see none of these series', async () => {

@@ -120,11 +120,50 @@ export function generateRuleTests(ruleFile: string, groups: RuleGroup[], values:
     });
   }
 
-  if (values.alerts.enabled) tests.push(...targetDownTests(groups, values, target));
+  if (values.slo.latency.enabled && values.alerts.enabled) tests.push(abortTest(groups, values, target, samples, evalMs));
+  if (values.alerts.enabled && values.serviceMonitor.enabled) tests.push(...targetDownTests(groups, values, target));
   tests.push(...recordingTests(values, target));
   // Rules are evaluated every 5m (not Prometheus' usual 30s-1m): the same firing semantics for
   // windows of 5m and more, a fifth of the work for the 3h `for` of the slowest alert.
   return { rule_files: [ruleFile], evaluation_interval: '5m', tests };
+}
+
+/**
+ * Client aborts (status_code 499) are recorded with the time until the abort, often short, so
+ * they land in the fast buckets; they must still burn the latency budget. All aborts here are
+ * "fast" (inside the threshold bucket), at the share of the highest burn rate: every latency
+ * alert fires.
+ */
+function abortTest(groups: RuleGroup[], values: ChartValues, target: TestTarget, samples: number, evalMs: number) {
+  const alerts = sloAlerts(groups, 'latency', values.slo.burnRates);
+  const highest = Math.max(...values.slo.burnRates.map((b) => b.burnRate));
+  const aborted = Math.round(justAbove(highest, undefined) * (1 - values.slo.latency.objective) * PER_MINUTE);
+  const base = `namespace="${target.namespace}",job="${target.job}",route="/api/items",method="GET"`;
+  const le = leLabel(values.slo.latency.thresholdSeconds, target.leSpelling);
+  const grow = (perMinute: number) => `0+${perMinute}x${samples}`;
+  const series = (status: string, perMinute: number) => [
+    { series: `http_request_duration_seconds_count{${base},status_code="${status}"}`, values: grow(perMinute) },
+    { series: `http_request_duration_seconds_bucket{${base},status_code="${status}",le="${le}"}`, values: grow(perMinute) },
+    { series: `http_request_duration_seconds_bucket{${base},status_code="${status}",le="+Inf"}`, values: grow(perMinute) },
+  ];
+  return {
+    name: `latency: client aborts (499) inside ${values.slo.latency.thresholdSeconds}s are never good and burn the budget`,
+    interval: '1m',
+    input_series: [...series('200', PER_MINUTE - aborted), ...series('499', aborted)],
+    alert_rule_test: [{ eval_time: minutes(evalMs), alertname: alerts[0]!.rule.alert, exp_alerts: alerts.map(({ rule }) => expectedAlert(rule, target)) }],
+    promql_expr_test: [
+      {
+        expr: `namespace_job:slo_errors:ratio_rate5m{namespace="${target.namespace}",job="${target.job}",slo="latency"}`,
+        eval_time: minutes(evalMs),
+        exp_samples: [
+          {
+            labels: `namespace_job:slo_errors:ratio_rate5m{namespace="${target.namespace}",job="${target.job}",slo="latency"}`,
+            value: aborted / PER_MINUTE,
+          },
+        ],
+      },
+    ],
+  };
 }
 
 function targetDownTests(groups: RuleGroup[], values: ChartValues, target: TestTarget) {
@@ -193,6 +232,22 @@ function recordingTests(values: ChartValues, target: TestTarget) {
           expr: `namespace_job:slo_errors:ratio_rate1h{${sel},slo="availability"}`,
           eval_time: '70m',
           exp_samples: [{ labels: `namespace_job:slo_errors:ratio_rate1h{${sel},slo="availability"}`, value: 0.5 }],
+        },
+      ],
+    },
+    {
+      name: 'latency SLI is 1, not missing, while every request so far was a client abort (499)',
+      interval: '1m',
+      input_series: [
+        { series: `http_request_duration_seconds_count{${sel},route="/api/items",method="GET",status_code="499"}`, values: '0+60x20' },
+        { series: `http_request_duration_seconds_bucket{${sel},route="/api/items",method="GET",status_code="499",le="${le}"}`, values: '0+60x20' },
+        { series: `http_request_duration_seconds_bucket{${sel},route="/api/items",method="GET",status_code="499",le="+Inf"}`, values: '0+60x20' },
+      ],
+      promql_expr_test: [
+        {
+          expr: `namespace_job:slo_errors:ratio_rate5m{${sel},slo="latency"}`,
+          eval_time: '10m',
+          exp_samples: [{ labels: `namespace_job:slo_errors:ratio_rate5m{${sel},slo="latency"}`, value: 1 }],
         },
       ],
     },

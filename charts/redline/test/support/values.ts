@@ -23,6 +23,7 @@ export interface ChartValues {
     burnRates: BurnRate[];
   };
   alerts: { enabled: boolean; targetDownFor: string };
+  serviceMonitor: { enabled: boolean };
   loadgen: { enabled: boolean; rate: number };
   [key: string]: unknown;
 }
