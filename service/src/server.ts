@@ -2,6 +2,7 @@
 // stop accepting, let in-flight requests finish, and give up after a bounded time.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Koa from 'koa';
 import type { Readiness } from './health.ts';
@@ -60,6 +61,8 @@ export async function startServer(
     });
   });
 
+  server.on('clientError', answerClientError);
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -101,4 +104,27 @@ export async function startServer(
     },
     shutdown,
   };
+}
+
+const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+};
+
+/**
+ * Requests Node's HTTP parser refuses (malformed, unknown method, headers too large, too slow)
+ * never reach Koa: answer them with the same JSON error shape, then close the connection.
+ * They are not counted in the RED metrics: no route, and the client's fault.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason] = CLIENT_ERROR_STATUS[error.code ?? ''] ?? [400, 'Bad Request'];
+  const body = JSON.stringify({ error: { status, message: reason.toLowerCase() } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

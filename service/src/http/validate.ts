@@ -23,6 +23,19 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string)
   return result.data;
 }
 
+/**
+ * A body the parser could not read is the client's fault, whatever failed inside: bad JSON,
+ * too large (413), an unknown encoding (415), or data that is not what its Content-Encoding
+ * says (zlib throws without an HTTP status; it must not become a 500 that burns the budget).
+ */
+export function rejectBody(error: unknown): never {
+  const e = (error ?? {}) as { status?: unknown; message?: unknown; code?: unknown };
+  const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 400;
+  const zlib = typeof e.code === 'string' && e.code.startsWith('Z_');
+  const message = zlib ? 'body does not match its Content-Encoding' : typeof e.message === 'string' ? e.message : 'unreadable body';
+  throw new BadRequest(message, undefined, status);
+}
+
 /** The parsed JSON body; 415 unless the client sent JSON. */
 export function jsonBody<T>(ctx: Context, schema: z.ZodType<T>): T {
   if (!ctx.request.is('application/json')) {

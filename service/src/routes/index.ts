@@ -2,6 +2,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Config } from '../config.ts';
+import { rejectBody } from '../http/validate.ts';
 import type { KnownRoute } from '../metrics/red-metrics.ts';
 import { adminRoutes } from './admin.ts';
 import { checkoutRoutes } from './checkout.ts';
@@ -11,7 +12,8 @@ import { orderRoutes } from './orders.ts';
 
 export function apiRouter(deps: Omit<RouteDeps, 'parseJson'>, config: Pick<Config, 'adminToken' | 'bodyLimitBytes'>): Router {
   const router = new Router();
-  const withJson = { ...deps, parseJson: bodyParser({ enableTypes: ['json'], jsonLimit: config.bodyLimitBytes, jsonStrict: true }) };
+  const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: config.bodyLimitBytes, jsonStrict: true, onError: rejectBody });
+  const withJson = { ...deps, parseJson };
   itemRoutes(router, withJson);
   orderRoutes(router, withJson);
   checkoutRoutes(router, withJson);
