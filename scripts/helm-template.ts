@@ -1,4 +1,4 @@
-// Renders charts/redline with the real `helm template` and parses the manifests.
+// Renders a chart (charts/redline by default) with the real `helm template` and parses the manifests.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,8 @@ export interface Manifest {
 }
 
 export interface RenderOptions {
+  /** A chart folder or packaged chart; charts/redline when absent. */
+  chart?: string;
   release?: string;
   namespace?: string;
   /** Values files, applied in order. */
@@ -27,6 +29,8 @@ export interface RenderOptions {
   values?: Record<string, unknown>;
   /** Render `helm test` hooks too (helm template includes them by default; kept explicit). */
   includeTests?: boolean;
+  /** Further `helm template` arguments. */
+  extraArgs?: string[];
 }
 
 export class HelmError extends Error {
@@ -58,16 +62,21 @@ export async function helm(args: string[], values?: Record<string, unknown>): Pr
 }
 
 export async function helmTemplate(options: RenderOptions = {}): Promise<Manifest[]> {
-  const args = ['template', options.release ?? 'redline', CHART_DIR, '--namespace', options.namespace ?? 'default'];
+  const args = ['template', options.release ?? 'redline', options.chart ?? CHART_DIR, '--namespace', options.namespace ?? 'default'];
   for (const file of options.valuesFiles ?? []) args.push('--values', file);
   if (options.includeTests === false) args.push('--skip-tests');
-  const output = await helm(args, options.values);
+  args.push(...(options.extraArgs ?? []));
+  return parseManifests(await helm(args, options.values));
+}
+
+/** The objects of a multi-document YAML stream, without empty documents. */
+export function parseManifests(output: string): Manifest[] {
   return parseAllDocuments(output)
     .map((doc) => {
       if (doc.errors.length > 0) throw new Error(`helm template produced invalid YAML: ${doc.errors[0]?.message}`);
       return doc.toJS() as Manifest | null;
     })
-    .filter((manifest): manifest is Manifest => manifest !== null);
+    .filter((manifest): manifest is Manifest => manifest !== null && typeof manifest.kind === 'string');
 }
 
 export async function helmLint(options: Omit<RenderOptions, 'release' | 'includeTests'> = {}): Promise<string> {

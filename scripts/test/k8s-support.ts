@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Context } from 'mocha';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
+import { helm, helmTemplate as renderChart } from '../helm-template.ts';
 
 const run = promisify(execFile);
 
@@ -108,13 +109,11 @@ export interface Manifest {
 }
 
 export async function helmTemplate(release: string, chart: string, namespace: string, args: string[] = []): Promise<Manifest[]> {
-  const { stdout } = await run('helm', ['template', release, chart, '--namespace', namespace, ...args], { maxBuffer: 64 * 1024 * 1024 });
-  return parseAllDocuments(stdout).map((d) => d.toJS() as Manifest | null).filter((m): m is Manifest => !!m && !!m.kind);
+  return (await renderChart({ chart, release, namespace, extraArgs: args })) as Manifest[];
 }
 
-export async function helmShowValues(chart: string): Promise<string> {
-  const { stdout } = await run('helm', ['show', 'values', chart], { maxBuffer: 16 * 1024 * 1024 });
-  return stdout;
+export function helmShowValues(chart: string): Promise<string> {
+  return helm(['show', 'values', chart]);
 }
 
 /**
