@@ -1,6 +1,7 @@
 // The restricted Pod Security Standard and the shutdown budget, for every pod the chart
 // renders: the service, the load generator and the helm test Pod.
 import { expect } from 'chai';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { helmTemplate, type Manifest } from '../../../scripts/helm-template.ts';
 import { get, podSpecs, spec, type PodTemplate } from './support/manifests.ts';
@@ -75,5 +76,24 @@ describe('chart: pod security and shutdown', () => {
       { name: 'LOG_LEVEL', value: 'info' },
       { name: 'SHUTDOWN_TIMEOUT_MS', value: '10000' },
     ]);
+  });
+
+  it('no value set renders host access or privilege of any kind', async () => {
+    const sets = [[], ...readdirSync(VALUES_DIR).map((file) => [join(VALUES_DIR, file)])];
+    for (const valuesFiles of sets) {
+      const rendered = await helmTemplate({ valuesFiles });
+      const where = valuesFiles[0] ?? 'defaults';
+      for (const { source, pod } of podSpecs(rendered)) {
+        const raw = pod as unknown as Record<string, unknown> & { volumes?: Record<string, unknown>[] };
+        for (const key of ['hostNetwork', 'hostPID', 'hostIPC']) expect(raw[key], `${where}: ${source} ${key}`).to.not.equal(true);
+        for (const volume of raw.volumes ?? []) expect(volume, `${where}: ${source}`).to.not.have.property('hostPath');
+        for (const container of pod.containers) {
+          for (const port of container.ports ?? []) expect(port, `${where}: ${source}`).to.not.have.property('hostPort');
+          const caps = (container.securityContext?.capabilities ?? {}) as { add?: string[] };
+          expect(caps.add ?? [], `${where}: ${source} capabilities.add`).to.deep.equal([]);
+          expect(container.securityContext, `${where}: ${source}`).to.deep.include({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+        }
+      }
+    }
   });
 });
