@@ -93,7 +93,7 @@ async function startGrafana(bindHost: string, port: number, prometheusUrl: strin
     candidate.includes('/') ? existsSync(candidate) : (process.env.PATH ?? '').split(':').some((dir) => existsSync(join(dir, candidate))),
   );
   if (!binary) {
-    say('grafana     not installed: install Grafana (its APT repository or a tarball; see README "Local stack"),');
+    say('grafana     not installed: install Grafana (its APT repository or a tarball; see README "Quick start"),');
     say('            or use `make compose-up` (Docker) or the kind cluster for dashboards.');
     return undefined;
   }
