@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from '../logger.ts';
+import { statusAtClose } from '../metrics/labels.ts';
 import { routerTemplate } from '../metrics/middleware.ts';
 
 const SAFE_ID = /^[\w.:-]{1,128}$/;
@@ -18,7 +19,7 @@ export function requestLog(logger: Logger): Middleware {
     if (QUIET_PATHS.has(ctx.path)) return next(); // scrapes and probes would drown the log
     const started = performance.now();
     ctx.res.once('close', () => {
-      const status = ctx.res.writableFinished ? ctx.res.statusCode : 499;
+      const status = statusAtClose(ctx.res);
       const entry = {
         method: ctx.method,
         url: ctx.url.slice(0, 512),

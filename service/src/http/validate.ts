@@ -1,6 +1,7 @@
 // Request input checks shared by the routes: a failure is a 400 (or 415) with the reasons.
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { statusOf } from './errors.ts';
 
 export class BadRequest extends Error {
   readonly status: number;
@@ -29,8 +30,9 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string)
  * says (zlib throws without an HTTP status; it must not become a 500 that burns the budget).
  */
 export function rejectBody(error: unknown): never {
-  const e = (error ?? {}) as { status?: unknown; message?: unknown; code?: unknown };
-  const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 400;
+  const e = (error ?? {}) as { message?: unknown; code?: unknown };
+  const reported = statusOf(error);
+  const status = reported < 500 ? reported : 400;
   const zlib = typeof e.code === 'string' && e.code.startsWith('Z_');
   const message = zlib ? 'body does not match its Content-Encoding' : typeof e.message === 'string' ? e.message : 'unreadable body';
   throw new BadRequest(message, undefined, status);

@@ -8,6 +8,11 @@ export const OTHER_METHOD = '_OTHER';
 /** The status label of a request whose client went away before the response ended. */
 export const CLIENT_CLOSED_STATUS = 499;
 
+/** At a response's 'close': the status sent, or 499 when the client left before the end. */
+export function statusAtClose(res: { writableFinished: boolean; statusCode: number }): number {
+  return res.writableFinished ? res.statusCode : CLIENT_CLOSED_STATUS;
+}
+
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT', 'QUERY']);
 
 export function methodLabel(method: string): string {

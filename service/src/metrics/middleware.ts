@@ -2,7 +2,7 @@
 // the route template comes from `routeOf` (by default @koa/router's matched route), and any
 // request that no route matched shares one label.
 import type { Context, Middleware } from 'koa';
-import { CLIENT_CLOSED_STATUS, UNMATCHED_ROUTE, methodLabel } from './labels.ts';
+import { UNMATCHED_ROUTE, methodLabel, statusAtClose } from './labels.ts';
 import type { RedMetrics } from './red-metrics.ts';
 
 export interface RedMiddlewareOptions {
@@ -33,8 +33,7 @@ export function redMiddleware(metrics: RedMetrics, options: RedMiddlewareOptions
     // this middleware has rethrown, so reading the status any earlier would miss it.
     res.once('close', () => {
       const seconds = (performance.now() - started) / 1000;
-      const statusCode = res.writableFinished ? res.statusCode : CLIENT_CLOSED_STATUS;
-      metrics.observe(methodLabel(ctx.method), routeOf(ctx) ?? UNMATCHED_ROUTE, statusCode, seconds, threw);
+      metrics.observe(methodLabel(ctx.method), routeOf(ctx) ?? UNMATCHED_ROUTE, statusAtClose(res), seconds, threw);
       settle();
     });
     try {

@@ -4,8 +4,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
-import { BadRequest, jsonBody } from '../http/validate.ts';
-import { SIMULATED_ROUTES, type SimulatedRoute } from '../simulation/profiles.ts';
+import { BadRequest, jsonBody, parseWith } from '../http/validate.ts';
+import { routeProfileSchema, SIMULATED_ROUTES, type SimulatedRoute } from '../simulation/profiles.ts';
 import type { RouteDeps } from './deps.ts';
 
 const profilePatch = z
@@ -40,12 +40,8 @@ export function adminRoutes(router: Router, { simulator, parseJson }: RouteDeps,
   router.put('admin_set', '/admin/simulation/:route', guard, parseJson, (ctx) => {
     const route = routeParam(ctx.params.route);
     const patch = jsonBody(ctx, profilePatch);
-    try {
-      ctx.body = simulator.set(route, { ...simulator.profile(route), ...patch });
-    } catch (error) {
-      if (error instanceof z.ZodError) throw new BadRequest('value out of bounds', error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-      throw error;
-    }
+    const profile = parseWith(routeProfileSchema, { ...simulator.profile(route), ...patch }, 'simulation profile (out of bounds)');
+    ctx.body = simulator.set(route, profile);
   });
   router.delete('admin_reset', '/admin/simulation', guard, (ctx) => {
     simulator.reset();
