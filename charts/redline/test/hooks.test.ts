@@ -8,7 +8,7 @@ import { helmTemplate, type Manifest } from '../../../scripts/helm-template.ts';
 import { waitFor } from '../../../test/support/prometheus.ts';
 import { startService, type RunningService } from '../../../test/support/service.ts';
 import { get, spec, type PodSpec, type PodTemplate } from './support/manifests.ts';
-import { loadValues, VALUES_DIR } from './support/values.ts';
+import { defaultImage, loadValues, VALUES_DIR } from './support/values.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -46,10 +46,10 @@ describe('chart: in-cluster commands against the real service', function () {
 
   const testPod = () => spec<PodSpec>(get(manifests, 'Pod')).containers[0]!;
 
-  it('the helm test hook is a test hook using the chart image', () => {
+  it('the helm test hook is a test hook using the chart image', async () => {
     const pod = get(manifests, 'Pod');
     expect(pod.metadata.annotations?.['helm.sh/hook']).to.equal('test');
-    expect(testPod().image).to.equal('redline:0.1.0');
+    expect(testPod().image).to.equal(await defaultImage());
     expect(testPod().env).to.deep.include({ name: 'REDLINE_URL', value: 'http://redline.default.svc:8080' });
   });
 

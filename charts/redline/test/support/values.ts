@@ -58,3 +58,10 @@ export function durationMs(text: string): number {
   if (rest !== '' || text === '') throw new Error(`not a Prometheus duration: ${JSON.stringify(text)}`);
   return total;
 }
+
+/** The image the chart's defaults render: values.yaml's image.repository at Chart.yaml's appVersion. */
+export async function defaultImage(): Promise<string> {
+  const values = parse(await readFile(join(CHART_DIR, 'values.yaml'), 'utf8')) as { image: { repository: string } };
+  const chart = parse(await readFile(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { appVersion: string };
+  return `${values.image.repository}:${chart.appVersion}`;
+}
