@@ -1,0 +1,115 @@
+// `make release-check` for real, inside `make test`: scripts/release/check.sh against a real
+// registry on 127.0.0.1 (Debian's docker-registry), real podman/buildah builds for linux/amd64
+// and linux/arm64 (qemu-user-static), real helm and cosign. Its output is the evidence; this
+// asserts on it, then that the registry is gone and nothing of the run is left behind.
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { podman } from '../container/support/podman.ts';
+import { canInstallPodman, podmanInstalled } from '../container/support/podman.ts';
+import { repoRoot } from '../../scripts/release/version.ts';
+
+interface Run { code: number | null; output: string; seconds: number }
+
+function releaseCheck(): Promise<Run> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(`${repoRoot}scripts/release/check.sh`, [], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const take = (chunk: string) => {
+      output += chunk;
+      process.stderr.write(chunk.replace(/^(?=.)/gm, '      '));
+    };
+    child.stdout.setEncoding('utf8').on('data', take);
+    child.stderr.setEncoding('utf8').on('data', take);
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, output, seconds: (performance.now() - started) / 1000 }));
+  });
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => { socket.destroy(); resolve(true); });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const line = (output: string, re: RegExp): RegExpMatchArray => {
+  const match = output.match(re);
+  if (!match) throw new Error(`no line matching ${re} in the release-check output`);
+  return match;
+};
+
+describe('make release-check (real registry, both platforms, cosign)', function () {
+  let run: Run;
+
+  before(async function () {
+    // Cold: tools from Debian, the arm64 base under qemu (several minutes); warm: about two.
+    this.timeout(45 * 60_000);
+    const skip = process.env.REDLINE_RELEASE_CHECK === 'skip' || process.env.REDLINE_CONTAINER_TESTS === 'skip'
+      ? 'REDLINE_RELEASE_CHECK/REDLINE_CONTAINER_TESTS=skip'
+      : !podmanInstalled() && !canInstallPodman() ? 'podman is missing and this is not root with apt-get to install it' : '';
+    if (skip) {
+      const bar = '!'.repeat(100);
+      console.warn(`\n${bar}\n!!! RELEASE CHECK SKIPPED: ${skip}. Nothing was built, pushed, signed or verified.\n${bar}\n`);
+      this.skip();
+    }
+    run = await releaseCheck();
+  });
+
+  it('exits 0 and says OK', function () {
+    expect(run.code, run.output.slice(-3000)).to.equal(0);
+    line(run.output, /^release-check: OK: release \d+\.\d+\.\d+\S* checked against 127\.0\.0\.1:\d+/m);
+  });
+
+  it('pushes one manifest list with both platforms, by digest, each a config of its own architecture', function () {
+    const index = line(run.output, /^release-check:\s+index\s+(sha256:[0-9a-f]{64})$/m)[1];
+    const amd64 = line(run.output, /^release-check:\s+linux\/amd64 (sha256:[0-9a-f]{64})$/m)[1];
+    const arm64 = line(run.output, /^release-check:\s+linux\/arm64 (sha256:[0-9a-f]{64})$/m)[1];
+    expect(new Set([index, amd64, arm64]).size).to.equal(3);
+  });
+
+  it('helm template from oci://127.0.0.1:PORT renders the pushed image, which resolves to the pushed index', function () {
+    const [, port, version] = line(run.output, /^release-check: helm template redline oci:\/\/127\.0\.0\.1:(\d+)\/redline\/charts\/redline --version (\S+) --plain-http: OK, (\d+) objects, images: (\S+)$/m);
+    const image = line(run.output, /images: (\S+)$/m)[1];
+    expect(image).to.equal(`127.0.0.1:${port}/redline/redline:${version}`);
+    const index = line(run.output, /^release-check:\s+index\s+(sha256:[0-9a-f]{64})$/m)[1];
+    line(run.output, new RegExp(`^release-check: chart image ${image!.replace(/[.]/g, '\\.')} resolves in the registry to ${index} \\(the pushed index\\)$`, 'm'));
+  });
+
+  it('the arm64 image, pulled from the registry, answers /healthz under emulation as arm64', function () {
+    const [, arch, health] = line(run.output, /^release-check: arm64 image under qemu \(node reports (\S+) v24\.[\d.]+\): GET \/healthz -> (.+)$/m);
+    expect(arch).to.equal('arm64');
+    expect(JSON.parse(health!)).to.be.an('object');
+  });
+
+  it('cosign verifies the image, the chart and the CycloneDX attestation with the public key', function () {
+    line(run.output, /^release-check: cosign verify image \S+@sha256:[0-9a-f]{64}: Verified OK/m);
+    line(run.output, /^release-check: cosign verify image linux\/arm64 \S+@sha256:[0-9a-f]{64}: Verified OK/m);
+    line(run.output, /^release-check: cosign verify chart 127\.0\.0\.1:\d+\/redline\/charts\/redline@sha256:[0-9a-f]{64}: Verified OK/m);
+    line(run.output, /^release-check: cosign verify-attestation --type cyclonedx \S+: Verified OK/m);
+    const [, components] = line(run.output, /attested predicate: https:\/\/cyclonedx\.org\/bom, (\d+) components$/m);
+    expect(Number(components)).to.be.greaterThan(5);
+  });
+
+  it('verification FAILS for an unsigned (tampered) digest and for another key', function () {
+    const [, tampered] = line(run.output, /^release-check: cosign verify tampered \S+@(sha256:[0-9a-f]{64}): FAILED as expected: (.+)$/m);
+    const index = line(run.output, /^release-check:\s+index\s+(sha256:[0-9a-f]{64})$/m)[1];
+    expect(tampered).to.not.equal(index);
+    line(run.output, /^release-check: cosign verify with another public key: FAILED as expected: .+$/m);
+  });
+
+  it('leaves nothing behind: registry stopped, temp dir gone, no images or manifests of the run', async function () {
+    const port = Number(line(run.output, /^release-check: registry: .* on http:\/\/127\.0\.0\.1:(\d+) /m)[1]);
+    const [, pid, dir] = line(run.output, /^release-check: cleaned up: registry \(pid (\d+)\) stopped, (\S+) removed, 0 podman images left from this run$/m);
+    expect(await portAnswers(port), `registry port ${port}`).to.equal(false);
+    expect(existsSync(dir!), dir).to.equal(false);
+    expect(existsSync(`/proc/${pid}`), `registry pid ${pid}`).to.equal(false);
+    const id = dir!.split('.').at(-1)!.toLowerCase();
+    const { stdout } = await podman(['images', '--all', '--format', '{{.Repository}}:{{.Tag}}']);
+    expect(stdout.split('\n').filter((name) => name.includes(id) || name.startsWith('127.0.0.1:'))).to.deep.equal([]);
+    const containers = await podman(['ps', '--all', '--format', '{{.Names}}']);
+    expect(containers.stdout).to.not.include(`redline-release-check-${id}`);
+  });
+});
