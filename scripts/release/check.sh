@@ -62,7 +62,7 @@ cleanup() {
   if [ -n "$registry_pid" ]; then kill "$registry_pid" 2>/dev/null; wait "$registry_pid" 2>/dev/null; fi
   rm -rf "$work"
   local left
-  left=$("$podman_cmd" images --format '{{.Repository}}' | grep -c "redline-release-check-$id" || true)
+  left=$("$podman_cmd" images --format '{{.Repository}}' | grep -c -e "redline-release-check-$id" -e "^${registry:-none}/" || true)
   if [ "$status" = 0 ]; then
     say "cleaned up: registry (pid $registry_pid) stopped, $work removed, $left podman images left from this run"
   fi
@@ -108,10 +108,14 @@ say "registry: $(docker-registry --version | awk '{print $1, $3}') on http://$re
 # --- 2. build both platforms, one manifest list -------------------------------------------------
 labels=(--label "org.opencontainers.image.source=$source_url" --label "org.opencontainers.image.revision=$revision"
   --label "org.opencontainers.image.version=$version" --label "org.opencontainers.image.licenses=Apache-2.0")
+# As `make image`: a TLS-intercepting proxy's CA and an .npmrc reach `npm ci` as build secrets only.
+secrets=()
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -s "$NODE_EXTRA_CA_CERTS" ]; then secrets+=(--secret "id=ca,src=$NODE_EXTRA_CA_CERTS"); fi
+if [ -n "${NPMRC:-}" ]; then secrets+=(--secret "id=npmrc,src=$NPMRC"); fi
 build() { # arch, extra args…
   local arch=$1 t0=$(date +%s)
   shift
-  "$podman_cmd" build --quiet --pull=never --platform "linux/$arch" "${labels[@]}" "$@" -t "$local_image:$arch" -f Dockerfile . >"$work/build-$arch.log" 2>&1 ||
+  "$podman_cmd" build --quiet --pull=never --platform "linux/$arch" "${labels[@]}" ${secrets[@]+"${secrets[@]}"} "$@" -t "$local_image:$arch" -f Dockerfile . >"$work/build-$arch.log" 2>&1 ||
     { tail -30 "$work/build-$arch.log" >&2; die "podman build linux/$arch"; }
   say "built linux/$arch in $(($(date +%s) - t0))s"
 }
@@ -211,11 +215,17 @@ arch_in=$("$podman_cmd" exec "$container" node -p 'process.arch + " " + process.
 say "arm64 image under qemu (node reports $arch_in): GET /healthz -> $health"
 "$podman_cmd" rm -f -t 0 "$container" >/dev/null
 
+# Signatures in cosign's output: one JSON array (verify) or one JSON object per line (verify-attestation).
+count_json() { node -e 'const t = require("node:fs").readFileSync(process.argv[1], "utf8").trim();
+  console.log(t.startsWith("[") ? JSON.parse(t).length : t.split("\n").filter(Boolean).length)' "$1"; }
 verify() { # what, cosign subcommand and arguments…
   local what=$1
   shift
   if cosign "$@" --key "$work/cosign.pub" --insecure-ignore-tlog=true "${cosign_flags[@]}" >"$work/verify.out" 2>"$work/verify.err"; then
-    say "cosign $1 $what: Verified OK ($(grep -c . "$work/verify.out") signature(s); $(grep -m1 -o 'The signatures were verified against the specified public key' "$work/verify.err" || true))"
+    local checked
+    checked=$(grep -m1 -o 'verified against the specified public key' "$work/verify.err" || true)
+    [ -n "$checked" ] || { cat "$work/verify.err" >&2; die "cosign $1 $what exited 0 without checking the key"; }
+    say "cosign $1 $what: Verified OK ($(count_json "$work/verify.out") signature(s) $checked)"
     return 0
   fi
   return 1
