@@ -215,7 +215,7 @@ arch_in=$("$podman_cmd" exec "$container" node -p 'process.arch + " " + process.
 say "arm64 image under qemu (node reports $arch_in): GET /healthz -> $health"
 "$podman_cmd" rm -f -t 0 "$container" >/dev/null
 
-# Signatures in cosign's output: one JSON array (verify) or one JSON object per line (verify-attestation).
+# Verified bundles (a signature, or an attestation, on that digest) in cosign's output: one JSON array (verify) or one JSON object per line (verify-attestation).
 count_json() { node -e 'const t = require("node:fs").readFileSync(process.argv[1], "utf8").trim();
   console.log(t.startsWith("[") ? JSON.parse(t).length : t.split("\n").filter(Boolean).length)' "$1"; }
 verify() { # what, cosign subcommand and arguments…
@@ -225,7 +225,7 @@ verify() { # what, cosign subcommand and arguments…
     local checked
     checked=$(grep -m1 -o 'verified against the specified public key' "$work/verify.err" || true)
     [ -n "$checked" ] || { cat "$work/verify.err" >&2; die "cosign $1 $what exited 0 without checking the key"; }
-    say "cosign $1 $what: Verified OK ($(count_json "$work/verify.out") signature(s) $checked)"
+    say "cosign $1 $what: Verified OK ($(count_json "$work/verify.out") signed bundle(s) $checked)"
     return 0
   fi
   return 1
