@@ -6,8 +6,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
-import { podman } from '../container/support/podman.ts';
-import { canInstallPodman, podmanInstalled } from '../container/support/podman.ts';
+import { canInstallPodman, podman, podmanInstalled } from '../container/support/podman.ts';
 import { repoRoot } from '../../scripts/release/version.ts';
 
 interface Run { code: number | null; output: string; seconds: number }
