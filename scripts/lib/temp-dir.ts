@@ -1,10 +1,10 @@
-// A temporary directory per test file, removed afterwards.
+// A temporary directory for the length of a call, removed afterwards whatever happens.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'redline-chart-'));
+export async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
   try {
     return await fn(dir);
   } finally {

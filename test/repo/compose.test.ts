@@ -8,8 +8,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { helmTemplate, kpsValuesFile, repoRoot, requireKpsChart } from './k8s-support.ts';
-import { redlineRuleFile } from './rule-file.ts';
+import { helmTemplate } from '../../scripts/lib/helm.ts';
+import { kpsValuesFile } from '../../scripts/lib/kube-prometheus-stack.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import { requireKpsChart } from '../support/kps-chart.ts';
+import { redlineRuleFile } from '../support/rule-file.ts';
 
 const run = promisify(execFile);
 
@@ -75,7 +78,7 @@ describe('compose.yaml', function () {
   });
 
   it('pins Prometheus and Grafana to the releases kube-prometheus-stack 88.5.3 runs', async function () {
-    const manifests = await helmTemplate('kps', requireKpsChart(this), 'monitoring', ['-f', kpsValuesFile]);
+    const manifests = await helmTemplate({ release: 'kps', chart: requireKpsChart(this), namespace: 'monitoring', valuesFiles: [kpsValuesFile] });
     const text = stringify(manifests);
     const prometheus = /quay\.io\/prometheus\/prometheus:(v[\d.]+)/.exec(text)?.[1];
     const grafana = /docker\.io\/grafana\/grafana:([\d.]+)/.exec(text)?.[1];

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from './k8s-support.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 const run = promisify(execFile);
 

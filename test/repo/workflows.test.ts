@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
 import { parse } from 'yaml';
-import { repoRoot } from './k8s-support.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 const dir = join(repoRoot, '.github/workflows');
 const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();

@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeRuleFile } from '../rules.ts';
+import { writeRuleFile } from '../../scripts/rules.ts';
 
 /** Rules for namespace="local", job="redline": the labels the local Prometheus gives redline. */
 export async function redlineRuleFile(): Promise<{ file: string; cleanup(): Promise<void> }> {
