@@ -1,4 +1,4 @@
-// Bonus: the compose wiring minus Grafana. A Prometheus container (a stand-in built from Debian's
+// The compose wiring minus Grafana. A Prometheus container (a stand-in built from Debian's
 // `prometheus` package on the same base) on one network with the redline container scrapes it by
 // name, with the labels the local stack and compose use (job="redline", namespace="local").
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 // .github/workflows: valid against GitHub's workflow schema (@action-validator/core bundles
-// it), every action pinned to a commit with its version noted, and the steps the issue asks for.
+// it), every action pinned to a commit with its version noted, and the steps each job needs.
 import { expect } from 'chai';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Every dashboard query, executed against a real Prometheus 2.42 that scrapes the running
+// Every dashboard query, executed against a real Prometheus that scrapes the running
 // service every second (with the local stack's labels namespace="local", job="redline") and
 // evaluates the chart's rendered rules every second. Each query must parse and return data.
 // No exceptions are needed: the SLO recording rules over long windows (up to 30d) have data
