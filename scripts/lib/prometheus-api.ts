@@ -105,7 +105,7 @@ export class PrometheusClient {
     const body = (await response.json().catch(() => undefined)) as
       | { status: string; data: T; error?: string; errorType?: string }
       | undefined;
-    if (!body || body.status !== 'success') {
+    if (body?.status !== 'success') {
       const reason = body?.error ?? `HTTP ${response.status}`;
       throw new PrometheusApiError(`Prometheus ${path} failed: ${reason}`);
     }
