@@ -95,3 +95,15 @@ export async function helmInstallDryRun(options: Omit<RenderOptions, 'includeTes
   for (const file of options.valuesFiles ?? []) args.push('--values', file);
   return helm(args, options.values);
 }
+
+/** Values merged the way Helm merges values files: maps key by key, anything else (lists too) replaced. */
+export function mergeValues(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) out[key] = mergeValues(base[key], value);
+  return out;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { helm } from './helm.ts';
+import { helm, isPlainObject, mergeValues } from './helm.ts';
 import { repoRoot } from './paths.ts';
 import { withTempDir } from './temp-dir.ts';
 
@@ -95,32 +95,21 @@ export async function chartDefaults(chartTgz: string): Promise<Record<string, un
     const subcharts = await readdir(join(root, 'charts')).catch(() => [] as string[]);
     for (const name of subcharts) {
       const own = parse(await helmShowValues(join(root, 'charts', name))) as Record<string, unknown> | null;
-      defaults[name] = merge(own ?? {}, defaults[name]);
+      defaults[name] = mergeValues(own ?? {}, defaults[name]);
     }
     return defaults;
   });
 }
 
-function merge(base: unknown, over: unknown): unknown {
-  if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = merge(base[k], v);
-  return out;
-}
-
 /** Key paths ("a.b.c") in `values` that `defaults` does not have, where defaults has a closed object. */
 export function unknownKeys(values: unknown, defaults: unknown, path = ''): string[] {
-  if (!isObject(values) || !isObject(defaults)) return [];
+  if (!isPlainObject(values) || !isPlainObject(defaults)) return [];
   // An empty default map ({}) is open: resources, selectors, labels take any key.
   if (Object.keys(defaults).length === 0) return [];
   return Object.entries(values).flatMap(([key, value]) => {
     const here = path ? `${path}.${key}` : key;
     return Object.hasOwn(defaults, key) ? unknownKeys(value, defaults[key], here) : [here];
   });
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Committed key tree of the pinned chart's values, for checking the kind values without the chart. */
@@ -135,7 +124,7 @@ export interface ValuesKeys {
 
 /** The key tree of chart defaults: maps kept, everything else (leaves, lists) null. */
 export function valuesKeyTree(values: unknown): unknown {
-  if (!isObject(values)) return null;
+  if (!isPlainObject(values)) return null;
   return Object.fromEntries(Object.keys(values).sort().map((k) => [k, valuesKeyTree(values[k])]));
 }
 
