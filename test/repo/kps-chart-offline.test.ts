@@ -16,7 +16,7 @@ interface MochaJson {
 
 function mochaWithoutChart(specs: string[]): Promise<{ code: number; json: MochaJson; stderr: string; ms: number }> {
   const started = Date.now();
-  const args = [join(repoRoot, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--extension', 'ts', '--reporter', 'json', '--timeout', '60000', ...specs];
+  const args = [join(repoRoot, 'node_modules/mocha/bin/mocha.js'), '--reporter', 'json', '--timeout', '60000', ...specs];
   const env = {
     ...process.env,
     KPS_CHART_TGZ: join(repoRoot, '.tools/no-such-dir/kube-prometheus-stack-88.5.3.tgz'),
