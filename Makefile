@@ -18,7 +18,7 @@ TEST_SPECS := 'service/test/**/*.test.ts' 'scripts/test/**/*.test.ts' 'charts/re
 # `biome ci` checks formatting as well as lint rules; `biome lint` checks the rules only.
 BIOME_CHECK ?= lint
 
-.PHONY: help bootstrap test lint typecheck local start loadgen
+.PHONY: help bootstrap test lint format typecheck local start loadgen
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,6 +32,9 @@ test: lint ## Lint, then run every test (unit, integration with real Prometheus,
 lint: typecheck ## tsc, biome, helm lint --strict, dclint, the Dockerfile lint and promtool check rules
 	@biome $(BIOME_CHECK) .
 	@$(MAKE) chart-lint compose-lint lint-dockerfile rules
+
+format: bootstrap ## Format the TypeScript in place with Biome (biome.json) and apply its safe lint fixes
+	@biome check --write .
 
 typecheck: bootstrap ## Type-check with tsc --noEmit
 	@tsc --noEmit -p tsconfig.json
