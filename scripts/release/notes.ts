@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseTag, repoRoot } from './version.ts';
+import { repoRoot } from '../lib/paths.ts';
+import { parseTag } from './version.ts';
 
 /** The body of `## [version]` (up to the next `## ` heading or the link definitions), trimmed. */
 export function changelogSection(changelog: string, version: string): string {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { repoRoot } from '../../scripts/release/version.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 const run = promisify(execFile);
 

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { changelogSection, releaseNotes } from '../../scripts/release/notes.ts';
-import { checkVersions, repoRoot } from '../../scripts/release/version.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import { checkVersions } from '../../scripts/release/version.ts';
 
 const run = promisify(execFile);
 

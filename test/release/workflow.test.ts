@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { repoRoot } from '../../scripts/release/version.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 interface Step { name?: string; id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }
 interface Job { permissions?: Record<string, string>; steps: Step[] }
