@@ -37,7 +37,10 @@ export interface Published {
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 export function publishedSection(version: string, p: Published): string {
-  for (const [name, digest] of [['image', p.imageDigest], ['chart', p.chartDigest]] as const) {
+  for (const [name, digest] of [
+    ['image', p.imageDigest],
+    ['chart', p.chartDigest],
+  ] as const) {
     if (!DIGEST.test(digest)) throw new Error(`--${name}-digest "${digest}" is not a sha256 digest`);
   }
   if (!p.chart.startsWith('oci://')) throw new Error(`--chart "${p.chart}" is not an oci:// reference`);
@@ -58,7 +61,7 @@ export function publishedSection(version: string, p: Published): string {
     '',
     '## Verify',
     '',
-    'Both are signed keyless by this repository\'s release workflow (Sigstore, GitHub OIDC); the',
+    "Both are signed keyless by this repository's release workflow (Sigstore, GitHub OIDC); the",
     'image carries a CycloneDX SBOM of its Node dependencies as a signed attestation.',
     '',
     '```sh',
@@ -96,8 +99,12 @@ async function main(argv: string[]): Promise<void> {
   if (given.some((v) => v !== undefined)) {
     if (given.some((v) => !v)) throw new Error('--image, --image-digest, --chart, --chart-digest and --identity go together');
     published = {
-      image: values.image!, imageDigest: values['image-digest']!, chart: values.chart!, chartDigest: values['chart-digest']!,
-      identity: values.identity!, ...(values.issuer ? { issuer: values.issuer } : {}),
+      image: values.image!,
+      imageDigest: values['image-digest']!,
+      chart: values.chart!,
+      chartDigest: values['chart-digest']!,
+      identity: values.identity!,
+      ...(values.issuer ? { issuer: values.issuer } : {}),
     };
   }
   process.stdout.write(await releaseNotes(tag, published));

@@ -51,7 +51,9 @@ export async function readVersions(root = repoRoot): Promise<Versions> {
 export async function checkVersions(root = repoRoot, tag?: string): Promise<string> {
   const versions = await readVersions(root);
   const distinct = new Set(Object.values(versions));
-  const listing = Object.entries(versions).map(([where, v]) => `  ${where}: ${v}`).join('\n');
+  const listing = Object.entries(versions)
+    .map(([where, v]) => `  ${where}: ${v}`)
+    .join('\n');
   if (distinct.size !== 1) throw new Error(`versions disagree (node scripts/release/version.ts set vX.Y.Z):\n${listing}`);
   const version = [...distinct][0]!;
   parseTag(version);

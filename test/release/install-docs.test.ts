@@ -11,12 +11,21 @@ import { repoRoot } from '../../scripts/lib/paths.ts';
 
 const run = promisify(execFile);
 
-interface Manifest { kind: string; apiVersion: string; metadata: { labels?: Record<string, string> } }
+interface Manifest {
+  kind: string;
+  apiVersion: string;
+  metadata: { labels?: Record<string, string> };
+}
 
 async function installCommands(): Promise<string[][]> {
   const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Install\n'), readme.indexOf('\n## ', readme.indexOf('## Install\n') + 1));
-  return [...section.matchAll(/^helm install ((?:.*\\\n)*.*)$/gm)].map((m) => m[1]!.replace(/\\\n\s*/g, ' ').trim().split(/\s+/));
+  return [...section.matchAll(/^helm install ((?:.*\\\n)*.*)$/gm)].map((m) =>
+    m[1]!
+      .replace(/\\\n\s*/g, ' ')
+      .trim()
+      .split(/\s+/),
+  );
 }
 
 async function render(args: string[]): Promise<Manifest[]> {
@@ -24,8 +33,12 @@ async function render(args: string[]): Promise<Manifest[]> {
   const [release, chart, ...flags] = args;
   expect(chart).to.match(/^oci:\/\/ghcr\.io\/[\w-]+\/charts\/redline$/);
   const withoutVersion = flags.filter((f, i) => f !== '--version' && flags[i - 1] !== '--version');
-  const { stdout } = await run('helm', ['template', release!, join(repoRoot, 'charts/redline'), ...withoutVersion], { maxBuffer: 16 * 1024 * 1024 });
-  return parseAllDocuments(stdout).map((d) => d.toJS() as Manifest).filter(Boolean);
+  const { stdout } = await run('helm', ['template', release!, join(repoRoot, 'charts/redline'), ...withoutVersion], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return parseAllDocuments(stdout)
+    .map((d) => d.toJS() as Manifest)
+    .filter(Boolean);
 }
 
 describe('README Install commands (real helm template)', function () {

@@ -43,7 +43,7 @@ const published = {
 };
 
 describe('release notes (scripts/release/notes.ts)', function () {
-  it('takes exactly the version\'s section, not its neighbours or the link definitions', function () {
+  it("takes exactly the version's section, not its neighbours or the link definitions", function () {
     expect(changelogSection(changelog, '1.2.0')).to.equal('### Fixed\n- the 1.2.0 fix');
     expect(changelogSection(changelog, '1.1.0')).to.equal('### Added\n- the 1.1.0 feature');
   });
@@ -82,9 +82,23 @@ describe('release notes (scripts/release/notes.ts)', function () {
   it('the CLI refuses a digest that is not one, and half the published references', async function () {
     const cli = join(repoRoot, 'scripts/release/notes.ts');
     const version = await checkVersions(repoRoot);
-    const args = ['--image', published.image, '--image-digest', 'sha256:abc', '--chart', published.chart,
-      '--chart-digest', published.chartDigest, '--identity', published.identity];
-    const fail = (argv: string[]) => run(process.execPath, [cli, version, ...argv]).then(() => '(exit 0)', (e: { stderr: string }) => e.stderr);
+    const args = [
+      '--image',
+      published.image,
+      '--image-digest',
+      'sha256:abc',
+      '--chart',
+      published.chart,
+      '--chart-digest',
+      published.chartDigest,
+      '--identity',
+      published.identity,
+    ];
+    const fail = (argv: string[]) =>
+      run(process.execPath, [cli, version, ...argv]).then(
+        () => '(exit 0)',
+        (e: { stderr: string }) => e.stderr,
+      );
     expect(await fail(args)).to.match(/--image-digest "sha256:abc" is not a sha256 digest/);
     expect(await fail(['--image', published.image])).to.match(/go together/);
     const { stdout } = await run(process.execPath, [cli, `v${version}`]);

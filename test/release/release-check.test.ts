@@ -16,7 +16,11 @@ const podmanInstalled = () => spawnSync('podman', ['--version'], { stdio: 'ignor
 /** Root with apt-get: scripts/release/tools.sh can install podman and the rest. */
 const canInstall = () => process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
 
-interface CheckRun { code: number | null; output: string; seconds: number }
+interface CheckRun {
+  code: number | null;
+  output: string;
+  seconds: number;
+}
 
 function releaseCheck(): Promise<CheckRun> {
   const started = performance.now();
@@ -36,7 +40,10 @@ function releaseCheck(): Promise<CheckRun> {
 
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => { socket.destroy(); resolve(true); });
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -53,9 +60,12 @@ describe('make release-check (real registry, both platforms, cosign)', function 
   before(async function () {
     // Cold: tools from Debian, the arm64 base under qemu (several minutes); warm: about two.
     this.timeout(45 * 60_000);
-    const skip = process.env.REDLINE_RELEASE_CHECK === 'skip' || process.env.REDLINE_CONTAINER_TESTS === 'skip'
-      ? 'REDLINE_RELEASE_CHECK/REDLINE_CONTAINER_TESTS=skip'
-      : !podmanInstalled() && !canInstall() ? 'podman is missing and this is not root with apt-get to install it' : '';
+    const skip =
+      process.env.REDLINE_RELEASE_CHECK === 'skip' || process.env.REDLINE_CONTAINER_TESTS === 'skip'
+        ? 'REDLINE_RELEASE_CHECK/REDLINE_CONTAINER_TESTS=skip'
+        : !podmanInstalled() && !canInstall()
+          ? 'podman is missing and this is not root with apt-get to install it'
+          : '';
     if (skip) {
       const bar = '!'.repeat(100);
       console.warn(`\n${bar}\n!!! RELEASE CHECK SKIPPED: ${skip}. Nothing was built, pushed, signed or verified.\n${bar}\n`);
@@ -77,15 +87,27 @@ describe('make release-check (real registry, both platforms, cosign)', function 
   });
 
   it('helm template from oci://127.0.0.1:PORT renders the pushed image, which resolves to the pushed index', function () {
-    const [, port, version] = line(check.output, /^release-check: helm template redline oci:\/\/127\.0\.0\.1:(\d+)\/redline\/charts\/redline --version (\S+) --plain-http: OK, (\d+) objects, images: (\S+)$/m);
+    const [, port, version] = line(
+      check.output,
+      /^release-check: helm template redline oci:\/\/127\.0\.0\.1:(\d+)\/redline\/charts\/redline --version (\S+) --plain-http: OK, (\d+) objects, images: (\S+)$/m,
+    );
     const image = line(check.output, /images: (\S+)$/m)[1];
     expect(image).to.equal(`127.0.0.1:${port}/redline/redline:${version}`);
     const index = line(check.output, /^release-check:\s+index\s+(sha256:[0-9a-f]{64})$/m)[1];
-    line(check.output, new RegExp(`^release-check: chart image ${image!.replace(/[.]/g, '\\.')} resolves in the registry to ${index} \\(the pushed index\\)$`, 'm'));
+    line(
+      check.output,
+      new RegExp(
+        `^release-check: chart image ${image!.replace(/[.]/g, '\\.')} resolves in the registry to ${index} \\(the pushed index\\)$`,
+        'm',
+      ),
+    );
   });
 
   it('the arm64 image, pulled from the registry, answers /healthz under emulation as arm64', function () {
-    const [, arch, health] = line(check.output, /^release-check: arm64 image under qemu \(node reports (\S+) v24\.[\d.]+\): GET \/healthz -> (.+)$/m);
+    const [, arch, health] = line(
+      check.output,
+      /^release-check: arm64 image under qemu \(node reports (\S+) v24\.[\d.]+\): GET \/healthz -> (.+)$/m,
+    );
     expect(arch).to.equal('arm64');
     expect(JSON.parse(health!)).to.be.an('object');
   });
@@ -108,7 +130,10 @@ describe('make release-check (real registry, both platforms, cosign)', function 
 
   it('leaves nothing behind: registry stopped, temp dir gone, no images or manifests of the run', async function () {
     const port = Number(line(check.output, /^release-check: registry: .* on http:\/\/127\.0\.0\.1:(\d+) /m)[1]);
-    const [, pid, dir] = line(check.output, /^release-check: cleaned up: registry \(pid (\d+)\) stopped, (\S+) removed, 0 podman images left from this run$/m);
+    const [, pid, dir] = line(
+      check.output,
+      /^release-check: cleaned up: registry \(pid (\d+)\) stopped, (\S+) removed, 0 podman images left from this run$/m,
+    );
     expect(await portAnswers(port), `registry port ${port}`).to.equal(false);
     expect(existsSync(dir!), dir).to.equal(false);
     expect(existsSync(`/proc/${pid}`), `registry pid ${pid}`).to.equal(false);

@@ -12,7 +12,11 @@ import { repoRoot } from '../../scripts/lib/paths.ts';
 import { checkVersions, parseTag, readVersions, setVersion, stampChart } from '../../scripts/release/version.ts';
 
 const run = promisify(execFile);
-const rejection = (promise: Promise<unknown>) => promise.then(() => '(resolved)', (e: Error) => e.message);
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => '(resolved)',
+    (e: Error) => e.message,
+  );
 
 describe('release version (scripts/release/version.ts)', function () {
   let root: string;
@@ -45,14 +49,18 @@ describe('release version (scripts/release/version.ts)', function () {
     const chartBefore = await readFile(join(root, 'charts/redline/Chart.yaml'), 'utf8');
     expect(await setVersion('v1.10.0', root)).to.equal('1.10.0');
     expect(await readVersions(root)).to.deep.equal({
-      'package.json': '1.10.0', 'package-lock.json': '1.10.0', 'Chart.yaml version': '1.10.0', 'Chart.yaml appVersion': '1.10.0',
+      'package.json': '1.10.0',
+      'package-lock.json': '1.10.0',
+      'Chart.yaml version': '1.10.0',
+      'Chart.yaml appVersion': '1.10.0',
     });
     expect(await checkVersions(root, 'v1.10.0')).to.equal('1.10.0');
     const chart = await readFile(join(root, 'charts/redline/Chart.yaml'), 'utf8');
     // A string, or YAML would read 1.10 as the number 1.1.
     expect(chart).to.match(/^appVersion: "1\.10\.0"$/m);
     expect(chart.split('\n').filter((l) => l.startsWith('#') || l.includes('# '))).to.deep.equal(
-      chartBefore.split('\n').filter((l) => l.startsWith('#') || l.includes('# ')));
+      chartBefore.split('\n').filter((l) => l.startsWith('#') || l.includes('# ')),
+    );
     const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
     expect(lock.packages['']!.version).to.equal('1.10.0');
     const pkg = await readFile(join(root, 'package.json'), 'utf8');
@@ -64,12 +72,18 @@ describe('release version (scripts/release/version.ts)', function () {
     expect(await rejection(checkVersions(root, 'v2.0.1'))).to.match(/tag v2\.0\.1 does not match/);
     const chart = join(root, 'charts/redline/Chart.yaml');
     await writeFile(chart, (await readFile(chart, 'utf8')).replace(/^version: .*$/m, 'version: 2.0.1'));
-    expect(await rejection(checkVersions(root))).to.match(/versions disagree/).and.match(/Chart\.yaml version: 2\.0\.1/).and.match(/package\.json: 2\.0\.0/);
+    expect(await rejection(checkVersions(root)))
+      .to.match(/versions disagree/)
+      .and.match(/Chart\.yaml version: 2\.0\.1/)
+      .and.match(/package\.json: 2\.0\.0/);
   });
 
   it('the CLI exits non-zero with the reason', async function () {
     const cli = join(repoRoot, 'scripts/release/version.ts');
-    const failed = await run(process.execPath, [cli, 'check', 'v99.0.0']).then(() => null, (e: { code: number; stderr: string }) => e);
+    const failed = await run(process.execPath, [cli, 'check', 'v99.0.0']).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(failed?.code).to.equal(1);
     expect(failed?.stderr).to.match(/tag v99\.0\.0 does not match/);
   });

@@ -7,9 +7,23 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 
-interface Step { name?: string; id?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string> }
-interface Job { permissions?: Record<string, string>; steps: Step[] }
-interface Workflow { on: { push?: { tags?: string[]; branches?: string[] } }; permissions: Record<string, string>; jobs: Record<string, Job> }
+interface Step {
+  name?: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
+interface Job {
+  permissions?: Record<string, string>;
+  steps: Step[];
+}
+interface Workflow {
+  on: { push?: { tags?: string[]; branches?: string[] } };
+  permissions: Record<string, string>;
+  jobs: Record<string, Job>;
+}
 
 describe('release workflow (.github/workflows/release.yaml)', function () {
   let doc: Workflow;
@@ -50,7 +64,9 @@ describe('release workflow (.github/workflows/release.yaml)', function () {
   it('signs the image (every platform) and the chart by digest, and attests the CycloneDX SBOM', function () {
     const sign = job.steps[runs(/cosign sign --yes --recursive/)]!;
     expect(sign.env?.IMAGE).to.equal('${{ steps.version.outputs.image }}@${{ steps.build.outputs.digest }}');
-    expect(sign.run).to.match(/npm sbom --omit=dev .*--sbom-format=cyclonedx/).and.match(/cosign attest --yes --type cyclonedx --predicate sbom\.cdx\.json "\$IMAGE"/);
+    expect(sign.run)
+      .to.match(/npm sbom --omit=dev .*--sbom-format=cyclonedx/)
+      .and.match(/cosign attest --yes --type cyclonedx --predicate sbom\.cdx\.json "\$IMAGE"/);
     const chart = job.steps[runs(/helm push/)]!.run!;
     expect(chart).to.match(/version\.ts stamp-chart dist\/src\/redline "\$IMAGE_REPO"/);
     expect(chart.indexOf('stamp-chart')).to.be.lessThan(chart.indexOf('helm package'));
@@ -64,15 +80,23 @@ describe('release workflow (.github/workflows/release.yaml)', function () {
     expect(verify).to.be.greaterThan(runs(/helm push/));
     expect(verify).to.be.lessThan(runs(/gh release create/));
     const body = job.steps[verify]!.run!;
-    expect(body).to.match(/--certificate-identity "\$SIGNER"/).and.match(/helm template redline "\$CHART_REPO\/redline"/);
-    expect((doc.jobs.release as unknown as { env: Record<string, string> }).env.SIGNER).to.equal('${{ github.server_url }}/${{ github.workflow_ref }}');
+    expect(body)
+      .to.match(/--certificate-identity "\$SIGNER"/)
+      .and.match(/helm template redline "\$CHART_REPO\/redline"/);
+    expect((doc.jobs.release as unknown as { env: Record<string, string> }).env.SIGNER).to.equal(
+      '${{ github.server_url }}/${{ github.workflow_ref }}',
+    );
   });
 
   it('writes the GitHub release from notes.ts with the digests and the chart reference', function () {
     const release = job.steps[runs(/gh release create/)]!;
-    expect(release.run).to.match(/scripts\/release\/notes\.ts "\$VERSION" --image "\$IMAGE_REPO" --image-digest "\$IMAGE_DIGEST"/)
+    expect(release.run)
+      .to.match(/scripts\/release\/notes\.ts "\$VERSION" --image "\$IMAGE_REPO" --image-digest "\$IMAGE_DIGEST"/)
       .and.match(/--chart "\$CHART_REPO\/redline" --chart-digest "\$CHART_DIGEST"/)
       .and.match(/--notes-file dist\/notes\.md/);
-    expect(release.env).to.include({ IMAGE_DIGEST: '${{ steps.build.outputs.digest }}', CHART_DIGEST: '${{ steps.chart.outputs.digest }}' });
+    expect(release.env).to.include({
+      IMAGE_DIGEST: '${{ steps.build.outputs.digest }}',
+      CHART_DIGEST: '${{ steps.chart.outputs.digest }}',
+    });
   });
 });

@@ -15,7 +15,9 @@ describe('chart: pod security and shutdown', () => {
 
   it('renders three pod specs: service, load generator, helm test', () => {
     expect(podSpecs(manifests).map((p) => p.source)).to.have.members([
-      'Deployment redline', 'Deployment redline-loadgen', 'Pod redline-test-service',
+      'Deployment redline',
+      'Deployment redline-loadgen',
+      'Pod redline-test-service',
     ]);
   });
 
@@ -92,7 +94,10 @@ describe('chart: pod security and shutdown', () => {
           for (const port of container.ports ?? []) expect(port, `${where}: ${source}`).to.not.have.property('hostPort');
           const caps = (container.securityContext?.capabilities ?? {}) as { add?: string[] };
           expect(caps.add ?? [], `${where}: ${source} capabilities.add`).to.deep.equal([]);
-          expect(container.securityContext, `${where}: ${source}`).to.deep.include({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+          expect(container.securityContext, `${where}: ${source}`).to.deep.include({
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+          });
         }
       }
     }
