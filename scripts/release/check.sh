@@ -68,6 +68,9 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+# Interrupted (Ctrl-C, a test timeout's SIGTERM): exit through the same cleanup.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # --- 1. registry ------------------------------------------------------------------------------
 free_port() { node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
