@@ -193,11 +193,16 @@ while read -r platform digest; do platform_digest[$platform]=$digest; done < <(
     for (const m of i.manifests ?? []) if (m.platform) console.log(`${m.platform.os}/${m.platform.architecture} ${m.digest}`);' "$work/index.json")
 for platform in linux/amd64 linux/arm64; do
   [ -n "${platform_digest[$platform]:-}" ] || die "manifest list has no $platform: $(cat "$work/index.json")"
-  config_arch=$(skopeo inspect --tls-verify=false --config "docker://$image_repo@${platform_digest[$platform]}" |
-    node -e 'let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => { const c = JSON.parse(s); console.log(`${c.os}/${c.architecture} ${c.config.Labels["org.opencontainers.image.version"]}`); })')
-  [ "$config_arch" = "$platform $version" ] || die "$platform entry's config says $config_arch"
+  # The platform's own config: its architecture and the OCI labels the release sets.
+  config=$(skopeo inspect --tls-verify=false --config "docker://$image_repo@${platform_digest[$platform]}" |
+    node -e 'let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => { const c = JSON.parse(s), l = c.config.Labels ?? {};
+      const oci = (k) => l[`org.opencontainers.image.${k}`] ?? "-";
+      console.log(`${c.os}/${c.architecture} ${oci("version")} ${oci("revision")} ${oci("source")} ${oci("licenses")}`); })')
+  [ "$config" = "$platform $version $revision $source_url Apache-2.0" ] ||
+    die "$platform entry's config says $config, want $platform $version $revision $source_url Apache-2.0"
   say "  $platform ${platform_digest[$platform]}"
 done
+say "  both platforms' configs carry the OCI labels version=$version revision=${revision:0:12} source=$source_url licenses=Apache-2.0"
 
 # The arm64 image, pulled by digest from the registry, under qemu: far enough to answer /healthz.
 arm64_ref=$image_repo@${platform_digest[linux/arm64]}
