@@ -34,6 +34,11 @@ from=$(awk 'toupper($1)=="FROM" && $2 ~ /^node:/ {print $2; exit}' Dockerfile)
 arm64_base=localhost/node-arm64:${from#node:}
 say "bases ready after $(elapsed): docker.io/library/$from (amd64), $arm64_base (arm64)"
 
+# One release-check at a time on a machine (two `make test` runs may start together): the
+# second waits, and the build-cache pruning below never races another run's build.
+exec 8>/var/tmp/redline-release-check.lock
+flock 8
+
 # ---------------------------------------------------------------------------------------------
 work=$(mktemp -d /var/tmp/redline-release-check.XXXXXX)
 id=$(basename "$work" | cut -d. -f2 | tr '[:upper:]' '[:lower:]')
@@ -56,6 +61,9 @@ cleanup() {
   fi
   "$podman_cmd" rm -f -t 0 "$container" >/dev/null 2>&1
   "$podman_cmd" manifest rm "$manifest" >/dev/null 2>&1
+  # The deps stages stay as build cache (untagged); everything else of the run goes.
+  "$podman_cmd" untag "$local_image:deps-amd64" >/dev/null 2>&1
+  "$podman_cmd" untag "$local_image:deps-arm64" >/dev/null 2>&1
   for ref in "${pulled[@]}" "$local_image:amd64" "$local_image:arm64" "$local_image:tampered"; do
     "$podman_cmd" rmi -f "$ref" >/dev/null 2>&1
   done
@@ -120,6 +128,11 @@ build() { # arch, extra args…
   shift
   "$podman_cmd" build --quiet --pull=never --platform "linux/$arch" "${labels[@]}" ${secrets[@]+"${secrets[@]}"} "$@" -t "$local_image:$arch" -f Dockerfile . >"$work/build-$arch.log" 2>&1 ||
     { tail -30 "$work/build-$arch.log" >&2; die "podman build linux/$arch"; }
+  # The deps stage (npm ci: minutes under emulation) by name, from the cache the build just
+  # filled, so the pruning below keeps it and the next run reuses it.
+  "$podman_cmd" build --quiet --pull=never --platform "linux/$arch" "${labels[@]}" ${secrets[@]+"${secrets[@]}"} "$@" --target deps \
+    -t "$local_image:deps-$arch" -f Dockerfile . >>"$work/build-$arch.log" 2>&1 ||
+    { tail -30 "$work/build-$arch.log" >&2; die "podman build --target deps linux/$arch"; }
   say "built linux/$arch in $(($(date +%s) - t0))s"
 }
 build amd64 &
@@ -139,7 +152,16 @@ done
 "$podman_cmd" manifest push --quiet --all --tls-verify=false --format oci --digestfile "$work/index.digest" \
   "$manifest" "docker://$image_repo:$version" >/dev/null
 index_digest=$(cat "$work/index.digest")
-say "pushed image $image_repo:$version"
+# podman's layer cache for these builds (labelled with the source URL) keeps only what this
+# run used: earlier runs' layers that nothing uses any more go, leaf by leaf.
+pruned=0
+for _ in $(seq 30); do
+  mapfile -t stale < <("$podman_cmd" images -a -q --filter dangling=true --filter "label=org.opencontainers.image.source=$source_url")
+  [ ${#stale[@]} -gt 0 ] || break
+  "$podman_cmd" rmi "${stale[@]}" >/dev/null 2>&1 || break
+  pruned=$((pruned + ${#stale[@]}))
+done
+say "pushed image $image_repo:$version (build cache: $pruned stale layer image(s) of earlier runs pruned)"
 say "  index       $index_digest"
 
 # --- the chart: a copy whose default image is the pushed one, packaged and pushed -------------

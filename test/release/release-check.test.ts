@@ -86,6 +86,21 @@ describe('make release-check (real registry, both platforms, cosign)', function 
     expect(new Set([index, amd64, arm64]).size).to.equal(3);
   });
 
+  it('both platforms carry the OCI labels: version, this revision, source, licenses', function () {
+    const [, version] = line(
+      check.output,
+      /^release-check: version (\S+) \(package\.json = Chart\.yaml version = appVersion\), revision ([0-9a-f]{40})$/m,
+    );
+    const revision = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).stdout.trim();
+    line(
+      check.output,
+      new RegExp(
+        `^release-check:   both platforms' configs carry the OCI labels version=${version} revision=${revision.slice(0, 12)} source=\\S+ licenses=Apache-2\\.0$`,
+        'm',
+      ),
+    );
+  });
+
   it('helm template from oci://127.0.0.1:PORT renders the pushed image, which resolves to the pushed index', function () {
     const [, port, version] = line(
       check.output,
