@@ -95,7 +95,7 @@ describe('make release-check (real registry, both platforms, cosign)', function 
     line(
       check.output,
       new RegExp(
-        `^release-check:   both platforms' configs carry the OCI labels version=${version} revision=${revision.slice(0, 12)} source=\\S+ licenses=Apache-2\\.0$`,
+        `^release-check:   both platforms' configs carry the OCI labels version=${version!.replace(/\./g, '\\.')} revision=${revision.slice(0, 12)} source=\\S+ licenses=Apache-2\\.0$`,
         'm',
       ),
     );
