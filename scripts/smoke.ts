@@ -1,7 +1,7 @@
 // make smoke: proves, through the Prometheus HTTP API alone, that redline is scraped, its RED
 // queries and recording rules have data, its rule groups are loaded and none of its alerts fires.
-// Without --prometheus-url it port-forwards to kube-prometheus-stack's Prometheus in the current
-// kubeconfig context. Exit 0: all true before the deadline; 1: the reasons; 2: bad usage.
+// Without --prometheus-url it port-forwards to kube-prometheus-stack's Prometheus in the
+// kubeconfig context given by --context (else the current one). Exit 0: all true before the deadline; 1: the reasons; 2: bad usage.
 import { PrometheusClient } from './lib/prometheus-api.ts';
 import { checkNames, runPass, type Pass } from './smoke/checks.ts';
 import { connect, diagnoseSelection, forwardPrometheus, type Cluster, type Forward } from './smoke/cluster.ts';
@@ -43,9 +43,11 @@ async function main(argv: string[]): Promise<number> {
 
   const started = Date.now();
   const limit = deadline(options.deadlineMs);
-  const cluster = connect();
+  let cluster: Cluster | undefined;
   let forward: Forward | undefined;
   try {
+    // With --prometheus-url the cluster only serves the diagnosis: without one, it is skipped.
+    cluster = options.prometheusUrl ? (() => { try { return connect(options.context); } catch { return undefined; } })() : connect(options.context);
     if (!options.prometheusUrl) {
       if (!cluster) throw new Error('no kubeconfig context: start the cluster (make kind-up) or pass --prometheus-url');
       const server = cluster.kubeConfig.getCurrentCluster()?.server;
@@ -57,9 +59,19 @@ async function main(argv: string[]): Promise<number> {
     const safePass = () => runPass(client, options).catch((error: unknown): Pass => ({
       ok: false, red: [], checks: [{ name: checkNames.ready, ok: false, detail: `Prometheus API error: ${(error as Error).message}` }],
     }));
-    const { result: pass, attempts } = await retryUntil(safePass, (p) => p.ok, limit);
+    // Through a port-forward, "not reachable" has a cause the forward knows (no Ready pod yet,
+    // an API server or websocket error): report that instead.
+    const explained = async (): Promise<Pass> => {
+      const pass = await safePass();
+      const failure = forward?.lastError();
+      const ready = pass.checks.find((c) => c.name === checkNames.ready);
+      if (failure && ready && !ready.ok) ready.detail = failure;
+      return pass;
+    };
+    const { result: pass, attempts } = await retryUntil(explained, (p) => p.ok, limit);
     // With --prometheus-url there may be no cluster behind it: the diagnosis is then skipped.
-    await diagnose(pass, options.prometheusUrl ? cluster && (await reachable(cluster)) : cluster, options);
+    const asked = cluster;
+    await diagnose(pass, options.prometheusUrl ? asked && (await reachable(asked)) : asked, options);
     const result = outcome(pass, {
       prometheus: client.url,
       ...(forward ? { via: forward.target } : {}),

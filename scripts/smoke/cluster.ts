@@ -1,7 +1,7 @@
 // The cluster side of smoke, through @kubernetes/client-node: a port-forward to the
 // kube-prometheus-stack Prometheus, and the "not selected" diagnosis, which reads the
 // Prometheus CR's selectors and redline's ServiceMonitor/PrometheusRule labels.
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { notSelectedReason, type LabelSelector, type SelectedObject } from './selectors.ts';
 
@@ -29,13 +29,25 @@ export interface Cluster {
   custom: k8s.CustomObjectsApi;
 }
 
-/** The current kubeconfig context, or undefined when there is none to use. */
-export function connect(): Cluster | undefined {
+/**
+ * The kubeconfig `context` (the current one when absent), or undefined when there is no
+ * cluster to use. A named context that the kubeconfig lacks is an error, never a fallback to
+ * whatever cluster happens to be current.
+ */
+export function connect(context?: string): Cluster | undefined {
   const kubeConfig = new k8s.KubeConfig();
   try {
     kubeConfig.loadFromDefault();
   } catch {
+    if (context) throw new Error(`no kubeconfig with context ${context}: start the cluster (make kind-up) or pass --prometheus-url`);
     return undefined;
+  }
+  if (context) {
+    if (!kubeConfig.getContextObject(context)) {
+      const known = kubeConfig.getContexts().map((c) => c.name);
+      throw new Error(`kubeconfig has no context ${context} (it has ${known.length ? known.join(', ') : 'none'}): start the cluster (make kind-up) or pass --prometheus-url`);
+    }
+    kubeConfig.setCurrentContext(context);
   }
   // With no kubeconfig at all the library falls back to http://localhost:8080: not a cluster.
   const server = kubeConfig.getCurrentCluster()?.server;
@@ -46,7 +58,18 @@ export function connect(): Cluster | undefined {
 export interface Forward {
   url: string;
   target: string;
+  /** Why the last connection through the forward failed; undefined once one gets through. */
+  lastError(): string | undefined;
   close(): Promise<void>;
+}
+
+/** The sentence smoke reports for a failed port-forward connection. */
+export function forwardFailure(subject: string, error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+  // client-node's portForwardService finds no Ready pod behind the Service (e.g. the operator
+  // has not started Prometheus yet): a state that passes, so smoke keeps trying.
+  if (/^No (ready )?pods found/.test(message)) return `${subject} pod not ready: ${message}`;
+  return `port-forward to ${subject} failed: ${message}`;
 }
 
 /** Forwards a loopback port to port 9090 of the release's Prometheus Service (first ready pod). */
@@ -59,13 +82,38 @@ export async function forwardPrometheus(cluster: Cluster, namespace: string, rel
   if (!service?.metadata?.name) {
     throw new Error(`no Prometheus Service of release ${release} in namespace ${namespace} (is kube-prometheus-stack installed? run make kind-up)`);
   }
-  const serviceName = service.metadata.name;
   const port = service.spec?.ports?.find((p) => p.name === 'http-web')?.targetPort ?? 9090;
+  return forwardService(cluster, namespace, service.metadata.name, Number(port), 'Prometheus');
+}
+
+/**
+ * A loopback port whose every connection is forwarded to `port` of the first Ready pod behind
+ * the Service. A connection that cannot be forwarded is closed and its reason kept (lastError):
+ * the caller sees a failed request, retries, and reports the reason.
+ */
+export async function forwardService(cluster: Cluster, namespace: string, serviceName: string, port: number, subject: string): Promise<Forward> {
   const forward = new k8s.PortForward(cluster.kubeConfig);
+  let lastError: string | undefined;
+  const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
-    forward.portForwardService(namespace, serviceName, [Number(port)], socket, null, socket).catch((error: unknown) => {
-      socket.destroy(error instanceof Error ? error : new Error(String(error)));
-    });
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    // Without a listener, an 'error' on this socket would end the process.
+    socket.on('error', () => {});
+    forward.portForwardService(namespace, serviceName, [port], socket, null, socket).then(
+      (ws) => {
+        lastError = undefined;
+        // A websocket that fails after the upgrade closes the connection, with its reason kept.
+        (ws as { on?: (event: string, listener: (error: Error) => void) => void }).on?.('error', (error) => {
+          lastError = forwardFailure(subject, error);
+          socket.destroy();
+        });
+      },
+      (error: unknown) => {
+        lastError = forwardFailure(subject, error);
+        socket.destroy();
+      },
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -75,7 +123,11 @@ export async function forwardPrometheus(cluster: Cluster, namespace: string, rel
   return {
     url: `http://127.0.0.1:${local}`,
     target: `${namespace}/${serviceName}:${port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    lastError: () => lastError,
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    }),
   };
 }
 

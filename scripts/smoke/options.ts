@@ -18,6 +18,8 @@ export interface SmokeOptions {
   /** Where kube-prometheus-stack runs, for the port-forward and the "not selected" diagnosis. */
   prometheusNamespace: string;
   prometheusRelease: string;
+  /** kubeconfig context of the cluster; the current context when absent. */
+  context?: string;
   json: boolean;
 }
 
@@ -36,6 +38,8 @@ are loaded and no Redline* alert fires. Waits up to --deadline, then exits 1 wit
   --deadline DURATION         give up after this long (default: 180s)
   --prometheus-namespace NS   kube-prometheus-stack's namespace (default: monitoring)
   --prometheus-release NAME   kube-prometheus-stack's release (default: kps)
+  --context NAME              kubeconfig context of the cluster (default: the current one;
+                              make smoke passes kind-<KIND_CLUSTER>)
   --json                      print one JSON document instead of the report
   -h, --help                  show this help`;
 
@@ -64,6 +68,7 @@ export function parseOptions(argv: string[]): SmokeOptions | 'help' {
       deadline: { type: 'string', default: '180s' },
       'prometheus-namespace': { type: 'string', default: 'monitoring' },
       'prometheus-release': { type: 'string', default: 'kps' },
+      context: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -82,6 +87,7 @@ export function parseOptions(argv: string[]): SmokeOptions | 'help' {
     deadlineMs: parseDuration(values.deadline),
     prometheusNamespace: values['prometheus-namespace'],
     prometheusRelease: values['prometheus-release'],
+    ...(values.context ? { context: values.context } : {}),
     json: values.json,
   };
 }

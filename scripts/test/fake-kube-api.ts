@@ -15,7 +15,9 @@ export interface FakeKubeApi {
   stop(): Promise<void>;
 }
 
-const plural: Record<string, string> = { Prometheus: 'prometheuses', ServiceMonitor: 'servicemonitors', PrometheusRule: 'prometheusrules', Service: 'services' };
+const plural: Record<string, string> = {
+  Prometheus: 'prometheuses', ServiceMonitor: 'servicemonitors', PrometheusRule: 'prometheusrules', Service: 'services', Pod: 'pods', Secret: 'secrets',
+};
 
 /** "a=1,b=2" equality selectors, the only kind smoke sends. */
 function selected(labels: Record<string, string> | undefined, selector: string | null): boolean {
@@ -26,7 +28,12 @@ function selected(labels: Record<string, string> | undefined, selector: string |
   });
 }
 
-export async function startFakeKubeApi(objects: Manifest[]): Promise<FakeKubeApi> {
+/**
+ * `context` names the kubeconfig context that points at the stand-in; `current` (when given)
+ * is another context, made current, whose server refuses connections: a client that ignores
+ * the context it was told to use ends up there.
+ */
+export async function startFakeKubeApi(objects: Manifest[], contexts: { context?: string; current?: string } = {}): Promise<FakeKubeApi> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -49,7 +56,10 @@ export async function startFakeKubeApi(objects: Manifest[]): Promise<FakeKubeApi
         && selected(o.metadata.labels, url.searchParams.get('labelSelector')));
       return send(200, { apiVersion: 'v1', kind: 'List', metadata: {}, items });
     }
-    return send(404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
+    const one = /^\/(?:apis\/monitoring\.coreos\.com|api)\/v1\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    const found = one && objects.find((o) => plural[o.kind] === one[2] && o.metadata.namespace === one[1] && o.metadata.name === one[3]);
+    if (found) return send(200, found);
+    return send(404, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `${url.pathname} not found`, reason: 'NotFound', code: 404 });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -58,10 +68,16 @@ export async function startFakeKubeApi(objects: Manifest[]): Promise<FakeKubeApi
   await writeFile(kubeconfig, stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'fake', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+    clusters: [
+      { name: 'fake', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } },
+      { name: 'elsewhere', cluster: { server: 'http://127.0.0.1:1', 'insecure-skip-tls-verify': true } },
+    ],
     users: [{ name: 'fake', user: { token: 'not-a-secret' } }],
-    contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake' } }],
-    'current-context': 'fake',
+    contexts: [
+      { name: contexts.context ?? 'fake', context: { cluster: 'fake', user: 'fake' } },
+      ...(contexts.current ? [{ name: contexts.current, context: { cluster: 'elsewhere', user: 'fake' } }] : []),
+    ],
+    'current-context': contexts.current ?? contexts.context ?? 'fake',
   }));
   return {
     kubeconfig,

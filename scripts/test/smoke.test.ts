@@ -9,7 +9,7 @@ import { waitFor } from '../../test/support/prometheus.ts';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/ports.ts';
 import { startFakeKubeApi } from './fake-kube-api.ts';
-import { helmTemplate, kpsValuesFile, redlineValuesFile, repoRoot, requireKpsChart } from './k8s-support.ts';
+import { findKpsChart, helmTemplate, kpsValuesFile, redlineValuesFile, repoRoot, requireKpsChart, type Manifest } from './k8s-support.ts';
 import { redlineRuleFile } from './rule-file.ts';
 import { runSmoke } from './smoke-run.ts';
 
@@ -186,4 +186,88 @@ describe('smoke without --prometheus-url (the cluster path)', function () {
       await api.stop();
     }
   });
+});
+
+/**
+ * kube-prometheus-stack's Prometheus Service (the real render when the chart is at hand) and
+ * the pod the operator starts behind it, not Ready yet: what the cluster holds between
+ * `helm --wait` returning and the StatefulSet's pod passing its readiness probe.
+ */
+async function prometheusNotReady(): Promise<Manifest[]> {
+  const chart = findKpsChart().chart;
+  const rendered = chart ? await helmTemplate('kps', chart, 'monitoring', ['-f', kpsValuesFile]) : [];
+  const service = rendered.find((m) => m.kind === 'Service' && m.metadata.labels?.app === 'kube-prometheus-stack-prometheus') ?? {
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name: 'kps-kube-prometheus-stack-prometheus', namespace: 'monitoring', labels: { app: 'kube-prometheus-stack-prometheus', release: 'kps' } },
+    spec: { selector: { 'app.kubernetes.io/name': 'prometheus', 'operator.prometheus.io/name': 'kps-kube-prometheus-stack-prometheus' }, ports: [{ name: 'http-web', port: 9090, targetPort: 9090 }] },
+  };
+  const pod: Manifest = {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name: 'prometheus-kps-kube-prometheus-stack-prometheus-0', namespace: 'monitoring', labels: { ...service.spec!.selector } },
+    status: { phase: 'Running', conditions: [
+      { type: 'PodScheduled', status: 'True' },
+      { type: 'Ready', status: 'False', reason: 'ContainersNotReady' },
+    ] },
+  };
+  return [service, pod];
+}
+
+describe('smoke --context', function () {
+  this.timeout(30_000);
+
+  it('asks the cluster of the named context, not the current one', async function () {
+    const api = await startFakeKubeApi([], { context: 'kind-redline', current: 'production' });
+    try {
+      const run = await runSmoke(['--context', 'kind-redline', '--deadline', '1s', '--json'], { KUBECONFIG: api.kubeconfig });
+      expect(run.code).to.equal(1);
+      expect(run.outcome.reasons[0]).to.match(/^cannot port-forward to Prometheus through the cluster at http:\/\/127\.0\.0\.1:(?!1\b)\d+: no Prometheus Service of release kps/);
+      expect(api.requests).to.include('/api/v1/namespaces/monitoring/services?labelSelector=app%3Dkube-prometheus-stack-prometheus%2Crelease%3Dkps');
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it('fails, naming the contexts there are, when the kubeconfig lacks it', async function () {
+    const api = await startFakeKubeApi([], { context: 'kind-other' });
+    try {
+      const run = await runSmoke(['--context', 'kind-redline', '--deadline', '1s', '--json'], { KUBECONFIG: api.kubeconfig });
+      expect(run.code).to.equal(1);
+      expect(run.outcome.reasons).to.deep.equal(['kubeconfig has no context kind-redline (it has kind-other): start the cluster (make kind-up) or pass --prometheus-url']);
+      expect(api.requests).to.deep.equal([]);
+    } finally {
+      await api.stop();
+    }
+  });
+});
+
+describe('smoke through a port-forward while Prometheus is not ready', function () {
+  this.timeout(30_000);
+
+  for (const json of [true, false]) {
+    it(`retries until its deadline and reports "Prometheus pod not ready"${json ? ' (--json)' : ''}`, async function () {
+      const api = await startFakeKubeApi(await prometheusNotReady());
+      try {
+        const started = Date.now();
+        const run = await runSmoke(['--deadline', '3s', ...(json ? ['--json'] : [])], { KUBECONFIG: api.kubeconfig });
+        expect(run.stderr, 'no crash').to.not.match(/Unhandled 'error' event|node:events/);
+        expect(run.code, run.stdout + run.stderr).to.equal(1);
+        expect(Date.now() - started).to.be.at.least(3_000);
+        const podLists = api.requests.filter((r) => r.startsWith('/api/v1/namespaces/monitoring/pods?'));
+        expect(podLists.length, 'one pod lookup per attempt').to.be.at.least(2);
+        const reason = /^prometheus ready: Prometheus pod not ready: No ready pods found with selector "app\.kubernetes\.io\/name=prometheus,\S*" in namespace monitoring$/;
+        if (json) {
+          expect(run.outcome.ok).to.equal(false);
+          expect(run.outcome.attempts).to.be.at.least(2);
+          expect(run.outcome.via).to.equal('monitoring/kps-kube-prometheus-stack-prometheus:9090');
+          expect(run.outcome.reasons).to.have.length(1);
+          expect(run.outcome.reasons[0]).to.match(reason);
+        } else {
+          expect(run.stdout).to.match(/^ {2}FAIL {2}prometheus ready +Prometheus pod not ready: No ready pods found/m);
+          expect(run.stdout).to.match(/^FAIL after [3-9]\.\ds \([2-9] attempt\(s\)\):$/m);
+        }
+      } finally {
+        await api.stop();
+      }
+    });
+  }
 });
