@@ -10,11 +10,12 @@ import { promisify } from 'node:util';
 import type { Context } from 'mocha';
 import { parse } from 'yaml';
 import { helm, helmTemplate as renderChart } from '../helm-template.ts';
+import { versions } from '../lib/versions.ts';
 
 const run = promisify(execFile);
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-export const KPS_VERSION = '88.5.3';
+export const KPS_VERSION = versions.KPS_VERSION;
 export const kpsValuesFile = join(repoRoot, 'k8s/kube-prometheus-stack-values.yaml');
 export const redlineValuesFile = join(repoRoot, 'k8s/redline-values.yaml');
 
