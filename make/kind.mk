@@ -69,7 +69,7 @@ kind-load: ## Load $(KIND_IMAGE) from Docker into the kind nodes
 	@kind load docker-image $(KIND_IMAGE) --name $(KIND_CLUSTER)
 
 namespace: ## Create or update redline's namespace with Pod Security "restricted" enforced
-	@kubectl $(KUBECTL_CONTEXT) create namespace $(REDLINE_NAMESPACE) --dry-run=client -o yaml \
+	@kubectl create namespace $(REDLINE_NAMESPACE) --dry-run=client -o yaml \
 	  | kubectl label --local -f - -o yaml $(PSS_LABELS) \
 	  | kubectl $(KUBECTL_CONTEXT) apply -f -
 
