@@ -131,6 +131,43 @@ export async function forwardService(cluster: Cluster, namespace: string, servic
   };
 }
 
+/** kube-prometheus-stack's Grafana: the labels its chart gives the Service and the admin Secret. */
+function grafanaSelector(release: string): string {
+  return `app.kubernetes.io/name=grafana,app.kubernetes.io/instance=${release}`;
+}
+
+/** Forwards a loopback port to the Grafana of the kube-prometheus-stack release (first ready pod). */
+export async function forwardGrafana(cluster: Cluster, namespace: string, release: string): Promise<Forward> {
+  const services = await cluster.core.listNamespacedService({ namespace, labelSelector: grafanaSelector(release) });
+  const service = services.items[0];
+  if (!service?.metadata?.name) {
+    throw new Error(`no Grafana Service of release ${release} in namespace ${namespace} (is Grafana enabled in kube-prometheus-stack?)`);
+  }
+  const targetPort = service.spec?.ports?.[0]?.targetPort ?? 3000;
+  let port = Number(targetPort);
+  if (!Number.isInteger(port)) {
+    // A named port (kube-prometheus-stack's is "grafana"): the number is on the pods' containers.
+    const selector = Object.entries(service.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const pods = await cluster.core.listNamespacedPod({ namespace, labelSelector: selector });
+    const named = pods.items.flatMap((p) => p.spec?.containers ?? []).flatMap((c) => c.ports ?? []).find((p) => p.name === targetPort);
+    port = named?.containerPort ?? 3000;
+  }
+  return forwardService(cluster, namespace, service.metadata.name, port, 'Grafana');
+}
+
+/** Grafana's admin login, from the Secret kube-prometheus-stack generates for it. */
+export async function grafanaCredentials(cluster: Cluster, namespace: string, release: string): Promise<{ user: string; password: string; secret: string }> {
+  const secrets = await cluster.core.listNamespacedSecret({ namespace, labelSelector: `${grafanaSelector(release)},app.kubernetes.io/component=admin-secret` });
+  const secret = secrets.items[0];
+  const decode = (key: string) => (secret?.data?.[key] ? Buffer.from(secret.data[key]!, 'base64').toString('utf8') : undefined);
+  const user = decode('admin-user');
+  const password = decode('admin-password');
+  if (!secret?.metadata?.name || !user || !password) {
+    throw new Error(`no Grafana admin Secret (admin-user, admin-password) of release ${release} in namespace ${namespace}`);
+  }
+  return { user, password, secret: `${namespace}/${secret.metadata.name}` };
+}
+
 async function prometheusCRs(cluster: Cluster, namespace: string, release: string): Promise<PrometheusCR[]> {
   const list = (await cluster.custom.listNamespacedCustomObject({
     group, version, namespace, plural: 'prometheuses', labelSelector: `release=${release}`,

@@ -84,6 +84,18 @@ describe('make targets for kind and compose', function () {
     expect((await make(['-n', 'smoke'])).out).to.not.match(/--prometheus-url/);
   });
 
+  it('make -n smoke pins the kind context, and GRAFANA=1 adds the Grafana check', async function () {
+    const plain = (await make(['-n', 'smoke'])).out;
+    expect(plain).to.match(/node scripts\/smoke\.ts --context kind-redline /);
+    expect(plain).to.not.match(/--grafana/);
+    expect((await make(['-n', 'smoke', 'GRAFANA=1', 'KIND_CLUSTER=other'])).out).to.match(/--context kind-other [^\n]*(\\\n[^\n]*)*--grafana\b/);
+  });
+
+  it('make -n smoke-local asks the Prometheus of make local, as its target is labelled', async function () {
+    const { out } = await make(['-n', 'smoke-local', 'PROMETHEUS_PORT=9191']);
+    expect(out).to.match(/node scripts\/smoke\.ts --prometheus-url http:\/\/127\.0\.0\.1:9191 --namespace local --job redline --scrape-pool redline/);
+  });
+
   it('kind-tools says to install kind when it is missing', async function () {
     const { code, out } = await makeWith(['kind-tools'], kindToolNames, await standIns({ ...goodTools, kind: undefined }));
     expect(code).to.not.equal(0);

@@ -9,6 +9,7 @@ import { waitFor } from '../../test/support/prometheus.ts';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/ports.ts';
 import { startFakeKubeApi } from './fake-kube-api.ts';
+import { startFakeGrafana } from './fake-grafana.ts';
 import { findKpsChart, helmTemplate, kpsValuesFile, redlineValuesFile, repoRoot, requireKpsChart, type Manifest } from './k8s-support.ts';
 import { redlineRuleFile } from './rule-file.ts';
 import { runSmoke } from './smoke-run.ts';
@@ -80,6 +81,51 @@ describe('smoke (scripts/smoke.ts) against a real Prometheus', function () {
     expect(run.stdout).to.match(/^RED per route \(rate over 1m\):\n {2}route +req\/s +errors +p95\n {2}-+ +-+ +-+ +-+$/m);
     expect(run.stdout).to.match(/^ {2}\/api\/items +\d+\.\d\d +\d+\.\d\d% +\d+ ms$/m);
     expect(run.stdout).to.match(/^PASS after \d+\.\ds/m);
+  });
+
+  it('--grafana: login from the cluster\'s Grafana Secret, dashboard by uid, datasource resolved, panel queries return data', async function () {
+    const secret = await grafanaAdminSecret();
+    const login = Object.fromEntries(Object.entries(secret.data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+    const [api, grafana] = await Promise.all([
+      startFakeKubeApi([secret]),
+      startFakeGrafana({ user: login['admin-user']!, password: login['admin-password']!, dashboards: [await chartDashboard()], prometheusUrl: prometheus.url }),
+    ]);
+    try {
+      const run = await runSmoke(['--prometheus-url', prometheus.url, '--grafana-url', grafana.url, ...local, '--scrape-pool', 'redline', '--deadline', '30s', '--json'],
+        { KUBECONFIG: api.kubeconfig, GRAFANA_USER: '', GRAFANA_PASSWORD: '' });
+      expect(run.outcome.reasons, run.stdout).to.deep.equal([]);
+      expect(run.code).to.equal(0);
+      const byName = Object.fromEntries(run.outcome.checks.map((c) => [c.name, c]));
+      expect(byName['grafana ready']?.detail).to.equal(`${grafana.url} (Grafana 12.3.0)`);
+      expect(byName['grafana dashboard']?.detail).to.match(/^"redline \/ RED" \(uid redline-red, \d+ panels\)$/);
+      expect(byName['grafana datasource']?.detail).to.equal('Prometheus (prometheus, uid prometheus; variable datasource: default prometheus datasource)');
+      expect(byName['grafana queries']?.detail).to.match(/^Request rate by route: \d+ point\(s\), Error ratio by route: \d+ point\(s\)$/);
+      expect(run.outcome.grafana).to.equal(grafana.url);
+      expect(grafana.requests).to.include.members(['GET /api/health', 'GET /api/dashboards/uid/redline-red', 'GET /api/datasources/uid/prometheus', 'POST /api/ds/query']);
+      expect(api.requests).to.include('/api/v1/namespaces/monitoring/secrets?labelSelector=app.kubernetes.io%2Fname%3Dgrafana%2Capp.kubernetes.io%2Finstance%3Dkps%2Capp.kubernetes.io%2Fcomponent%3Dadmin-secret');
+    } finally {
+      await Promise.all([api.stop(), grafana.stop()]);
+    }
+  });
+
+  it('--grafana fails, with the reason, when the dashboard is not loaded, the login is wrong, or there is no Prometheus datasource', async function () {
+    const dashboard = await chartDashboard();
+    const cases = [
+      { grafana: { dashboards: [], prometheusUrl: prometheus.url }, reason: 'grafana dashboard: dashboard redline-red not loaded (is the dashboard ConfigMap labelled for Grafana\'s sidecar?)' },
+      { grafana: { dashboards: [dashboard], prometheusUrl: prometheus.url, password: 'other' }, reason: 'grafana dashboard: GET /api/dashboards/uid/redline-red answered 401: Invalid username or password' },
+      { grafana: { dashboards: [dashboard] }, reason: 'grafana datasource: no prometheus datasource in Grafana (it has none)' },
+    ];
+    for (const { grafana: options, reason } of cases) {
+      const grafana = await startFakeGrafana({ user: 'admin', password: 'secret', ...options });
+      try {
+        const run = await runSmoke(['--prometheus-url', prometheus.url, '--grafana-url', grafana.url, ...local, '--scrape-pool', 'redline', '--deadline', '1s', '--json'],
+          { GRAFANA_USER: 'admin', GRAFANA_PASSWORD: 'secret' });
+        expect(run.code, run.stdout).to.equal(1);
+        expect(run.outcome.reasons).to.deep.equal([reason]);
+      } finally {
+        await grafana.stop();
+      }
+    }
   });
 
   it('fails when the scrape pool is missing, naming the pools Prometheus has', async function () {
@@ -271,3 +317,22 @@ describe('smoke through a port-forward while Prometheus is not ready', function 
     });
   }
 });
+
+/** The dashboard as Grafana's sidecar loads it: from the chart's ConfigMap, rendered with the kind values. */
+async function chartDashboard(): Promise<{ uid: string }> {
+  const rendered = await helmTemplate('redline', join(repoRoot, 'charts/redline'), 'redline', ['-f', redlineValuesFile]);
+  const configMap = rendered.find((m) => m.kind === 'ConfigMap' && m.metadata.labels?.grafana_dashboard === '1')!;
+  const [json] = Object.entries(configMap.data ?? {}).filter(([key]) => key.endsWith('.json')).map(([, value]) => value);
+  return JSON.parse(json!) as { uid: string };
+}
+
+/** kube-prometheus-stack's Grafana admin Secret: the real render when the chart is at hand. */
+async function grafanaAdminSecret(): Promise<Manifest> {
+  const chart = findKpsChart().chart;
+  const rendered = chart ? await helmTemplate('kps', chart, 'monitoring', ['-f', kpsValuesFile]) : [];
+  return rendered.find((m) => m.kind === 'Secret' && m.metadata.labels?.['app.kubernetes.io/component'] === 'admin-secret') ?? {
+    apiVersion: 'v1', kind: 'Secret',
+    metadata: { name: 'kps-grafana', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': 'kps', 'app.kubernetes.io/component': 'admin-secret' } },
+    data: { 'admin-user': Buffer.from('admin').toString('base64'), 'admin-password': Buffer.from('Zq8XTd1vS7kP').toString('base64') },
+  };
+}
