@@ -103,11 +103,17 @@ export async function forwardService(cluster: Cluster, namespace: string, servic
     forward.portForwardService(namespace, serviceName, [port], socket, null, socket).then(
       (ws) => {
         lastError = undefined;
-        // A websocket that fails after the upgrade closes the connection, with its reason kept.
-        (ws as { on?: (event: string, listener: (error: Error) => void) => void }).on?.('error', (error) => {
+        // The websocket is the connection: when it fails or closes (the pod went away, the
+        // target closed its end), so does the local socket, else a kept-alive HTTP connection
+        // would wait on a stream that no longer exists.
+        const events = ws as { on?: (event: string, listener: (error?: Error) => void) => void; terminate?: () => void };
+        events.on?.('error', (error) => {
           lastError = forwardFailure(subject, error);
           socket.destroy();
         });
+        events.on?.('close', () => socket.destroy());
+        // and the other way round: a closed local connection ends its websocket.
+        socket.on('close', () => events.terminate?.());
       },
       (error: unknown) => {
         lastError = forwardFailure(subject, error);

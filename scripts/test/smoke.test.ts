@@ -128,6 +128,49 @@ describe('smoke (scripts/smoke.ts) against a real Prometheus', function () {
     }
   });
 
+  it('through port-forwards (the cluster path): waits while the Prometheus pod is not Ready, then passes, Grafana included', async function () {
+    const kps = await helmTemplate('kps', requireKpsChart(this), 'monitoring', ['-f', kpsValuesFile]);
+    const prometheusService = kps.find((m) => m.kind === 'Service' && m.metadata.labels?.app === 'kube-prometheus-stack-prometheus')!;
+    const grafanaService = kps.find((m) => m.kind === 'Service' && m.metadata.name === 'kps-grafana')!;
+    const secret = kps.find((m) => m.kind === 'Secret' && m.metadata.labels?.['app.kubernetes.io/component'] === 'admin-secret')!;
+    const login = Object.fromEntries(Object.entries(secret.data!).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+    const ready = (status: 'True' | 'False') => ({ phase: 'Running', conditions: [{ type: 'Ready', status }] });
+    const prometheusPod: Manifest = {
+      apiVersion: 'v1', kind: 'Pod', status: ready('False'),
+      metadata: { name: 'prometheus-kps-kube-prometheus-stack-prometheus-0', namespace: 'monitoring', labels: { ...prometheusService.spec!.selector } },
+    };
+    const grafanaPod: Manifest = {
+      apiVersion: 'v1', kind: 'Pod', status: ready('True'),
+      metadata: { name: 'kps-grafana-7d9f8b6c5-x2x4z', namespace: 'monitoring', labels: { ...grafanaService.spec!.selector } },
+      spec: { containers: [{ name: 'grafana', ports: [{ name: 'grafana', containerPort: 3000 }] }] },
+    };
+    const grafana = await startFakeGrafana({ user: login['admin-user']!, password: login['admin-password']!, dashboards: [await chartDashboard()], prometheusUrl: prometheus.url });
+    const api = await startFakeKubeApi([prometheusService, grafanaService, secret, prometheusPod, grafanaPod], { context: 'kind-redline', current: 'elsewhere' },
+      { [prometheusPod.metadata.name]: prometheus.url, [grafanaPod.metadata.name]: grafana.url });
+    // The operator's pod passes its readiness probe once smoke has found it not Ready twice.
+    const lookups = () => api.requests.filter((r) => r.startsWith('/api/v1/namespaces/monitoring/pods?labelSelector=app.kubernetes.io%2Fname%3Dprometheus')).length;
+    const becomesReady = setInterval(() => {
+      if (lookups() >= 2) prometheusPod.status = ready('True');
+    }, 50);
+    try {
+      const run = await runSmoke(['--context', 'kind-redline', ...local, '--scrape-pool', 'redline', '--grafana', '--deadline', '40s', '--json'],
+        { KUBECONFIG: api.kubeconfig, GRAFANA_USER: '', GRAFANA_PASSWORD: '' });
+      expect(run.outcome.reasons, run.stdout + run.stderr).to.deep.equal([]);
+      expect(run.code).to.equal(0);
+      expect(run.outcome.attempts, 'retried while the pod was not ready').to.be.at.least(2);
+      expect(run.outcome.via).to.equal('monitoring/kps-kube-prometheus-stack-prometheus:9090');
+      expect(run.outcome.grafanaVia).to.equal('monitoring/kps-grafana:3000');
+      expect(run.outcome.checks.filter((c) => c.name.startsWith('grafana')).map((c) => c.ok)).to.deep.equal([true, true, true, true]);
+      expect(api.requests).to.include.members([
+        `/api/v1/namespaces/monitoring/pods/${prometheusPod.metadata.name}/portforward?ports=9090`,
+        `/api/v1/namespaces/monitoring/pods/${grafanaPod.metadata.name}/portforward?ports=3000`,
+      ]);
+    } finally {
+      clearInterval(becomesReady);
+      await Promise.all([api.stop(), grafana.stop()]);
+    }
+  });
+
   it('fails when the scrape pool is missing, naming the pools Prometheus has', async function () {
     const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--deadline', '1s', '--json']);
     expect(run.code).to.equal(1);
