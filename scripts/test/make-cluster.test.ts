@@ -13,8 +13,11 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { versions } from '../lib/versions.ts';
 import { notSelectedReason } from '../smoke/selectors.ts';
-import { helmTemplate, kpsValuesFile, repoRoot, requireKpsChart, type Manifest } from './k8s-support.ts';
-import { cleanShims, nodeScript, pathWithout, standIns, tempDir } from './shims.ts';
+import { requireKpsChart } from '../../test/support/kps-chart.ts';
+import { helmTemplate, type Manifest } from '../lib/helm.ts';
+import { kpsValuesFile } from '../lib/kube-prometheus-stack.ts';
+import { repoRoot } from '../lib/paths.ts';
+import { cleanShims, nodeScript, pathWithout, standIns, tempDir } from '../../test/support/shims.ts';
 
 const run = promisify(execFile);
 
@@ -39,7 +42,7 @@ async function makeRecorded(args: string[], kindClusters = ''): Promise<Recorded
 esac`,
   });
   const PATH = await pathWithout(['kind', 'docker', 'helm', 'kubectl', 'node'], shims);
-  const result = await run('make', ['--no-print-directory', ...args], { cwd: repoRoot, env: { ...process.env, PATH, REDLINE_TOOLS: await tempDir('redline-make-tools-') }, timeout: 60_000 }).then(
+  const result = await run('make', ['--no-print-directory', ...args], { cwd: repoRoot, env: { ...process.env, PATH, REDLINE_TOOLS_DIR: await tempDir('redline-make-tools-') }, timeout: 60_000 }).then(
     ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
   );
@@ -123,11 +126,11 @@ describe('kind targets under other release names (helm template of both charts)'
     const words = await dryRunCommand(['deploy', ...overrides], 'helm upgrade');
     const values = flags(words, '-f').flatMap((f) => ['-f', join(repoRoot, f)]);
     const sets = flags(words, '--set-string').filter((s) => !s.includes('image-id')).flatMap((s) => ['--set-string', s]);
-    redline = await helmTemplate(words[3]!, join(repoRoot, 'charts/redline'), flags(words, '--namespace')[0]!, [...values, ...sets]);
+    redline = await helmTemplate({ release: words[3]!, chart: join(repoRoot, 'charts/redline'), namespace: flags(words, '--namespace')[0]!, extraArgs: [...values, ...sets] });
   });
 
   async function kps(ctx: Context): Promise<Manifest[]> {
-    return helmTemplate(KPS_RELEASE, requireKpsChart(ctx), 'monitoring', ['-f', kpsValuesFile]);
+    return helmTemplate({ release: KPS_RELEASE, chart: requireKpsChart(ctx), namespace: 'monitoring', extraArgs: ['-f', kpsValuesFile] });
   }
 
   it('deploy installs release shop as Deployment and Service "shop", and waits on that Deployment', async function () {

@@ -4,8 +4,10 @@
 // Also the helm test Pod: kept after it succeeds, so `helm test --logs` can read it on Helm 3.
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { helmInstallDryRun, helmTemplate as renderRedline } from '../helm-template.ts';
-import { helmTemplate, kpsValuesFile, redlineValuesFile, repoRoot, requireKpsChart, type Manifest } from './k8s-support.ts';
+import { requireKpsChart } from '../../test/support/kps-chart.ts';
+import { helmInstallDryRun, helmTemplate, type Manifest } from '../lib/helm.ts';
+import { kpsValuesFile, redlineValuesFile } from '../lib/kube-prometheus-stack.ts';
+import { repoRoot } from '../lib/paths.ts';
 
 /** (namespace, Service) of every `kubectl -n NS port-forward svc/NAME` in the NOTES. */
 function portForwards(notes: string): { namespace: string; service: string }[] {
@@ -27,8 +29,8 @@ describe('NOTES.txt names Services that exist', function () {
       const forwards = portForwards(notes);
       expect(forwards.map((f) => f.namespace)).to.deep.equal(['redline', 'monitoring', 'monitoring']);
       const services = [
-        ...(await renderRedline({ release: 'redline', namespace: 'redline', valuesFiles: values, values: set })).map((m) => m as Manifest),
-        ...(await helmTemplate(stack, chart, 'monitoring', ['-f', kpsValuesFile])),
+        ...(await helmTemplate({ release: 'redline', namespace: 'redline', valuesFiles: values, values: set })),
+        ...(await helmTemplate({ release: stack, chart, namespace: 'monitoring', extraArgs: ['-f', kpsValuesFile] })),
       ].filter((m) => m.kind === 'Service').map((m) => `${m.metadata.namespace ?? 'redline'}/${m.metadata.name}`);
       for (const { namespace, service } of forwards) expect(services, `${namespace}/${service} in NOTES:\n${notes}`).to.include(`${namespace}/${service}`);
     });
@@ -37,7 +39,7 @@ describe('NOTES.txt names Services that exist', function () {
 
 describe('helm test Pod', function () {
   it('is deleted only before the next test run, never on success (helm test --logs reads it on Helm 3)', async function () {
-    const pods = (await renderRedline({ valuesFiles: [join(repoRoot, 'k8s/redline-values.yaml')] }))
+    const pods = (await helmTemplate({ valuesFiles: [join(repoRoot, 'k8s/redline-values.yaml')] }))
       .filter((m) => m.metadata.annotations?.['helm.sh/hook'] === 'test');
     expect(pods.map((p) => p.kind)).to.deep.equal(['Pod']);
     expect(pods[0]!.metadata.annotations!['helm.sh/hook-delete-policy']).to.equal('before-hook-creation');

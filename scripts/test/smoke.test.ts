@@ -3,15 +3,18 @@
 // target down. Scrapes every 1s and short deadlines keep this quick.
 import { expect } from 'chai';
 import type { Context } from 'mocha';
-import { startPrometheus, type RunningPrometheus } from '../../test/support/prometheus.ts';
-import { loadgenEntry, spawnNode, startService, type RunningService } from '../../test/support/service.ts';
-import { waitFor } from '../../test/support/prometheus.ts';
+import { freePort } from '../lib/ports.ts';
+import { type RunningPrometheus, startPrometheus } from '../lib/prometheus-server.ts';
+import { loadgenEntry, type RunningService, spawnNode, startService } from '../lib/service-process.ts';
+import { waitFor } from '../lib/wait.ts';
 import { join } from 'node:path';
-import { freePort } from '../../test/support/ports.ts';
 import { startFakeKubeApi } from './fake-kube-api.ts';
 import { startFakeGrafana } from './fake-grafana.ts';
-import { findKpsChart, helmTemplate, kpsValuesFile, redlineValuesFile, repoRoot, requireKpsChart, type Manifest } from './k8s-support.ts';
-import { redlineRuleFile } from './rule-file.ts';
+import { helmTemplate, type Manifest } from '../lib/helm.ts';
+import { findKpsChart, kpsValuesFile, redlineValuesFile } from '../lib/kube-prometheus-stack.ts';
+import { repoRoot } from '../lib/paths.ts';
+import { requireKpsChart } from '../../test/support/kps-chart.ts';
+import { redlineRuleFile } from '../../test/support/rule-file.ts';
 import { runSmoke } from './smoke-run.ts';
 
 const local = ['--namespace', 'local', '--job', 'redline', '--interval', '1s'];
@@ -22,8 +25,8 @@ const local = ['--namespace', 'local', '--job', 'redline', '--interval', '1s'];
  */
 async function fakeClusterWithOtherRelease(ctx: Context) {
   const [kps, redline] = await Promise.all([
-    helmTemplate('kps', requireKpsChart(ctx), 'monitoring', ['-f', kpsValuesFile]),
-    helmTemplate('redline', join(repoRoot, 'charts/redline'), 'local', ['-f', redlineValuesFile, '--set', 'monitoring.selectorLabels.release=prometheus']),
+    helmTemplate({ release: 'kps', chart: requireKpsChart(ctx), namespace: 'monitoring', valuesFiles: [kpsValuesFile] }),
+    helmTemplate({ release: 'redline', chart: join(repoRoot, 'charts/redline'), namespace: 'local', valuesFiles: [redlineValuesFile], extraArgs: ['--set', 'monitoring.selectorLabels.release=prometheus'] }),
   ]);
   return startFakeKubeApi([...kps, ...redline].filter((m) => ['Prometheus', 'ServiceMonitor', 'PrometheusRule'].includes(m.kind)));
 }
@@ -129,7 +132,7 @@ describe('smoke (scripts/smoke.ts) against a real Prometheus', function () {
   });
 
   it('through port-forwards (the cluster path): waits while the Prometheus pod is not Ready, then passes, Grafana included', async function () {
-    const kps = await helmTemplate('kps', requireKpsChart(this), 'monitoring', ['-f', kpsValuesFile]);
+    const kps = await helmTemplate({ release: 'kps', chart: requireKpsChart(this), namespace: 'monitoring', extraArgs: ['-f', kpsValuesFile] });
     const prometheusService = kps.find((m) => m.kind === 'Service' && m.metadata.labels?.app === 'kube-prometheus-stack-prometheus')!;
     const grafanaService = kps.find((m) => m.kind === 'Service' && m.metadata.name === 'kps-grafana')!;
     const secret = kps.find((m) => m.kind === 'Secret' && m.metadata.labels?.['app.kubernetes.io/component'] === 'admin-secret')!;
@@ -284,7 +287,7 @@ describe('smoke without --prometheus-url (the cluster path)', function () {
  */
 async function prometheusNotReady(): Promise<Manifest[]> {
   const chart = findKpsChart().chart;
-  const rendered = chart ? await helmTemplate('kps', chart, 'monitoring', ['-f', kpsValuesFile]) : [];
+  const rendered = chart ? await helmTemplate({ release: 'kps', chart, namespace: 'monitoring', extraArgs: ['-f', kpsValuesFile] }) : [];
   const service = rendered.find((m) => m.kind === 'Service' && m.metadata.labels?.app === 'kube-prometheus-stack-prometheus') ?? {
     apiVersion: 'v1', kind: 'Service',
     metadata: { name: 'kps-kube-prometheus-stack-prometheus', namespace: 'monitoring', labels: { app: 'kube-prometheus-stack-prometheus', release: 'kps' } },
@@ -363,7 +366,7 @@ describe('smoke through a port-forward while Prometheus is not ready', function 
 
 /** The dashboard as Grafana's sidecar loads it: from the chart's ConfigMap, rendered with the kind values. */
 async function chartDashboard(): Promise<{ uid: string }> {
-  const rendered = await helmTemplate('redline', join(repoRoot, 'charts/redline'), 'redline', ['-f', redlineValuesFile]);
+  const rendered = await helmTemplate({ release: 'redline', chart: join(repoRoot, 'charts/redline'), namespace: 'redline', extraArgs: ['-f', redlineValuesFile] });
   const configMap = rendered.find((m) => m.kind === 'ConfigMap' && m.metadata.labels?.grafana_dashboard === '1')!;
   const [json] = Object.entries(configMap.data ?? {}).filter(([key]) => key.endsWith('.json')).map(([, value]) => value);
   return JSON.parse(json!) as { uid: string };
@@ -372,7 +375,7 @@ async function chartDashboard(): Promise<{ uid: string }> {
 /** kube-prometheus-stack's Grafana admin Secret: the real render when the chart is at hand. */
 async function grafanaAdminSecret(): Promise<Manifest> {
   const chart = findKpsChart().chart;
-  const rendered = chart ? await helmTemplate('kps', chart, 'monitoring', ['-f', kpsValuesFile]) : [];
+  const rendered = chart ? await helmTemplate({ release: 'kps', chart, namespace: 'monitoring', extraArgs: ['-f', kpsValuesFile] }) : [];
   return rendered.find((m) => m.kind === 'Secret' && m.metadata.labels?.['app.kubernetes.io/component'] === 'admin-secret') ?? {
     apiVersion: 'v1', kind: 'Secret',
     metadata: { name: 'kps-grafana', namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': 'kps', 'app.kubernetes.io/component': 'admin-secret' } },

@@ -4,9 +4,9 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { repoRoot } from './k8s-support.ts';
-import { cleanShims, nodeScript, pathWithout, platformScripts, standIns, tempDir } from './shims.ts';
+import { promisify, stripVTControlCharacters } from 'node:util';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import { cleanShims, nodeScript, pathWithout, platformScripts, standIns, tempDir } from '../support/shims.ts';
 
 const run = promisify(execFile);
 
@@ -26,7 +26,7 @@ async function targets(file: string): Promise<string[]> {
 async function makeWith(args: string[], remove: string[], ...dirs: string[]): Promise<{ code: number; out: string }> {
   const tools = await tempDir('redline-make-tools-');
   const PATH = await pathWithout([...remove, 'node'], ...dirs, await standIns(nodeScript()));
-  return make(args, { PATH, REDLINE_TOOLS: tools });
+  return make(args, { PATH, REDLINE_TOOLS_DIR: tools });
 }
 
 /** Tools that print a version that make kind-tools accepts. */
@@ -46,7 +46,7 @@ describe('make targets for kind and compose', function () {
   it('every target is documented in make help', async function () {
     const { code, out: colored } = await make(['help']);
     expect(code).to.equal(0);
-    const out = colored.replace(/\x1b\[[0-9;]*m/g, '');
+    const out = stripVTControlCharacters(colored);
     for (const file of files) {
       for (const target of await targets(file)) expect(out, target).to.match(new RegExp(`\\b${target}\\b.*\\S`));
     }
