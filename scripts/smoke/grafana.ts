@@ -132,7 +132,7 @@ export async function grafanaChecks(client: GrafanaClient, options: GrafanaOptio
 
   const resolved = await resolveDatasource(client, dashboard, wanted[0]!.panel!.datasource);
   const datasource = resolved.uid ? await client.request<DataSource>(`/api/datasources/uid/${encodeURIComponent(resolved.uid)}`) : undefined;
-  if (!datasource || datasource.status !== 200) {
+  if (datasource?.status !== 200) {
     check(grafanaCheckNames.datasource, false, datasource
       ? `${resolved.why}: GET /api/datasources/uid/${resolved.uid} answered ${datasource.status}: ${message(datasource.body)}`
       : resolved.why);

@@ -33,11 +33,12 @@ async function nodejsOrg(dir: string, target: string, corrupt = false): Promise<
   await run('tar', ['-czf', tgz, '-C', dir, name]);
   const sha = createHash('sha256').update(await readFile(tgz)).digest('hex');
   const sums = join(dir, 'SHASUMS256.txt');
-  await writeFile(sums, [
+  const lines = [
     `${'0'.repeat(64)}  node-v${N}-linux-x64.tar.gz`,
     `${corrupt ? 'f'.repeat(64) : sha}  ${name}.tar.gz`,
     `${'1'.repeat(64)}  node-v${N}.pkg`,
-  ].join('\n') + '\n');
+  ];
+  await writeFile(sums, lines.map((line) => `${line}\n`).join(''));
   return { tgz, sums };
 }
 

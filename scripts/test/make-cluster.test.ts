@@ -96,7 +96,7 @@ describe('kind targets run by make with recording stand-ins', function () {
       'pod-security.kubernetes.io/warn': 'restricted',
       'pod-security.kubernetes.io/audit': 'restricted',
     });
-    const apply = r.calls.findIndex((c) => c === 'kubectl --context kind-redline apply -f -');
+    const apply = r.calls.indexOf('kubectl --context kind-redline apply -f -');
     const install = r.calls.findIndex((c) => c.startsWith('helm upgrade --install redline charts/redline'));
     expect(apply, r.calls.join('\n')).to.be.greaterThan(-1);
     expect(install).to.be.greaterThan(apply);

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { requireKpsChart } from '../../test/support/kps-chart.ts';
-import { helmInstallDryRun, helmTemplate, type Manifest } from '../lib/helm.ts';
+import { helmInstallDryRun, helmTemplate } from '../lib/helm.ts';
 import { kpsValuesFile, redlineValuesFile } from '../lib/kube-prometheus-stack.ts';
 import { repoRoot } from '../lib/paths.ts';
 
