@@ -81,6 +81,13 @@ describe('GitHub workflows', function () {
     'actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02': 'node20', // v4.6.2
     'actions/upload-artifact@330a01c490aca151604b8cf639adc76d48f6c5d4': 'node20', // v5.0.0
     'helm/kind-action@ef37e7f390d99f746eb8b610417061a60e82a6cc': 'node24', // v1.14.0
+    'actions/setup-node@820762786026740c76f36085b0efc47a31fe5020': 'node24', // v7.0.0
+    'docker/setup-qemu-action@96fe6ef7f33517b61c61be40b68a1882f3264fb8': 'node24', // v4.2.0
+    'docker/setup-buildx-action@37fe631027851001ddb9b187196cc803df7f5f0e': 'node24', // v4.3.0
+    'docker/login-action@4907a6ddec9925e35a0a9e82d7399ccc52663121': 'node24', // v4.1.0
+    'docker/metadata-action@dc802804100637a589fabce1cb79ff13a1411302': 'node24', // v6.2.0
+    'docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a': 'node24', // v7.3.0
+    'sigstore/cosign-installer@6f9f17788090df1f26f669e9d70d6ae9567deba6': 'composite', // v4.1.2
   };
   for (const file of files) {
     it(`${file} uses only actions that run on node24`, async function () {
