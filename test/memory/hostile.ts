@@ -53,26 +53,34 @@ function open(url: string): Socket {
  * `connections` sockets each pipeline `GET /api/items?limit=100` as fast as the server takes
  * them and never read a byte of the answers.
  */
-export async function pipelineWithoutReading(url: string, connections: number, durationMs: number): Promise<{ sentRequests: number }> {
+export async function pipelineWithoutReading(url: string, connections: number, durationMs: number): Promise<{ sentRequests: number; connectionsOpened: number }> {
   const request = `GET /api/items?limit=100 HTTP/1.1\r\nHost: x\r\n\r\n`;
   const batch = request.repeat(100);
   const until = Date.now() + durationMs;
   let sentRequests = 0;
+  let connectionsOpened = 0;
   await Promise.all(
     Array.from({ length: connections }, async () => {
-      const socket = open(url);
-      socket.pause(); // never read
-      await new Promise((resolve) => socket.once('connect', resolve).once('close', resolve));
-      while (Date.now() < until && !socket.destroyed) {
-        sentRequests += 100;
-        if (!socket.write(batch)) {
-          await Promise.race([new Promise((resolve) => socket.once('drain', resolve).once('close', resolve)), sleep(until - Date.now())]);
+      // Reconnects whenever the server closes the connection, as a determined client would.
+      while (Date.now() < until) {
+        const socket = open(url);
+        connectionsOpened += 1;
+        socket.pause(); // never read
+        await new Promise((resolve) => socket.once('connect', resolve).once('close', resolve));
+        while (Date.now() < until && !socket.destroyed) {
+          sentRequests += 100;
+          if (!socket.write(batch)) {
+            await Promise.race([new Promise((resolve) => socket.once('drain', resolve).once('close', resolve)), sleep(until - Date.now())]);
+          } else {
+            await new Promise(setImmediate); // let the well-behaved client in this process run
+          }
         }
+        socket.destroy();
+        await sleep(10);
       }
-      socket.destroy();
     }),
   );
-  return { sentRequests };
+  return { sentRequests, connectionsOpened };
 }
 
 /** A tiny body that decompresses to `size` bytes, with the encoder's largest window. */

@@ -1,8 +1,10 @@
 // Runs each hostile pattern against a fresh service confined to the chart's memory limit and
 // reports the peak memory, whether the kernel OOM-killed it, and what a normal client saw.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMemoryCgroup, startConfinedService } from './cgroup.ts';
-import { brotliBomb, compressedBodies, gzipBomb, keepProbing, manySlowRequests, pipelineWithoutReading, type ProbeTally } from './hostile.ts';
+import { brotliBomb, compressedBodies, gzipBomb, manySlowRequests, pipelineWithoutReading, type ProbeTally } from './hostile.ts';
 
 /** The chart's resources.limits.memory. */
 export const LIMIT_BYTES = 256 * 1024 * 1024;
@@ -30,6 +32,8 @@ export const PATTERNS: Pattern[] = [
   },
 ];
 
+const PROBER = fileURLToPath(new URL('prober.ts', import.meta.url));
+
 export interface PatternResult {
   pattern: string;
   peakRssMiB: number | undefined;
@@ -45,13 +49,16 @@ export async function runPattern(pattern: Pattern, durationMs: number): Promise<
   try {
     const service = await startConfinedService(cgroup, { SIM_ERROR_RATE: '0', ...pattern.env });
     try {
-      const stop = { now: false };
-      const probing = keepProbing(service.url, pattern.apiPath ?? '/api/items?limit=2', stop);
+      const prober = spawn(process.execPath, [PROBER, service.url, pattern.apiPath ?? '/api/items?limit=2'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      let report = '';
+      prober.stdout.setEncoding('utf8').on('data', (chunk: string) => (report += chunk));
+      const proberExited = new Promise((resolve) => prober.once('exit', resolve));
       const attack = await pattern.attack(service.url, durationMs);
       // The attacker is gone: the service must be back to answering normally.
       await sleep(1_000);
-      stop.now = true;
-      const probes = await probing;
+      prober.stdin.end();
+      await proberExited;
+      const probes = JSON.parse(report) as ProbeTally;
       const peakRss = service.peakRss();
       const alive = service.process.exitCode === null && service.process.signalCode === null;
       return {
@@ -76,7 +83,8 @@ export function summary(r: PatternResult): string {
   return (
     `${r.pattern}: ${r.alive ? 'alive' : 'DEAD'}, oom_kill ${r.oomKills}, peak RSS ${r.peakRssMiB ?? '?'} MiB, cgroup peak ${r.cgroupPeakMiB} MiB; ` +
     `/healthz ${p.healthz.ok} ok ${p.healthz.failed.length} failed (max ${Math.round(p.healthz.maxMs)} ms); ` +
-    `api ${p.api.ok} ok ${p.api.shed} shed ${p.api.failed.length} failed (max ${Math.round(p.api.maxMs)} ms); attack ${JSON.stringify(r.attack)}`
+    `api ${p.api.ok} ok ${p.api.shed} shed ${p.api.failed.length} failed (max ${Math.round(p.api.maxMs)} ms); attack ${JSON.stringify(r.attack)}` +
+    (p.healthz.failed.length + p.api.failed.length > 0 ? `; failures ${JSON.stringify([...new Set([...p.healthz.failed, ...p.api.failed])])}` : '')
   );
 }
 
