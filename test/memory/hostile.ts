@@ -84,13 +84,13 @@ export async function pipelineWithoutReading(url: string, connections: number, d
 }
 
 /** A tiny body that decompresses to `size` bytes, with the encoder's largest window. */
-export function brotliBomb(size = 64 * 1024 * 1024): Buffer {
+export function brotliBomb(size = 16 * 1024 * 1024): Buffer {
   return brotliCompressSync(Buffer.alloc(size, 'a'), {
-    params: { [constants.BROTLI_PARAM_LGWIN]: 24, [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: size },
+    params: { [constants.BROTLI_PARAM_LGWIN]: 24, [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: size },
   });
 }
 
-export function gzipBomb(size = 64 * 1024 * 1024): Buffer {
+export function gzipBomb(size = 16 * 1024 * 1024): Buffer {
   return gzipSync(Buffer.alloc(size, 'a'), { level: 9 });
 }
 
