@@ -79,7 +79,7 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_MS: integer(1_000, 600_000, 30_000),
   BODY_LIMIT_BYTES: integer(64, 10 * 1024 * 1024, 16 * 1024),
   MAX_REQUESTS_IN_FLIGHT: integer(1, 100_000, 1_024),
-  MAX_PIPELINED_REQUESTS: integer(1, 1_000, 16),
+  MAX_PIPELINED_REQUESTS: integer(1, 100_000, 16),
   MAX_CONNECTIONS: integer(1, 1_000_000, 4_096),
   SEND_TIMEOUT_MS: integer(1_000, 600_000, 10_000),
   LOG_BUFFER_BYTES: integer(16 * 1024, 256 * 1024 * 1024, 1024 * 1024),
