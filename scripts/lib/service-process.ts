@@ -5,7 +5,8 @@ import { freePort } from './ports.ts';
 import { waitFor } from './wait.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-export const serviceEntry = fileURLToPath(new URL('../../service/src/main.ts', import.meta.url));
+/** The service's entry point; REDLINE_SERVICE_ENTRY runs another checkout's (to compare before/after a change). */
+export const serviceEntry = process.env.REDLINE_SERVICE_ENTRY || fileURLToPath(new URL('../../service/src/main.ts', import.meta.url));
 export const loadgenEntry = fileURLToPath(new URL('../../service/src/loadgen/main.ts', import.meta.url));
 
 export interface RunningService {

@@ -76,9 +76,7 @@ export interface ConfinedService {
  */
 export async function startConfinedService(cgroup: MemoryCgroup, env: Record<string, string> = {}): Promise<ConfinedService> {
   const port = await freePort('127.0.0.1');
-  // REDLINE_SERVICE_ENTRY runs another checkout's service (to measure before a change).
-  const entry = process.env.REDLINE_SERVICE_ENTRY ?? serviceEntry;
-  const child = spawn('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup.dir, process.execPath, entry], {
+  const child = spawn('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup.dir, process.execPath, serviceEntry], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
