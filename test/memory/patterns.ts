@@ -19,6 +19,7 @@ export interface Pattern {
 }
 
 export const PATTERNS: Pattern[] = [
+  { name: 'idle (baseline, no attack)', attack: (_url, ms) => sleep(ms) },
   { name: 'pipeline, 1 connection, never read', attack: (url, ms) => pipelineWithoutReading(url, 1, ms) },
   { name: 'pipeline, 4 connections, never read', attack: (url, ms) => pipelineWithoutReading(url, 4, ms) },
   { name: 'pipeline, 10 connections, never read', attack: (url, ms) => pipelineWithoutReading(url, 10, ms) },
