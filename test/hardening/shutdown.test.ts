@@ -87,11 +87,19 @@ describe('hardening: graceful shutdown under load (real process)', function () {
   });
 
   it('finishes requests still in flight when the listener closes at once (SHUTDOWN_DELAY_MS=0)', async () => {
-    const service = await startService({ env: { ...SLOW_ROUTE, SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000' } });
+    const service = await startService({
+      env: { ...SLOW_ROUTE, SIM_LIST_ITEMS_MEDIAN_MS: '1500', SIM_LIST_ITEMS_P99_MS: '1500', SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000' },
+    });
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-    // 16 requests on 16 keep-alive connections, all in flight when the signal lands.
+    // 16 requests on 16 keep-alive connections, all in flight when the signal lands: wait until
+    // the server counts them (a request still on its way is, by design, refused once the
+    // listener has closed; that is what SHUTDOWN_DELAY_MS is for).
     const inFlight = Array.from({ length: 16 }, () => send(service.url, { path: '/api/items', agent }));
-    await sleep(30);
+    for (let i = 0; i < 100; i += 1) {
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      if (/^http_requests_in_flight 16$/m.test(text)) break;
+      await sleep(10);
+    }
     const exited = exitOf(service);
     service.process.kill('SIGTERM');
     const answers = await Promise.allSettled(inFlight);
