@@ -52,13 +52,13 @@ export async function startServer(
   extras: { registry?: Registry; metricsApp?: Koa } = {},
 ): Promise<RunningServer> {
   const timeouts = {
-      requestTimeout: options.requestTimeoutMs,
-      headersTimeout: options.headersTimeoutMs,
-      keepAliveTimeout: options.keepAliveTimeoutMs,
-      // Node enforces the two timeouts above only when it sweeps its connections, every 30 s
-      // by default: a slowloris client then holds a socket for up to 30 s past the timeout
-      // (measured in test/hardening). Sweep every second instead.
-      connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+    requestTimeout: options.requestTimeoutMs,
+    headersTimeout: options.headersTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    // Node enforces the two timeouts above only when it sweeps its connections, every 30 s
+    // by default: a slowloris client then holds a socket for up to 30 s past the timeout
+    // (measured in test/hardening). Sweep every second instead.
+    connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
   };
   const server = createServer(timeouts);
   const gate = admission(server, options, app.callback(), extras.registry);
