@@ -34,4 +34,6 @@ EXPOSE 8080
 # No HEALTHCHECK: Kubernetes probes /healthz and /readyz. node is PID 1 (the base entrypoint
 # execs it) and handles SIGTERM itself: readiness 503, drain in-flight requests, exit 0.
 # Runs with a read-only root filesystem; the only writable path it documents is /tmp (tmpfs).
-CMD ["node", "service/src/main.ts"]
+# --disable-sigusr1: SIGUSR1 would otherwise open Node's inspector (remote code execution for
+# anyone who can reach it) in a production process.
+CMD ["node", "--disable-sigusr1", "service/src/main.ts"]

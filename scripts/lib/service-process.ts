@@ -5,7 +5,8 @@ import { freePort } from './ports.ts';
 import { waitFor } from './wait.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-export const serviceEntry = fileURLToPath(new URL('../../service/src/main.ts', import.meta.url));
+/** The service's entry point; REDLINE_SERVICE_ENTRY runs another checkout's (to compare before/after a change). */
+export const serviceEntry = process.env.REDLINE_SERVICE_ENTRY || fileURLToPath(new URL('../../service/src/main.ts', import.meta.url));
 export const loadgenEntry = fileURLToPath(new URL('../../service/src/loadgen/main.ts', import.meta.url));
 
 export interface RunningService {
@@ -15,7 +16,10 @@ export interface RunningService {
   process: ChildProcess;
   /** The last lines the process wrote (its JSON log lines), at most 2,000. */
   output: string[];
-  /** Sends `signal` and waits for the exit; resolves to the exit code (or the signal name). */
+  /**
+   * Sends `signal` and waits for the exit; resolves to the exit code (or the signal name). The
+   * default, SIGINT, drains without the readiness delay: nothing here balances load.
+   */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
@@ -49,7 +53,7 @@ export function spawnNode(entry: string, args: string[], env: Record<string, str
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> => {
+  const stop = async (signal: NodeJS.Signals = 'SIGINT'): Promise<number | string> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     const result = await exited;

@@ -8,10 +8,12 @@ import type { Config } from './config.ts';
 import { closeConnectionsWhileDraining, healthEndpoints, type Readiness } from './health.ts';
 import { jsonErrors, methodNotAllowed, notFound } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
+import { scrapeCache } from './http/scrape-cache.ts';
 import type { Logger } from './logger.ts';
 import { metricsEndpoint } from './metrics/endpoint.ts';
 import { redMiddleware } from './metrics/middleware.ts';
 import { RedMetrics } from './metrics/red-metrics.ts';
+import { guardAdminPaths } from './routes/admin.ts';
 import { apiRouter, knownRoutes } from './routes/index.ts';
 import { Simulator } from './simulation/simulator.ts';
 
@@ -36,10 +38,23 @@ export function createApp({ config, logger, readiness, registry = new Registry()
   app.use(jsonErrors(logger));
   app.use(closeConnectionsWhileDraining(readiness));
   app.use(healthEndpoints(readiness));
-  app.use(metricsEndpoint(registry));
+  // On its own port /metrics is out of the API's reach (and a NetworkPolicy can admit only
+  // the scrapers); without one it is served here.
+  const metricsApp = config.metricsPort === undefined ? undefined : scrapeApp(registry);
+  if (!metricsApp) app.use(scrapeCache()).use(metricsEndpoint(registry));
   app.use(redMiddleware(metrics));
   app.use(router.routes());
+  if (config.adminToken) app.use(guardAdminPaths(config.adminToken));
   app.use(methodNotAllowed);
   app.use(notFound);
-  return { app, registry, metrics, simulator: sim };
+  return { app, metricsApp, registry, metrics, simulator: sim };
+}
+
+function scrapeApp(registry: Registry): Koa {
+  const app = new Koa();
+  app.silent = true;
+  app.use(scrapeCache());
+  app.use(metricsEndpoint(registry));
+  app.use(notFound);
+  return app;
 }

@@ -1,10 +1,12 @@
 // The one place that reads the environment. Everything else takes a plain Config.
 import { z } from 'zod';
-import { DEFAULT_PROFILES, SIMULATED_ROUTES, type RouteProfile, type SimulatedRoute } from './simulation/profiles.ts';
+import { DEFAULT_PROFILES, MAX_LATENCY_SPREAD, SIMULATED_ROUTES, spreadProblem, type RouteProfile, type SimulatedRoute } from './simulation/profiles.ts';
 
 export interface Config {
   host: string;
   port: number;
+  /** Port of the separate /metrics listener; undefined serves /metrics on `port`. */
+  metricsPort: number | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Pause between readiness going 503 and the listener closing (endpoints catch up). */
   shutdownDelayMs: number;
@@ -14,6 +16,16 @@ export interface Config {
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   bodyLimitBytes: number;
+  /** Requests in flight across all connections; past it new requests get 503 + Retry-After. */
+  maxRequestsInFlight: number;
+  /** Requests in flight on one connection (pipelined); past it the connection is closed. */
+  maxPipelinedRequests: number;
+  /** Open connections; past it new ones are closed as soon as they are accepted. */
+  maxConnections: number;
+  /** A connection whose pending output makes no progress this long is closed. */
+  sendTimeoutMs: number;
+  /** Log bytes waiting for stdout; lines past it are dropped and counted. */
+  logBufferBytes: number;
   /** The admin endpoint is on only when a token is set. */
   adminToken: string | undefined;
   simulation: { seed: number | undefined; profiles: Record<SimulatedRoute, RouteProfile> };
@@ -26,6 +38,12 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
+
+/**
+ * Readiness is 503 this long after SIGTERM while the service keeps serving, so load balancers
+ * stop sending before the listener closes. SIGINT skips it.
+ */
+export const DEFAULT_SHUTDOWN_DELAY_MS = 3_000;
 
 /** Exit code for bad configuration (sysexits' EX_CONFIG). */
 export const EXIT_CONFIG = 78;
@@ -52,14 +70,26 @@ const decimal = (min: number, max: number) =>
 const envSchema = z.object({
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   PORT: integer(1, 65_535, 8080),
+  METRICS_PORT: integer(0, 65_535, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SHUTDOWN_DELAY_MS: integer(0, 60_000, 0),
+  SHUTDOWN_DELAY_MS: integer(0, 60_000, DEFAULT_SHUTDOWN_DELAY_MS),
   SHUTDOWN_TIMEOUT_MS: integer(100, 300_000, 10_000),
   KEEP_ALIVE_TIMEOUT_MS: integer(1_000, 600_000, 5_000),
   HEADERS_TIMEOUT_MS: integer(1_000, 600_000, 10_000),
   REQUEST_TIMEOUT_MS: integer(1_000, 600_000, 30_000),
   BODY_LIMIT_BYTES: integer(64, 10 * 1024 * 1024, 16 * 1024),
-  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  MAX_REQUESTS_IN_FLIGHT: integer(1, 100_000, 1_024),
+  MAX_PIPELINED_REQUESTS: integer(1, 100_000, 16),
+  MAX_CONNECTIONS: integer(1, 1_000_000, 4_096),
+  SEND_TIMEOUT_MS: integer(1_000, 600_000, 10_000),
+  LOG_BUFFER_BYTES: integer(16 * 1024, 256 * 1024 * 1024, 1024 * 1024),
+  // Compared byte for byte with the Authorization header, which is ASCII: anything else could
+  // never match (or would match a different byte sequence than the operator typed).
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
   SIM_SEED: integer(0, 2 ** 32 - 1, -1),
   SIM_ERROR_RATE: decimal(0, 1),
   SIM_LATENCY_FACTOR: decimal(0, 100),
@@ -101,8 +131,10 @@ function simulationProfiles(env: Record<string, string | undefined>, globalError
     }
     const base = DEFAULT_PROFILES[route];
     const medianMs = parsed.data[keys.median] ?? base.medianMs * factor;
-    const p99Ms = parsed.data[keys.p99] ?? Math.max(base.p99Ms * factor, medianMs);
+    const p99Ms = parsed.data[keys.p99] ?? Math.min(Math.max(base.p99Ms * factor, medianMs), medianMs * MAX_LATENCY_SPREAD);
     if (p99Ms < medianMs) problems.push(`${keys.p99}: must be >= ${keys.median} (${p99Ms} < ${medianMs})`);
+    const spread = spreadProblem({ medianMs, p99Ms });
+    if (spread) problems.push(`${keys.p99}: ${spread}`);
     profiles[route] = { medianMs, p99Ms, errorRate: parsed.data[keys.errorRate] ?? globalErrorRate ?? base.errorRate };
   }
   return { profiles, problems };
@@ -116,6 +148,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems = parsed.success ? [] : problemsOf(parsed.error, present);
   const simulation = simulationProfiles(present, parsed.data?.SIM_ERROR_RATE, parsed.data?.SIM_LATENCY_FACTOR);
   problems.push(...simulation.problems);
+  if (parsed.success && parsed.data.METRICS_PORT === parsed.data.PORT) {
+    problems.push('METRICS_PORT: must differ from PORT (leave it unset to serve /metrics on PORT)');
+  }
   if (parsed.success && parsed.data.HEADERS_TIMEOUT_MS > parsed.data.REQUEST_TIMEOUT_MS) {
     problems.push('HEADERS_TIMEOUT_MS: must be <= REQUEST_TIMEOUT_MS (Node refuses otherwise)');
   }
@@ -124,6 +159,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     host: e.HOST,
     port: e.PORT,
+    metricsPort: e.METRICS_PORT === 0 ? undefined : e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     shutdownDelayMs: e.SHUTDOWN_DELAY_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
@@ -131,6 +167,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    maxRequestsInFlight: e.MAX_REQUESTS_IN_FLIGHT,
+    maxPipelinedRequests: e.MAX_PIPELINED_REQUESTS,
+    maxConnections: e.MAX_CONNECTIONS,
+    sendTimeoutMs: e.SEND_TIMEOUT_MS,
+    logBufferBytes: e.LOG_BUFFER_BYTES,
     adminToken: e.ADMIN_TOKEN,
     simulation: { seed: e.SIM_SEED < 0 ? undefined : e.SIM_SEED, profiles: simulation.profiles },
   };

@@ -1,9 +1,13 @@
-// Entry point: read the config, start the server, and shut down cleanly on SIGTERM/SIGINT.
+// Entry point: read the config, start the server, and shut down cleanly on a signal.
+import { Registry } from 'prom-client';
 import { createApp } from './app.ts';
 import { ConfigError, EXIT_CONFIG, loadConfig, type Config } from './config.ts';
 import { Readiness } from './health.ts';
-import { createLogger } from './logger.ts';
+import { boundedStdout, createLogger } from './logger.ts';
 import { startServer } from './server.ts';
+
+/** How long buffered log lines may take to reach stdout at exit. */
+const LOG_FLUSH_MS = 2_000;
 
 let config: Config;
 try {
@@ -14,14 +18,30 @@ try {
   process.exit(EXIT_CONFIG);
 }
 
-const logger = createLogger(config.logLevel);
+const stdout = boundedStdout(config.logBufferBytes);
+const logger = createLogger(config.logLevel, stdout.stream);
+const registry = new Registry();
+stdout.register(registry);
 const readiness = new Readiness();
-const { app } = createApp({ config, logger, readiness });
-const running = await startServer(app, config, readiness, logger);
+const { app, metricsApp } = createApp({ config, logger, readiness, registry });
+const running = await startServer(app, config, readiness, logger, { registry, metricsApp });
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    running.shutdown(signal).then((code) => process.exit(code));
+async function exit(code: number): Promise<never> {
+  await stdout.flush(LOG_FLUSH_MS);
+  process.exit(code);
+}
+
+// SIGTERM (Kubernetes, docker stop) and SIGHUP (a closed terminal, some supervisors) drain with
+// the readiness delay; SIGINT (Ctrl-C) has no load balancer to wait for and skips it. A second
+// signal of any kind while draining is logged and ignored: in-flight requests still finish
+// within SHUTDOWN_TIMEOUT_MS, and the orchestrator's SIGKILL remains the hard stop.
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (running.shuttingDown) {
+      logger.warn({ signal }, 'already shutting down; signal ignored');
+      return;
+    }
+    void running.shutdown(signal, { skipDelay: signal === 'SIGINT' }).then(exit);
   });
 }
 
@@ -30,6 +50,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
   process.on(event, (error) => {
     logger.fatal({ err: error }, event);
-    process.exit(1);
+    void exit(1);
   });
 }

@@ -5,15 +5,19 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Koa from 'koa';
+import type { Registry } from 'prom-client';
 import type { Readiness } from './health.ts';
+import { admission, type AdmissionLimits } from './http/admission.ts';
 import type { Logger } from './logger.ts';
 
 /** How often Node checks open connections against the headers and request timeouts. */
 export const CONNECTIONS_CHECK_MS = 1_000;
 
-export interface ServerOptions {
+export interface ServerOptions extends AdmissionLimits {
   host: string;
   port: number;
+  /** Serve `metricsApp` on this port; undefined when the main app serves /metrics itself. */
+  metricsPort?: number | undefined;
   keepAliveTimeoutMs: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -24,30 +28,41 @@ export interface ServerOptions {
 export interface RunningServer {
   server: Server;
   address: AddressInfo;
+  /** The /metrics listener's address, when it has its own port. */
+  metricsAddress: AddressInfo | undefined;
   /** Requests being served right now. */
   readonly activeRequests: number;
-  /** Drains and closes; resolves to 0 when every request finished in time, 1 otherwise. */
-  shutdown(reason: string): Promise<number>;
+  /**
+   * Drains and closes; resolves to 0 when every request finished in time, 1 otherwise. The
+   * readiness delay applies unless `skipDelay` (an interactive Ctrl-C has no load balancer to
+   * wait for). Later calls return the first drain's promise.
+   */
+  shutdown(reason: string, options?: { skipDelay?: boolean }): Promise<number>;
+  readonly shuttingDown: boolean;
 }
+
+/** Extra bounds for the /metrics listener: only scrapers should reach it (NetworkPolicy). */
+const METRICS_MAX_CONNECTIONS = 32;
 
 export async function startServer(
   app: Koa,
   options: ServerOptions,
   readiness: Readiness,
   logger: Logger,
+  extras: { registry?: Registry; metricsApp?: Koa } = {},
 ): Promise<RunningServer> {
-  const server = createServer(
-    {
-      requestTimeout: options.requestTimeoutMs,
-      headersTimeout: options.headersTimeoutMs,
-      keepAliveTimeout: options.keepAliveTimeoutMs,
-      // Node enforces the two timeouts above only when it sweeps its connections, every 30 s
-      // by default: a slowloris client then holds a socket for up to 30 s past the timeout
-      // (measured in test/hardening). Sweep every second instead.
-      connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
-    },
-    app.callback(),
-  );
+  const timeouts = {
+    requestTimeout: options.requestTimeoutMs,
+    headersTimeout: options.headersTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    // Node enforces the two timeouts above only when it sweeps its connections, every 30 s
+    // by default: a slowloris client then holds a socket for up to 30 s past the timeout
+    // (measured in test/hardening). Sweep every second instead.
+    connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+  };
+  const server = createServer(timeouts);
+  const gate = admission(server, options, app.callback(), extras.registry);
+  server.on('request', gate.listener);
 
   // Requests in progress, so the drain ends when they do, not when clients drop their idle
   // keep-alive sockets (or never send a request at all on a connection they opened).
@@ -63,24 +78,35 @@ export async function startServer(
 
   server.on('clientError', answerClientError);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  logger.info({ host: address.address, port: address.port }, 'listening');
+  const address = await listen(server, options.port, options.host);
+  let metricsServer: Server | undefined;
+  let metricsAddress: AddressInfo | undefined;
+  if (options.metricsPort !== undefined && extras.metricsApp) {
+    metricsServer = createServer(timeouts, extras.metricsApp.callback());
+    metricsServer.maxConnections = METRICS_MAX_CONNECTIONS;
+    metricsServer.on('clientError', answerClientError);
+    try {
+      metricsAddress = await listen(metricsServer, options.metricsPort, options.host);
+    } catch (error) {
+      server.close();
+      gate.stop();
+      throw error;
+    }
+  }
+  logger.info({ host: address.address, port: address.port, metricsPort: metricsAddress?.port ?? address.port }, 'listening');
 
   let shuttingDown: Promise<number> | undefined;
-  const shutdown = (reason: string) =>
+  const shutdown = (reason: string, { skipDelay = false } = {}) =>
     (shuttingDown ??= (async () => {
       const started = Date.now();
       readiness.markShuttingDown();
-      logger.info({ reason, delayMs: options.shutdownDelayMs, timeoutMs: options.shutdownTimeoutMs, active }, 'shutting down');
-      // Readiness is 503 now; keep serving new requests while load balancers catch up.
-      if (options.shutdownDelayMs > 0) await sleep(options.shutdownDelayMs);
+      const delayMs = skipDelay ? 0 : options.shutdownDelayMs;
+      logger.info({ reason, delayMs, timeoutMs: options.shutdownTimeoutMs, active }, 'shutting down');
+      // Readiness is 503 now; keep serving new requests (each answered with Connection: close)
+      // while load balancers catch up. Idle keep-alive sockets stay open meanwhile: closing one
+      // now would reset a request its client may be sending on it at this very moment.
+      if (delayMs > 0) await sleep(delayMs);
+      // Stops accepting and closes the connections that are idle now (Node >= 19).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const finished = new Promise<void>((resolve) => {
         idle = resolve;
@@ -92,6 +118,13 @@ export async function startServer(
       // Whatever is left is idle, half-sent or over time: nothing more to wait for.
       server.closeAllConnections();
       await closed;
+      gate.stop();
+      // Last, so the final scrape can still see the drain.
+      if (metricsServer) {
+        const metricsClosed = new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+        metricsServer.closeAllConnections();
+        await metricsClosed;
+      }
       logger.info({ durationMs: Date.now() - started, drained }, 'stopped');
       return drained ? 0 : 1;
     })());
@@ -99,11 +132,26 @@ export async function startServer(
   return {
     server,
     address,
+    metricsAddress,
     get activeRequests() {
       return active;
     },
+    get shuttingDown() {
+      return shuttingDown !== undefined;
+    },
     shutdown,
   };
+}
+
+async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server.address() as AddressInfo;
 }
 
 const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {

@@ -10,6 +10,25 @@ describe('config', () => {
     expect(config).to.include({ host: '0.0.0.0', port: 8080, logLevel: 'info', shutdownTimeoutMs: 10_000, adminToken: undefined });
     expect(config.simulation.profiles).to.deep.equal(DEFAULT_PROFILES);
     expect(config.simulation.seed).to.equal(undefined);
+    expect(config).to.include({
+      metricsPort: undefined,
+      shutdownDelayMs: 3_000,
+      maxRequestsInFlight: 1_024,
+      maxPipelinedRequests: 16,
+      maxConnections: 4_096,
+      sendTimeoutMs: 10_000,
+      logBufferBytes: 1024 * 1024,
+    });
+  });
+
+  it('reads METRICS_PORT and the memory bounds', () => {
+    const config = loadConfig({ METRICS_PORT: '9797', MAX_REQUESTS_IN_FLIGHT: '10', MAX_PIPELINED_REQUESTS: '2', MAX_CONNECTIONS: '100', SEND_TIMEOUT_MS: '2000', LOG_BUFFER_BYTES: '65536' });
+    expect(config).to.include({ metricsPort: 9797, maxRequestsInFlight: 10, maxPipelinedRequests: 2, maxConnections: 100, sendTimeoutMs: 2_000, logBufferBytes: 65_536 });
+  });
+
+  it('caps a default p99 at the largest spread when only the median is set', () => {
+    const config = loadConfig({ SIM_CHECKOUT_MEDIAN_MS: '0.5' });
+    expect(config.simulation.profiles.checkout).to.include({ medianMs: 0.5, p99Ms: 500 });
   });
 
   it('reads and converts every variable', () => {
@@ -50,6 +69,12 @@ describe('config', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ SHUTDOWN_TIMEOUT_MS: '10' }, /SHUTDOWN_TIMEOUT_MS: must be >= 100/],
     [{ ADMIN_TOKEN: 'short' }, /ADMIN_TOKEN: must be at least 16 characters/],
+    [{ ADMIN_TOKEN: 'sécurité-0123456789' }, /ADMIN_TOKEN: must be printable ASCII without spaces/],
+    [{ ADMIN_TOKEN: 'a token with spaces' }, /ADMIN_TOKEN: must be printable ASCII without spaces/],
+    [{ PORT: '9000', METRICS_PORT: '9000' }, /METRICS_PORT: must differ from PORT/],
+    [{ SEND_TIMEOUT_MS: '10' }, /SEND_TIMEOUT_MS: must be >= 1000/],
+    [{ SIM_GET_ITEM_MEDIAN_MS: '0.001', SIM_GET_ITEM_P99_MS: '30000' }, /SIM_GET_ITEM_P99_MS: must be at most 1000 x the median/],
+    [{ SIM_GET_ITEM_MEDIAN_MS: '0', SIM_GET_ITEM_P99_MS: '10' }, /SIM_GET_ITEM_P99_MS: must be 0 when the median is 0/],
     [{ SIM_CHECKOUT_ERROR_RATE: '1.5' }, /SIM_CHECKOUT_ERROR_RATE: must be <= 1/],
     [{ SIM_GET_ITEM_MEDIAN_MS: '50', SIM_GET_ITEM_P99_MS: '10' }, /SIM_GET_ITEM_P99_MS: must be >= SIM_GET_ITEM_MEDIAN_MS/],
     [{ HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '30000' }, /HEADERS_TIMEOUT_MS: must be <= REQUEST_TIMEOUT_MS/],

@@ -53,7 +53,7 @@ describe('container image (podman build of the committed Dockerfile)', function 
     expect(config.User.split(':')[1] ?? '').to.not.equal('0', 'group must not be root');
     expect(Object.keys(config.ExposedPorts)).to.deep.equal(['8080/tcp']);
     expect(config.Env).to.include.members(['NODE_ENV=production', 'PORT=8080', 'HOST=0.0.0.0']);
-    expect(config.Cmd).to.deep.equal(['node', 'service/src/main.ts']);
+    expect(config.Cmd).to.deep.equal(['node', '--disable-sigusr1', 'service/src/main.ts']);
     expect(config.Healthcheck ?? null).to.equal(null);
     expect(config.WorkingDir).to.equal('/app');
   });

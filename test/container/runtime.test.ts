@@ -40,7 +40,7 @@ describe('container at runtime (read-only root, --cap-drop ALL, no-new-privilege
     const { stdout } = await service.exec(['sh', '-c', 'tr "\\0" " " </proc/1/cmdline; echo; cat /proc/1/status']);
     const [cmdline = '', ...status] = stdout.split('\n');
     const field = (key: string) => status.find((line) => line.startsWith(`${key}:`))?.split(/\s+/).slice(1).join(' ');
-    expect(cmdline.trim()).to.equal('node service/src/main.ts');
+    expect(cmdline.trim()).to.equal('node --disable-sigusr1 service/src/main.ts');
     expect(field('Uid')).to.equal('10001 10001 10001 10001');
     expect(field('Gid')).to.equal('10001 10001 10001 10001');
     for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) expect(field(set), set).to.equal('0000000000000000');

@@ -87,11 +87,19 @@ describe('hardening: graceful shutdown under load (real process)', function () {
   });
 
   it('finishes requests still in flight when the listener closes at once (SHUTDOWN_DELAY_MS=0)', async () => {
-    const service = await startService({ env: { ...SLOW_ROUTE, SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000' } });
+    const service = await startService({
+      env: { ...SLOW_ROUTE, SIM_LIST_ITEMS_MEDIAN_MS: '1500', SIM_LIST_ITEMS_P99_MS: '1500', SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000' },
+    });
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
-    // 16 requests on 16 keep-alive connections, all in flight when the signal lands.
+    // 16 requests on 16 keep-alive connections, all in flight when the signal lands: wait until
+    // the server counts them (a request still on its way is, by design, refused once the
+    // listener has closed; that is what SHUTDOWN_DELAY_MS is for).
     const inFlight = Array.from({ length: 16 }, () => send(service.url, { path: '/api/items', agent }));
-    await sleep(30);
+    for (let i = 0; i < 100; i += 1) {
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      if (/^http_requests_in_flight 16$/m.test(text)) break;
+      await sleep(10);
+    }
     const exited = exitOf(service);
     service.process.kill('SIGTERM');
     const answers = await Promise.allSettled(inFlight);
@@ -106,7 +114,7 @@ describe('hardening: graceful shutdown under load (real process)', function () {
   it('gives up after SHUTDOWN_TIMEOUT_MS when a request outlives it, and exits 1', async () => {
     const timeoutMs = 800;
     const service = await startService({
-      env: { SIM_ERROR_RATE: '0', SIM_CHECKOUT_MEDIAN_MS: '5000', SIM_CHECKOUT_P99_MS: '5000', SIM_LIST_ITEMS_MEDIAN_MS: '5000', SIM_LIST_ITEMS_P99_MS: '5000', SHUTDOWN_TIMEOUT_MS: String(timeoutMs) },
+      env: { SIM_ERROR_RATE: '0', SIM_CHECKOUT_MEDIAN_MS: '5000', SIM_CHECKOUT_P99_MS: '5000', SIM_LIST_ITEMS_MEDIAN_MS: '5000', SIM_LIST_ITEMS_P99_MS: '5000', SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: String(timeoutMs) },
     });
     const slow = send(service.url, { path: '/api/items' }).catch((error: Error) => error);
     await sleep(100);
@@ -117,5 +125,53 @@ describe('hardening: graceful shutdown under load (real process)', function () {
     expect(code).to.equal(1);
     expect(at - signalled).to.be.within(timeoutMs - 50, timeoutMs + 1_500);
     expect(await slow).to.be.instanceOf(Error); // cut off, as the drain bound says
+  });
+});
+
+describe('hardening: shutdown with the default readiness delay (real process)', function () {
+  this.timeout(30_000);
+
+  it('keeps serving after SIGTERM: /readyz answers 503 for the delay, the API answers with Connection: close', async () => {
+    const service = await startService({ env: { SIM_ERROR_RATE: '0', SIM_LATENCY_FACTOR: '0' } });
+    const exited = exitOf(service);
+    const signalled = performance.now();
+    service.process.kill('SIGTERM');
+    await sleep(100);
+    const readyz: number[] = [];
+    const api: { status: number; connection: unknown }[] = [];
+    while (performance.now() - signalled < 2_500) {
+      readyz.push((await send(service.url, { path: '/readyz' })).status);
+      const answer = await send(service.url, { path: '/api/items/1' });
+      api.push({ status: answer.status, connection: answer.headers.connection });
+      await sleep(100);
+    }
+    expect(readyz.length).to.be.above(5);
+    expect(new Set(readyz)).to.deep.equal(new Set([503]));
+    expect(api.every((a) => a.status === 200 && a.connection === 'close'), JSON.stringify(api)).to.equal(true);
+    const { code, at } = await exited;
+    expect(code).to.equal(0);
+    // DEFAULT_SHUTDOWN_DELAY_MS (3 s), then an idle drain.
+    expect(at - signalled).to.be.within(2_900, 5_000);
+  });
+
+  it('64 keep-alive clients sending through SIGTERM see no failed request', async () => {
+    const service = await startService({ env: { ...SLOW_ROUTE, SIM_LIST_ITEMS_MEDIAN_MS: '5', SIM_LIST_ITEMS_P99_MS: '20' } });
+    const stop = { now: false };
+    const load = startLoad(service, 64, stop);
+    await sleep(1_000);
+    const exited = exitOf(service);
+    const signalled = performance.now();
+    service.process.kill('SIGTERM');
+    // Clients keep going for a second after the signal (a load balancer has not noticed yet),
+    // idle sockets included: none may be closed under a request.
+    await sleep(1_000);
+    stop.now = true;
+    await load.done;
+    expect(load.tally.failed, 'failed requests').to.deep.equal([]);
+    expect(load.tally.ok).to.equal(load.tally.accepted);
+    expect(load.tally.accepted).to.be.above(200);
+    const { code, at } = await exited;
+    expect(code).to.equal(0);
+    expect(at - signalled).to.be.below(6_000);
   });
 });

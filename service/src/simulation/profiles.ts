@@ -30,6 +30,19 @@ export const DEFAULT_PROFILES: Readonly<Record<SimulatedRoute, RouteProfile>> = 
 /** Bounds for every profile value, from the environment or the admin endpoint alike. */
 export const MAX_LATENCY_MS = 30_000;
 
+/**
+ * Largest p99/median ratio. The log-normal's spread grows with it: past about 1 000 the
+ * distribution degenerates into "instant or MAX_LATENCY_MS" (median 5e-324 ms with p99 30 s
+ * gave sigma 320), which is no latency profile at all.
+ */
+export const MAX_LATENCY_SPREAD = 1_000;
+
+/** Why a median/p99 pair is not a usable profile, or undefined when it is. */
+export function spreadProblem({ medianMs, p99Ms }: { medianMs: number; p99Ms: number }): string | undefined {
+  if (medianMs === 0) return p99Ms === 0 ? undefined : 'must be 0 when the median is 0';
+  return p99Ms <= medianMs * MAX_LATENCY_SPREAD ? undefined : `must be at most ${MAX_LATENCY_SPREAD} x the median`;
+}
+
 export const routeProfileSchema = z
   .object({
     medianMs: z.number().min(0).max(MAX_LATENCY_MS),
@@ -37,4 +50,8 @@ export const routeProfileSchema = z
     errorRate: z.number().min(0).max(1),
   })
   .strict()
-  .refine((p) => p.p99Ms >= p.medianMs, { message: 'p99Ms must be >= medianMs', path: ['p99Ms'] });
+  .refine((p) => p.p99Ms >= p.medianMs, { message: 'p99Ms must be >= medianMs', path: ['p99Ms'] })
+  .superRefine((p, ctx) => {
+    const problem = spreadProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: `p99Ms ${problem}`, path: ['p99Ms'] });
+  });

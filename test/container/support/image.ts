@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { podman, repoRoot } from './podman.ts';
 
-export const imageTag = 'localhost/redline:test';
+/** REDLINE_TEST_IMAGE_TAG keeps parallel runs on one machine from sharing (and deleting) a tag. */
+export const imageTag = process.env.REDLINE_TEST_IMAGE_TAG || 'localhost/redline:test';
 
 export interface BuiltImage {
   tag: string;
