@@ -1,7 +1,7 @@
 // The admin endpoint's edges, against the real service process.
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
-import { serviceEntry, startService, type RunningService } from '../support/service.ts';
+import { serviceEntry, startService, type RunningService } from '../../scripts/lib/service-process.ts';
 import { send, sendRaw, statusOfRaw } from './client.ts';
 
 const TOKEN = 'hardening-admin-token-0123';

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { waitFor } from '../../scripts/lib/wait.ts';
-import { startService, type RunningService } from '../support/service.ts';
+import { startService, type RunningService } from '../../scripts/lib/service-process.ts';
 import { send, sendRaw, statusOfRaw } from './client.ts';
 
 async function metric(service: RunningService, line: string): Promise<number> {

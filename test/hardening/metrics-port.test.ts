@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { freePort } from '../../scripts/lib/ports.ts';
 import { send } from './client.ts';
-import { serviceEntry, startService, type RunningService } from '../support/service.ts';
+import { serviceEntry, startService, type RunningService } from '../../scripts/lib/service-process.ts';
 
 describe('hardening: /metrics listener and scrape rationing (real process)', function () {
   this.timeout(30_000);

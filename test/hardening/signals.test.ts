@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { helmTemplate } from '../../scripts/helm-template.ts';
+import { helmTemplate } from '../../scripts/lib/helm.ts';
 import { freePort } from '../../scripts/lib/ports.ts';
 import { waitFor } from '../../scripts/lib/wait.ts';
 import { get, spec, type PodTemplate } from '../../charts/redline/test/support/manifests.ts';
-import { startService, type RunningService } from '../support/service.ts';
+import { startService, type RunningService } from '../../scripts/lib/service-process.ts';
 import { send } from './client.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
