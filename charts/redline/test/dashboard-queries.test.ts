@@ -11,7 +11,7 @@ import { redlineDashboard } from '../../../dashboards/redline.ts';
 import { writeRuleFile } from '../../../scripts/rules.ts';
 import { startPrometheus, waitFor, type RunningPrometheus } from '../../../test/support/prometheus.ts';
 import { loadgenEntry, spawnNode, startService, type RunningService } from '../../../test/support/service.ts';
-import { contentPanels, interpolate, panelQueries, parseLabelValues } from './support/dashboard.ts';
+import { contentPanels, interpolate, panelQueries, parseLabelValues, variables } from './support/dashboard.ts';
 
 /** Values Grafana would substitute. $__rate_interval: Grafana's max(4 x scrape interval,
  * $__interval + scrape interval) is 4-5s for a 1s scrape; 10s keeps a few samples in every window. */
@@ -80,8 +80,8 @@ describe('dashboard: every query against a real Prometheus with the chart rules'
 
   it('answers every variable query with the running service among the values', async () => {
     const expected: Record<string, string> = { namespace: 'local', job: 'redline', route: '/api/items' };
-    for (const variable of redlineDashboard().templating.list.filter((v) => v.type === 'query')) {
-      const { match, label } = parseLabelValues((variable as { definition: string }).definition);
+    for (const variable of variables(redlineDashboard()).filter((v) => v.type === 'query')) {
+      const { match, label } = parseLabelValues(variable.definition ?? '');
       const values = await prometheus.labelValues(label, match ? interpolate(match, VARIABLES) : undefined);
       expect(values, variable.name).to.include(expected[variable.name]);
     }
