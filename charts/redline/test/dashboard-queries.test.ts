@@ -1,14 +1,19 @@
-// Every dashboard query, executed against a real Prometheus 2.42 that scrapes the running
-// service every second (with the local stack's labels namespace="local", job="redline") and
-// evaluates the chart's rendered rules every second. Each query must parse and return data.
-// No exceptions are needed: the SLO recording rules over long windows (up to 30d) have data
-// as soon as two scrapes exist, because rate() uses whatever the window holds.
+// Every dashboard query, executed against a real Prometheus that scrapes the running service
+// every second (with the local stack's labels namespace="local", job="redline") and evaluates
+// the chart's rendered rules every second. Each query must parse and return data. No
+// exceptions are needed: the SLO recording rules over long windows (up to 30d) have data as
+// soon as two scrapes exist, because rate() uses whatever the window holds.
+// The classic dashboard and rules run on every installed Prometheus (3.x and 2.x); the native
+// ones (metrics.nativeHistograms) on Prometheus 3, scraping the service's native histograms
+// over protobuf (METRICS_NATIVE_HISTOGRAMS=true).
 import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redlineDashboard } from '../../../dashboards/redline.ts';
 import { writeRuleFile } from '../../../scripts/rules.ts';
+import { forEachPrometheus, type PrometheusInstall } from '../../../test/support/each-prometheus.ts';
+import { nativeHistogramScrape } from '../../../scripts/lib/prometheus-server.ts';
 import { startPrometheus, waitFor, type RunningPrometheus } from '../../../test/support/prometheus.ts';
 import { loadgenEntry, spawnNode, startService, type RunningService } from '../../../test/support/service.ts';
 import { contentPanels, interpolate, panelQueries, parseLabelValues, variables } from './support/dashboard.ts';
@@ -17,8 +22,8 @@ import { contentPanels, interpolate, panelQueries, parseLabelValues, variables }
  * $__interval + scrape interval) is 4-5s for a 1s scrape; 10s keeps a few samples in every window. */
 const VARIABLES = { namespace: 'local', job: 'redline', route: '.+', __rate_interval: '10s' };
 
-describe('dashboard: every query against a real Prometheus with the chart rules', function () {
-  this.timeout(60_000);
+function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean) {
+  const dashboard = redlineDashboard({ nativeHistograms });
   let service: RunningService;
   let prometheus: RunningPrometheus;
   let loadgen: ReturnType<typeof spawnNode> | undefined;
@@ -26,17 +31,26 @@ describe('dashboard: every query against a real Prometheus with the chart rules'
 
   before(async () => {
     // Errors and slow requests, so the error ratio and the latency SLI have something to count.
-    service = await startService({ env: { SIM_ERROR_RATE: '0.1', SIM_SEED: '7' } });
+    service = await startService({ env: { SIM_ERROR_RATE: '0.1', SIM_SEED: '7', METRICS_NATIVE_HISTOGRAMS: String(nativeHistograms) } });
     dir = await mkdtemp(join(tmpdir(), 'redline-dashboard-'));
     const ruleFile = join(dir, 'redline.rules.yml');
-    await writeRuleFile(ruleFile);
+    await writeRuleFile(ruleFile, { values: { metrics: { nativeHistograms } } });
+    const native = nativeHistograms ? nativeHistogramScrape(install.version) : { enableFeatures: [], target: {} };
     prometheus = await startPrometheus({
+      binary: install.prometheus,
+      enableFeatures: native.enableFeatures,
       scrapeInterval: '1s',
       evaluationInterval: '1s',
       ruleFiles: [ruleFile],
-      scrapeTargets: [{ jobName: 'redline', targets: [`${service.host}:${service.port}`], labels: { namespace: 'local' } }],
+      scrapeTargets: [{ jobName: 'redline', targets: [`${service.host}:${service.port}`], labels: { namespace: 'local' }, ...native.target }],
     });
     loadgen = spawnNode(loadgenEntry, ['--target', service.url, '--rate', '30', '--duration', '0'], {});
+    if (nativeHistograms) {
+      await waitFor('native http_request_duration_seconds (the service serving protobuf with METRICS_NATIVE_HISTOGRAMS=true)', async () => {
+        const samples = await prometheus.query('histogram_count(http_request_duration_seconds{namespace="local", job="redline"})');
+        return samples.length > 0 ? true : undefined;
+      }, { timeoutMs: 15_000, intervalMs: 500 });
+    }
     // Recording rules read recording rules: wait until the last one in the chain has a value.
     await waitFor('the error budget recording rule', async () => {
       const samples = await prometheus.query('namespace_job:slo_error_budget_remaining:ratio{namespace="local", job="redline"}');
@@ -78,17 +92,29 @@ describe('dashboard: every query against a real Prometheus with the chart rules'
     expect(target?.labels).to.include({ namespace: 'local', job: 'redline' });
   });
 
+  if (nativeHistograms) {
+    it('stores the latency histogram natively, its classic buckets kept, both counting the same requests', async () => {
+      const selector = '{namespace="local", job="redline"}';
+      const [native] = await prometheus.query(`sum(histogram_count(http_request_duration_seconds${selector}))`);
+      expect(native?.value, 'native histogram_count (is the service serving protobuf with METRICS_NATIVE_HISTOGRAMS=true?)').to.be.greaterThan(0);
+      const [classic] = await prometheus.query(`sum(http_request_duration_seconds_count${selector})`);
+      expect(classic?.value, 'classic _count kept').to.be.greaterThan(0);
+      // Scraped together, so within a few seconds' traffic of each other.
+      expect(Math.abs(native!.value - classic!.value) / classic!.value).to.be.below(0.05);
+    });
+  }
+
   it('answers every variable query with the running service among the values', async () => {
     const expected: Record<string, string> = { namespace: 'local', job: 'redline', route: '/api/items' };
-    for (const variable of variables(redlineDashboard()).filter((v) => v.type === 'query')) {
+    for (const variable of variables(dashboard).filter((v) => v.type === 'query')) {
       const { match, label } = parseLabelValues(variable.definition ?? '');
       const values = await prometheus.labelValues(label, match ? interpolate(match, VARIABLES) : undefined);
       expect(values, variable.name).to.include(expected[variable.name]);
     }
   });
 
-  const units = new Map(contentPanels(redlineDashboard()).map((p) => [p.title, p.fieldConfig?.defaults.unit]));
-  for (const query of panelQueries(redlineDashboard())) {
+  const units = new Map(contentPanels(dashboard).map((p) => [p.title, p.fieldConfig?.defaults.unit]));
+  for (const query of panelQueries(dashboard)) {
     it(`${query.panel} [${query.refId}] parses and returns data`, async () => {
       const expr = interpolate(query.expr, VARIABLES);
       const samples = await waitFor(`data for ${expr}`, async () => {
@@ -106,4 +132,10 @@ describe('dashboard: every query against a real Prometheus with the chart rules'
       if (query.panel === 'Error ratio by route') for (const v of values) expect(v).to.be.within(0, 1);
     });
   }
+}
+
+describe('dashboard: every query against a real Prometheus with the chart rules', function () {
+  this.timeout(60_000);
+  describe('classic histograms (redline.json)', () => forEachPrometheus({}, (install) => dashboardQueries(install, false)));
+  describe('native histograms (redline-native.json, metrics.nativeHistograms)', () => forEachPrometheus({ minMajor: 3 }, (install) => dashboardQueries(install, true)));
 });
