@@ -11,6 +11,8 @@ import { waitFor } from './wait.ts';
 
 export interface StaticTarget {
   jobName: string;
+  /** scrape_native_histograms: how Prometheus >= 3.8 turns native histogram scraping on. */
+  scrapeNativeHistograms?: boolean;
   targets: string[];
   labels?: Record<string, string>;
   metricsPath?: string;
@@ -18,8 +20,6 @@ export interface StaticTarget {
   scrapeProtocols?: string[];
   /** Keep ingesting classic buckets of histograms that also have native ones. */
   alwaysScrapeClassicHistograms?: boolean;
-  /** scrape_native_histograms: how Prometheus >= 3.8 turns native histogram scraping on. */
-  scrapeNativeHistograms?: boolean;
 }
 
 export interface PrometheusOptions {
@@ -53,11 +53,11 @@ export interface RunningPrometheus extends PrometheusClient {
 export function scrapeConfig(target: StaticTarget, scrapeInterval?: string): Record<string, unknown> {
   return {
     job_name: target.jobName,
+    ...(target.scrapeNativeHistograms !== undefined ? { scrape_native_histograms: target.scrapeNativeHistograms } : {}),
     ...(scrapeInterval ? { scrape_interval: scrapeInterval } : {}),
     metrics_path: target.metricsPath ?? '/metrics',
     ...(target.scrapeProtocols ? { scrape_protocols: target.scrapeProtocols } : {}),
     ...(target.alwaysScrapeClassicHistograms !== undefined ? { always_scrape_classic_histograms: target.alwaysScrapeClassicHistograms } : {}),
-    ...(target.scrapeNativeHistograms !== undefined ? { scrape_native_histograms: target.scrapeNativeHistograms } : {}),
     static_configs: [{ targets: target.targets, labels: target.labels ?? {} }],
   };
 }
