@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redlineDashboard } from '../../../dashboards/redline.ts';
-import { writeRuleFile } from '../../../scripts/rules.ts';
+import { renderRuleGroups, writeRuleFile } from '../../../scripts/rules.ts';
 import { forEachPrometheus, type PrometheusInstall } from '../../../test/support/each-prometheus.ts';
 import { nativeHistogramScrape } from '../../../scripts/lib/prometheus-server.ts';
 import { startPrometheus, waitFor, type RunningPrometheus } from '../../../test/support/prometheus.ts';
@@ -101,6 +101,23 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
       expect(classic?.value, 'classic _count kept').to.be.greaterThan(0);
       // Scraped together, so within a few seconds' traffic of each other.
       expect(Math.abs(native!.value - classic!.value) / classic!.value).to.be.below(0.05);
+    });
+
+    it('computes the same latency SLI natively (histogram_fraction) as the classic rules do from le="0.5", on the same samples', async () => {
+      const exprOf = async (native: boolean, record: string) => {
+        const rules = (await renderRuleGroups({ values: { metrics: { nativeHistograms: native } } })).flatMap((g) => g.rules);
+        return rules.find((r) => r.record === record)!.expr;
+      };
+      const at = new Date(Date.now() - 2_000);
+      for (const record of ['namespace_job:http_request_duration_seconds_count:rate5m', 'namespace_job:http_request_duration_seconds_slow:rate5m']) {
+        const [native] = await prometheus.query(await exprOf(true, record), at);
+        const [classic] = await prometheus.query(await exprOf(false, record), at);
+        expect(native, `${record} (native)`).to.not.equal(undefined);
+        expect(classic, `${record} (classic)`).to.not.equal(undefined);
+        if (record.endsWith('count:rate5m')) expect(classic!.value).to.be.greaterThan(0);
+        // 0.5 is a bucket boundary of both (2^-1 at every native schema), so they agree up to float rounding.
+        expect(native!.value, record).to.be.closeTo(classic!.value, 1e-9 + 1e-6 * classic!.value);
+      }
     });
   }
 
