@@ -111,7 +111,13 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
         const rules = (await renderRuleGroups({ values: { metrics: { nativeHistograms: native } } })).flatMap((g) => g.rules);
         return rules.find((r) => r.record === record)!.expr;
       };
-      const at = new Date(Date.now() - 2_000);
+      // A moment in the past at which the classic rules already see slow requests.
+      const classicSlow = await exprOf(false, 'namespace_job:http_request_duration_seconds_slow:rate5m');
+      const at = await waitFor('slow requests in the classic histogram', async () => {
+        const moment = new Date(Date.now() - 1_000);
+        const [slow] = await prometheus.query(classicSlow, moment);
+        return slow && slow.value > 0 ? moment : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500 });
       for (const record of ['namespace_job:http_request_duration_seconds_count:rate5m', 'namespace_job:http_request_duration_seconds_slow:rate5m']) {
         const [native] = await prometheus.query(await exprOf(true, record), at);
         const [classic] = await prometheus.query(await exprOf(false, record), at);
