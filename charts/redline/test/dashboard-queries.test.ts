@@ -33,7 +33,7 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
     // Errors and slow requests, so the error ratio and the latency SLI have something to count.
     // Native: 3x slower, so a good share of requests exceeds the 0.5s threshold and the native
     // and classic latency SLIs are compared on more than zeros.
-    const slower = nativeHistograms ? { SIM_LATENCY_FACTOR: '3' } : {};
+    const slower: Record<string, string> = nativeHistograms ? { SIM_LATENCY_FACTOR: '3' } : {};
     service = await startService({ env: { SIM_ERROR_RATE: '0.1', SIM_SEED: '7', METRICS_NATIVE_HISTOGRAMS: String(nativeHistograms), ...slower } });
     dir = await mkdtemp(join(tmpdir(), 'redline-dashboard-'));
     const ruleFile = join(dir, 'redline.rules.yml');
