@@ -16,6 +16,9 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
         ['ConfigMap', 'Deployment', 'Pod', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort(),
       );
       expect(spec<{ replicas: number }>(get(m, 'Deployment')).replicas).to.equal(2);
+      // Classic histograms only: nothing a Prometheus 2.x cannot scrape.
+      expect(spec<object>(get(m, 'ServiceMonitor'))).to.not.have.any.keys('scrapeNativeHistograms', 'scrapeProtocols', 'scrapeClassicHistograms');
+      expect(spec<{ template: PodTemplate }>(get(m, 'Deployment', 'redline')).template.spec.containers[0]!.env).to.deep.include({ name: 'METRICS_NATIVE_HISTOGRAMS', value: 'false' });
       const alerts = spec<{ groups: { rules: { alert?: string }[] }[] }>(get(m, 'PrometheusRule')).groups.flatMap((g) => g.rules).map((r) => r.alert);
       expect(alerts).to.include('RedlineTargetDown');
     },
@@ -98,6 +101,17 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
     },
   },
   { name: 'custom SLOs', files: ['slo-custom.yaml'], check: () => {} },
+  {
+    name: 'native histograms',
+    files: ['native-histograms.yaml'],
+    check(m) {
+      const monitor = spec<Record<string, unknown>>(get(m, 'ServiceMonitor'));
+      expect(monitor).to.include({ scrapeNativeHistograms: true, scrapeClassicHistograms: true });
+      expect(monitor.scrapeProtocols).to.deep.equal(['PrometheusProto', 'OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4']);
+      const env = spec<{ template: PodTemplate }>(get(m, 'Deployment', 'redline')).template.spec.containers[0]!.env;
+      expect(env).to.deep.include({ name: 'METRICS_NATIVE_HISTOGRAMS', value: 'true' });
+    },
+  },
   {
     name: 'kind (k8s/redline-values.yaml)',
     files: [join(CHART_DIR, '..', '..', 'k8s', 'redline-values.yaml')],
