@@ -1,5 +1,7 @@
 # Helm chart, PrometheusRule and Grafana dashboard (charts/redline, dashboards/, scripts/rules.ts).
 RULES_FILE ?= .local/redline.rules.yml
+# Chart values files for the rule file (compose-up sets compose/redline-values.yaml).
+RULES_VALUES ?=
 
 .PHONY: chart-lint chart-template chart-test chart-package dashboard dashboard-check rules
 
@@ -23,5 +25,5 @@ dashboard-check: bootstrap ## Fail when the committed dashboard JSON is stale
 	@node dashboards/build.ts --check
 
 rules: bootstrap ## Write the chart rules as a plain Prometheus rule file (.local/redline.rules.yml; namespace=local, job=redline)
-	@node scripts/rules.ts --out $(RULES_FILE)
+	@node scripts/rules.ts --out $(RULES_FILE) $(foreach file,$(RULES_VALUES),--values $(file))
 	@promtool check rules $(RULES_FILE) >/dev/null

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { writeRuleFile } from '../rules.ts';
 
 /** Rules for namespace="local", job="redline": the labels the local Prometheus gives redline. */
-export async function redlineRuleFile(): Promise<{ file: string; cleanup(): Promise<void> }> {
+export async function redlineRuleFile(valuesFiles: string[] = []): Promise<{ file: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'redline-rules-'));
   const file = join(dir, 'redline.rules.yml');
-  await writeRuleFile(file, { namespace: 'local', release: 'redline' });
+  await writeRuleFile(file, { namespace: 'local', release: 'redline', valuesFiles });
   return { file, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
