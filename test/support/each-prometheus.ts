@@ -10,7 +10,8 @@ export interface VersionOptions {
   minMajor?: 2 | 3;
 }
 
-export function forEachPrometheus(options: VersionOptions, suite: (install: PrometheusInstall) => void): void {
+/** `suite` runs as the body of a describe() per version (`this` is that mocha Suite). */
+export function forEachPrometheus(options: VersionOptions, suite: (this: Mocha.Suite, install: PrometheusInstall) => void): void {
   for (const major of [3, 2]) {
     if (major < (options.minMajor ?? 2)) {
       describe(`on Prometheus ${major}.x`, () => {
@@ -20,7 +21,9 @@ export function forEachPrometheus(options: VersionOptions, suite: (install: Prom
     }
     const install = prometheusInstall(major);
     if (install) {
-      describe(`on Prometheus ${install.version}`, () => suite(install));
+      describe(`on Prometheus ${install.version}`, function () {
+        suite.call(this, install);
+      });
     } else if (major === 3) {
       describe('on Prometheus 3.x', () => {
         it('is installed under .tools/prometheus/3 (make bootstrap)', () => {
