@@ -11,7 +11,7 @@ import { repoRoot } from './k8s-support.ts';
 import { redlineRuleFile } from './rule-file.ts';
 import { runSmoke } from './smoke-run.ts';
 
-const args = (url: string) => ['--prometheus-url', url, '--namespace', 'local', '--job', 'redline', '--interval', '1s', '--scrape-pool', 'redline', '--deadline', '20s', '--json'];
+const args = (url: string, deadline: string) => ['--prometheus-url', url, '--namespace', 'local', '--job', 'redline', '--interval', '1s', '--scrape-pool', 'redline', '--deadline', deadline, '--json'];
 
 function smokeNative(this: Mocha.Suite, install: PrometheusInstall) {
   this.timeout(90_000);
@@ -52,7 +52,7 @@ function smokeNative(this: Mocha.Suite, install: PrometheusInstall) {
   });
 
   it('passes, with the native histogram check, when Prometheus scrapes native histograms', async () => {
-    const run = await runSmoke(args((await prometheus(true)).url));
+    const run = await runSmoke(args((await prometheus(true)).url, '20s'));
     expect(run.outcome.reasons, run.stdout).to.deep.equal([]);
     expect(run.code).to.equal(0);
     const native = run.outcome.checks.find((c) => c.name === 'native histograms');
@@ -60,7 +60,7 @@ function smokeNative(this: Mocha.Suite, install: PrometheusInstall) {
   });
 
   it('fails, naming the missing native series, when Prometheus scrapes only the classic buckets', async () => {
-    const run = await runSmoke(args((await prometheus(false)).url));
+    const run = await runSmoke(args((await prometheus(false)).url, '5s'));
     expect(run.code).to.not.equal(0);
     const native = run.outcome.checks.find((c) => c.name === 'native histograms');
     expect(native?.ok).to.equal(false);
