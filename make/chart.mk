@@ -18,7 +18,7 @@ chart-test: bootstrap ## Run only the chart, dashboard and rules tests (make tes
 chart-package: bootstrap dashboard-check ## Package the chart into .local/charts/
 	@helm package charts/redline --destination .local/charts
 
-dashboard: bootstrap ## Regenerate charts/redline/dashboards/redline.json from dashboards/redline.ts
+dashboard: bootstrap ## Regenerate charts/redline/dashboards/redline{,-native}.json from dashboards/redline.ts
 	@node dashboards/build.ts
 
 dashboard-check: bootstrap ## Fail when the committed dashboard JSON is stale
