@@ -183,6 +183,7 @@ describe('chart: lint, render and schemas', function () {
       { name: 'malformed burn-rate window', values: { slo: { burnRates: [{ severity: 'critical', longWindow: '1 hour', shortWindow: '5m', burnRate: 14.4, for: '2m' }] } }, message: /\/slo\/burnRates\/0\/longWindow/ },
       { name: 'resources without limits', values: { resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: null } }, message: /\/resources/ },
       { name: 'unknown log level', values: { logLevel: 'verbose' }, message: /\/logLevel/ },
+      { name: 'native histograms switched with a string', values: { metrics: { nativeHistograms: 'yes' } }, message: /\/metrics\/nativeHistograms/ },
       { name: 'image digest that is not sha256', values: { image: { digest: 'latest' } }, message: /\/image\/digest/ },
       { name: 'simulation env that is not SIM_*', values: { simulation: { env: { NODE_OPTIONS: '--inspect' } } }, message: /NODE_OPTIONS' does not match pattern '\^SIM_/ },
       { name: 'preStop sleep of 0 (API servers before 1.33 reject it)', values: { shutdown: { preStopSleepSeconds: 0 } }, message: /\/shutdown\/preStopSleepSeconds.*minimum/ },
