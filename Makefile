@@ -13,7 +13,12 @@ PORT ?= 8080
 PROMETHEUS_PORT ?= 9090
 LOAD_RATE ?= 20
 
-.PHONY: help bootstrap test typecheck local start loadgen
+# The spec set of each test target; .mocharc.yaml holds what they share (reporter, timeout).
+TEST_SPECS := 'service/test/**/*.test.ts' 'scripts/test/**/*.test.ts' 'charts/redline/test/**/*.test.ts' 'test/**/*.test.ts'
+# `biome ci` checks formatting as well as lint rules; `biome lint` checks the rules only.
+BIOME_CHECK ?= lint
+
+.PHONY: help bootstrap test lint format typecheck local start loadgen
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -21,8 +26,15 @@ help: ## Show this help
 bootstrap: ## Install pinned tools (Node 24, npm deps, helm, prometheus) under .tools/
 	@scripts/bootstrap.sh
 
-test: bootstrap ## Run every test (unit, integration with real Prometheus, chart, container)
-	@mocha
+test: lint ## Lint, then run every test (unit, integration with real Prometheus, chart, container)
+	@mocha $(TEST_SPECS)
+
+lint: typecheck ## tsc, biome, helm lint --strict, dclint, the Dockerfile lint and promtool check rules
+	@biome $(BIOME_CHECK) .
+	@$(MAKE) chart-lint compose-lint lint-dockerfile rules
+
+format: bootstrap ## Format the TypeScript in place with Biome (biome.json) and apply its safe lint fixes
+	@biome check --write .
 
 typecheck: bootstrap ## Type-check with tsc --noEmit
 	@tsc --noEmit -p tsconfig.json

@@ -78,7 +78,9 @@ export function timeseriesPanel(spec: PanelSpec, id: number): timeseries.PanelBu
     .showPoints(common.VisibilityMode.Never)
     .spanNulls(false)
     .thresholdsStyle(
-      new common.GraphThresholdsStyleConfigBuilder().mode(spec.thresholds ? common.GraphThresholdsStyleMode.Line : common.GraphThresholdsStyleMode.Off),
+      new common.GraphThresholdsStyleConfigBuilder().mode(
+        spec.thresholds ? common.GraphThresholdsStyleMode.Line : common.GraphThresholdsStyleMode.Off,
+      ),
     )
     .legend(
       new common.VizLegendOptionsBuilder()
@@ -116,7 +118,12 @@ export function withRows(builder: dashboard.DashboardBuilder, rows: RowSpec[]): 
 }
 
 /** A "query" variable over label_values(), refreshed when the time range changes. */
-export function labelValuesVariable(name: string, label: string, query: string, options: { multi?: boolean } = {}): dashboard.QueryVariableBuilder {
+export function labelValuesVariable(
+  name: string,
+  label: string,
+  query: string,
+  options: { multi?: boolean } = {},
+): dashboard.QueryVariableBuilder {
   const builder = new dashboard.QueryVariableBuilder(name)
     .label(label)
     .datasource(DATASOURCE)

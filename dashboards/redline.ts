@@ -129,7 +129,8 @@ const slo: PanelSpec[] = [
 const saturation: PanelSpec[] = [
   {
     title: 'In-flight requests',
-    description: 'Requests being served right now, per instance (http_requests_in_flight). Rising with flat traffic means requests queue up.',
+    description:
+      'Requests being served right now, per instance (http_requests_in_flight). Rising with flat traffic means requests queue up.',
     unit: 'short',
     min: 0,
     width: 6,
@@ -137,7 +138,8 @@ const saturation: PanelSpec[] = [
   },
   {
     title: 'Event loop lag p99',
-    description: 'p99 delay of the Node.js event loop per instance (nodejs_eventloop_lag_p99_seconds): CPU-bound work blocks every request.',
+    description:
+      'p99 delay of the Node.js event loop per instance (nodejs_eventloop_lag_p99_seconds): CPU-bound work blocks every request.',
     unit: 's',
     min: 0,
     width: 6,
@@ -145,7 +147,8 @@ const saturation: PanelSpec[] = [
   },
   {
     title: 'Memory',
-    description: 'Resident set size and V8 heap in use per instance (process_resident_memory_bytes, nodejs_heap_size_used_bytes). Compare with the container memory limit.',
+    description:
+      'Resident set size and V8 heap in use per instance (process_resident_memory_bytes, nodejs_heap_size_used_bytes). Compare with the container memory limit.',
     unit: 'bytes',
     min: 0,
     width: 6,

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { freePort } from './support/ports.ts';
+import { freePort } from '../scripts/lib/ports.ts';
 
 describe('make local (scripts/local.ts)', function () {
   this.timeout(90_000);

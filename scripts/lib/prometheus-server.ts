@@ -57,13 +57,21 @@ export function scrapeConfig(target: StaticTarget, scrapeInterval?: string): Rec
     ...(scrapeInterval ? { scrape_interval: scrapeInterval } : {}),
     metrics_path: target.metricsPath ?? '/metrics',
     ...(target.scrapeProtocols ? { scrape_protocols: target.scrapeProtocols } : {}),
-    ...(target.alwaysScrapeClassicHistograms !== undefined ? { always_scrape_classic_histograms: target.alwaysScrapeClassicHistograms } : {}),
+    ...(target.alwaysScrapeClassicHistograms !== undefined
+      ? { always_scrape_classic_histograms: target.alwaysScrapeClassicHistograms }
+      : {}),
     static_configs: [{ targets: target.targets, labels: target.labels ?? {} }],
   };
 }
 
 /** Protobuf first: the only exposition format that carries native histograms. */
-export const NATIVE_SCRAPE_PROTOCOLS = ['PrometheusProto', 'OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'];
+export const NATIVE_SCRAPE_PROTOCOLS = [
+  'PrometheusProto',
+  'OpenMetricsText1.0.0',
+  'OpenMetricsText0.0.1',
+  'PrometheusText1.0.0',
+  'PrometheusText0.0.4',
+];
 
 /**
  * What a Prometheus version needs to scrape native histograms while keeping the classic
@@ -76,7 +84,11 @@ export function nativeHistogramScrape(version: string): { enableFeatures: string
   const setting = major > 3 || minor >= 8;
   return {
     enableFeatures: setting ? [] : ['native-histograms'],
-    target: { scrapeProtocols: NATIVE_SCRAPE_PROTOCOLS, alwaysScrapeClassicHistograms: true, ...(setting ? { scrapeNativeHistograms: true } : {}) },
+    target: {
+      scrapeProtocols: NATIVE_SCRAPE_PROTOCOLS,
+      alwaysScrapeClassicHistograms: true,
+      ...(setting ? { scrapeNativeHistograms: true } : {}),
+    },
   };
 }
 
@@ -85,10 +97,7 @@ export function prometheusConfig(options: PrometheusOptions): Record<string, unk
   return {
     global: { scrape_interval: interval, evaluation_interval: options.evaluationInterval ?? interval },
     rule_files: options.ruleFiles ?? [],
-    scrape_configs: [
-      ...(options.scrapeTargets ?? []).map((target) => scrapeConfig(target)),
-      ...(options.scrapeConfigs ?? []),
-    ],
+    scrape_configs: [...(options.scrapeTargets ?? []).map((target) => scrapeConfig(target)), ...(options.scrapeConfigs ?? [])],
   };
 }
 
@@ -136,10 +145,14 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   };
 
   try {
-    await waitFor('Prometheus to be ready', async () => {
-      if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode}`);
-      return (await client.ready()) ? true : undefined;
-    }, { timeoutMs: 30_000 });
+    await waitFor(
+      'Prometheus to be ready',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode}`);
+        return (await client.ready()) ? true : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n${output.join('\n')}`);

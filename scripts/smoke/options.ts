@@ -1,5 +1,6 @@
 // Command-line options of scripts/smoke.ts. Defaults describe `make kind-up`'s cluster.
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../../service/src/duration.ts';
 
 export interface SmokeOptions {
   /** Prometheus to ask; when absent, smoke port-forwards to the cluster's Prometheus. */
@@ -38,17 +39,6 @@ are loaded and no Redline* alert fires. Waits up to --deadline, then exits 1 wit
   --prometheus-release NAME   kube-prometheus-stack's release (default: kps)
   --json                      print one JSON document instead of the report
   -h, --help                  show this help`;
-
-const units: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
-/** "5s", "1m", "250ms", "1m30s" → milliseconds. */
-export function parseDuration(text: string): number {
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
-    throw new Error(`not a duration: "${text}" (use e.g. 5s, 1m, 1m30s)`);
-  }
-  return parts.reduce((total, [, value, unit]) => total + Number(value) * units[unit as string]!, 0);
-}
 
 export function parseOptions(argv: string[]): SmokeOptions | 'help' {
   const { values } = parseArgs({

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { Manifest } from './k8s-support.ts';
+import type { Manifest } from '../lib/helm.ts';
 
 export interface FakeKubeApi {
   kubeconfig: string;

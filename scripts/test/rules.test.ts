@@ -3,8 +3,8 @@
 // installed Prometheus (the native-histogram rules by Prometheus 3).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
+import { makeTempDir } from '../lib/temp-dir.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -15,12 +15,11 @@ const SCRIPT = fileURLToPath(new URL('../rules.ts', import.meta.url));
 describe('scripts/rules.ts', function () {
   this.timeout(20_000);
   let dir: string;
+  let remove: () => Promise<void>;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'redline-rules-'));
+    ({ dir, remove } = await makeTempDir('redline-rules-'));
   });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => remove());
 
   it('writes the chart rules for namespace="local", job="redline", valid for promtool', async () => {
     const out = join(dir, 'nested', 'redline.rules.yml');
@@ -30,7 +29,8 @@ describe('scripts/rules.ts', function () {
     const file = parse(await readFile(out, 'utf8')) as { groups: { name: string; rules: { expr: string }[] }[] };
     expect(file.groups.map((g) => g.name)).to.deep.equal(['redline.red', 'redline.slo', 'redline.alerts']);
     for (const rule of file.groups.flatMap((g) => g.rules)) {
-      if (/http_|up\{/.test(rule.expr) && !rule.expr.startsWith('vector(')) expect(rule.expr).to.include('namespace="local", job="redline"');
+      if (/http_|up\{/.test(rule.expr) && !rule.expr.startsWith('vector('))
+        expect(rule.expr).to.include('namespace="local", job="redline"');
     }
     expect(prometheusInstalls().map((i) => i.major)).to.include(3);
     for (const install of prometheusInstalls()) {
@@ -39,7 +39,7 @@ describe('scripts/rules.ts', function () {
     }
   });
 
-  it('writes the native-histogram rules with --values (compose\'s values), valid for promtool 3', async () => {
+  it("writes the native-histogram rules with --values (compose's values), valid for promtool 3", async () => {
     const out = join(dir, 'native.rules.yml');
     const values = fileURLToPath(new URL('../../compose/redline-values.yaml', import.meta.url));
     const run = spawnSync(process.execPath, [SCRIPT, '--out', out, '--values', values], { encoding: 'utf8' });

@@ -3,15 +3,29 @@
 // why, when Prometheus scrapes only the classic buckets.
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { nativeHistogramScrape } from '../lib/prometheus-server.ts';
+import { repoRoot } from '../lib/paths.ts';
+import { nativeHistogramScrape, type RunningPrometheus, startPrometheus } from '../lib/prometheus-server.ts';
+import { loadgenEntry, type RunningService, spawnNode, startService } from '../lib/service-process.ts';
+import { waitFor } from '../lib/wait.ts';
 import { forEachPrometheus, type PrometheusInstall } from '../../test/support/each-prometheus.ts';
-import { startPrometheus, waitFor, type RunningPrometheus } from '../../test/support/prometheus.ts';
-import { loadgenEntry, spawnNode, startService, type RunningService } from '../../test/support/service.ts';
-import { repoRoot } from './k8s-support.ts';
-import { redlineRuleFile } from './rule-file.ts';
+import { redlineRuleFile } from '../../test/support/rule-file.ts';
 import { runSmoke } from './smoke-run.ts';
 
-const args = (url: string, deadline: string) => ['--prometheus-url', url, '--namespace', 'local', '--job', 'redline', '--interval', '1s', '--scrape-pool', 'redline', '--deadline', deadline, '--json'];
+const args = (url: string, deadline: string) => [
+  '--prometheus-url',
+  url,
+  '--namespace',
+  'local',
+  '--job',
+  'redline',
+  '--interval',
+  '1s',
+  '--scrape-pool',
+  'redline',
+  '--deadline',
+  deadline,
+  '--json',
+];
 
 function smokeNative(this: Mocha.Suite, install: PrometheusInstall) {
   this.timeout(90_000);
@@ -28,13 +42,19 @@ function smokeNative(this: Mocha.Suite, install: PrometheusInstall) {
       enableFeatures: native.enableFeatures,
       scrapeInterval: '1s',
       ruleFiles: [rules.file],
-      scrapeTargets: [{ jobName: 'redline', targets: [`${service.host}:${service.port}`], labels: { namespace: 'local' }, ...native.target }],
+      scrapeTargets: [
+        { jobName: 'redline', targets: [`${service.host}:${service.port}`], labels: { namespace: 'local' }, ...native.target },
+      ],
     });
     running.push(started);
-    await waitFor('two scrapes of redline', async () => {
-      const [sample] = await started.query('count_over_time(up{job="redline"}[1m])');
-      return sample && sample.value >= 2 ? true : undefined;
-    }, { timeoutMs: 20_000 });
+    await waitFor(
+      'two scrapes of redline',
+      async () => {
+        const [sample] = await started.query('count_over_time(up{job="redline"}[1m])');
+        return sample && sample.value >= 2 ? true : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
     return started;
   }
 

@@ -3,14 +3,17 @@
 // target down. Scrapes every 1s and short deadlines keep this quick.
 import { expect } from 'chai';
 import type { Context } from 'mocha';
-import { startPrometheus, type RunningPrometheus } from '../../test/support/prometheus.ts';
-import { loadgenEntry, spawnNode, startService, type RunningService } from '../../test/support/service.ts';
-import { waitFor } from '../../test/support/prometheus.ts';
+import { freePort } from '../lib/ports.ts';
+import { type RunningPrometheus, startPrometheus } from '../lib/prometheus-server.ts';
+import { loadgenEntry, type RunningService, spawnNode, startService } from '../lib/service-process.ts';
+import { waitFor } from '../lib/wait.ts';
 import { join } from 'node:path';
-import { freePort } from '../../test/support/ports.ts';
 import { startFakeKubeApi } from './fake-kube-api.ts';
-import { helmTemplate, kpsValuesFile, redlineValuesFile, repoRoot, requireKpsChart } from './k8s-support.ts';
-import { redlineRuleFile } from './rule-file.ts';
+import { helmTemplate } from '../lib/helm.ts';
+import { kpsValuesFile, redlineValuesFile } from '../lib/kube-prometheus-stack.ts';
+import { repoRoot } from '../lib/paths.ts';
+import { requireKpsChart } from '../../test/support/kps-chart.ts';
+import { redlineRuleFile } from '../../test/support/rule-file.ts';
 import { runSmoke } from './smoke-run.ts';
 
 const local = ['--namespace', 'local', '--job', 'redline', '--interval', '1s'];
@@ -21,8 +24,8 @@ const local = ['--namespace', 'local', '--job', 'redline', '--interval', '1s'];
  */
 async function fakeClusterWithOtherRelease(ctx: Context) {
   const [kps, redline] = await Promise.all([
-    helmTemplate('kps', requireKpsChart(ctx), 'monitoring', ['-f', kpsValuesFile]),
-    helmTemplate('redline', join(repoRoot, 'charts/redline'), 'local', ['-f', redlineValuesFile, '--set', 'monitoring.selectorLabels.release=prometheus']),
+    helmTemplate({ release: 'kps', chart: requireKpsChart(ctx), namespace: 'monitoring', valuesFiles: [kpsValuesFile] }),
+    helmTemplate({ release: 'redline', chart: join(repoRoot, 'charts/redline'), namespace: 'local', valuesFiles: [redlineValuesFile], extraArgs: ['--set', 'monitoring.selectorLabels.release=prometheus'] }),
   ]);
   return startFakeKubeApi([...kps, ...redline].filter((m) => ['Prometheus', 'ServiceMonitor', 'PrometheusRule'].includes(m.kind)));
 }

@@ -3,8 +3,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { forEachPrometheus, type PrometheusInstall } from '../support/each-prometheus.ts';
-import { startPrometheus, waitFor, type RunningPrometheus } from '../support/prometheus.ts';
-import { startService, type RunningService } from '../support/service.ts';
+import { type RunningPrometheus, startPrometheus } from '../../scripts/lib/prometheus-server.ts';
+import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
+import { waitFor } from '../../scripts/lib/wait.ts';
 
 const ERROR_RATE = 0.2;
 
@@ -73,7 +74,13 @@ function integration(this: Mocha.Suite, install: PrometheusInstall) {
       const found = await prometheus.query('http_requests_total{job="redline"} == 0');
       return found.length >= 5 ? found : undefined;
     });
-    expect(series.map((s) => s.metric.route)).to.include.members(['/api/items', '/api/items/:id', '/api/orders', '/api/orders/:id', '/api/checkout']);
+    expect(series.map((s) => s.metric.route)).to.include.members([
+      '/api/items',
+      '/api/items/:id',
+      '/api/orders',
+      '/api/orders/:id',
+      '/api/checkout',
+    ]);
   });
 
   it('reports rate, error ratio and p95 matching the simulation', async () => {

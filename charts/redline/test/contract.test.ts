@@ -7,10 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { redlineDashboard } from '../../../dashboards/redline.ts';
-import { CHART_DIR, helmTemplate } from '../../../scripts/helm-template.ts';
+import { CHART_DIR, helmTemplate } from '../../../scripts/lib/helm.ts';
 import { renderRuleGroups } from '../../../scripts/rules.ts';
 import { DEFAULT_BUCKETS, RedMetrics } from '../../../service/src/metrics/red-metrics.ts';
-import { startService } from '../../../test/support/service.ts';
+import { startService } from '../../../scripts/lib/service-process.ts';
 import { panelQueries } from './support/dashboard.ts';
 import { get, spec, type PodTemplate } from './support/manifests.ts';
 
@@ -59,7 +59,7 @@ describe('chart: contract with the service', () => {
     for (const name of used) expect(exposed.has(name), name).to.equal(true);
   });
 
-  it('native histograms: the service, with the Deployment\'s environment, answers the ServiceMonitor\'s negotiation in protobuf', async function () {
+  it("native histograms: the service, with the Deployment's environment, answers the ServiceMonitor's negotiation in protobuf", async function () {
     this.timeout(30_000);
     const manifests = await helmTemplate({ values: { metrics: { nativeHistograms: true } } });
     const monitor = spec<{ scrapeProtocols: string[]; endpoints: { path: string }[] }>(get(manifests, 'ServiceMonitor'));
@@ -68,9 +68,13 @@ describe('chart: contract with the service', () => {
     expect(env.METRICS_NATIVE_HISTOGRAMS).to.equal('true');
     const service = await startService({ env: { ...env, LOG_LEVEL: 'warn' } });
     try {
-      const response = await fetch(`${service.url}${monitor.endpoints[0]!.path}`, { headers: { accept: acceptHeader(monitor.scrapeProtocols) } });
+      const response = await fetch(`${service.url}${monitor.endpoints[0]!.path}`, {
+        headers: { accept: acceptHeader(monitor.scrapeProtocols) },
+      });
       expect(response.status).to.equal(200);
-      expect(response.headers.get('content-type')).to.match(/^application\/vnd\.google\.protobuf;\s*proto=io\.prometheus\.client\.MetricFamily;\s*encoding=delimited/);
+      expect(response.headers.get('content-type')).to.match(
+        /^application\/vnd\.google\.protobuf;\s*proto=io\.prometheus\.client\.MetricFamily;\s*encoding=delimited/,
+      );
       expect(Buffer.from(await response.arrayBuffer()).includes('http_request_duration_seconds')).to.equal(true);
     } finally {
       await service.stop();

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { redlineDashboard } from '../../../dashboards/redline.ts';
 import { renderRuleGroups, writeRuleFile } from '../../../scripts/rules.ts';
 import { forEachPrometheus, type PrometheusInstall } from '../../../test/support/each-prometheus.ts';
-import { nativeHistogramScrape } from '../../../scripts/lib/prometheus-server.ts';
-import { startPrometheus, waitFor, type RunningPrometheus } from '../../../test/support/prometheus.ts';
-import { loadgenEntry, spawnNode, startService, type RunningService } from '../../../test/support/service.ts';
+import { nativeHistogramScrape, type RunningPrometheus, startPrometheus } from '../../../scripts/lib/prometheus-server.ts';
+import { loadgenEntry, type RunningService, spawnNode, startService } from '../../../scripts/lib/service-process.ts';
+import { waitFor } from '../../../scripts/lib/wait.ts';
 import { contentPanels, interpolate, panelQueries, parseLabelValues, variables } from './support/dashboard.ts';
 
 /** Values Grafana would substitute. $__rate_interval: Grafana's max(4 x scrape interval,
@@ -34,7 +34,9 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
     // Native: 3x slower, so a good share of requests exceeds the 0.5s threshold and the native
     // and classic latency SLIs are compared on more than zeros.
     const slower: Record<string, string> = nativeHistograms ? { SIM_LATENCY_FACTOR: '3' } : {};
-    service = await startService({ env: { SIM_ERROR_RATE: '0.1', SIM_SEED: '7', METRICS_NATIVE_HISTOGRAMS: String(nativeHistograms), ...slower } });
+    service = await startService({
+      env: { SIM_ERROR_RATE: '0.1', SIM_SEED: '7', METRICS_NATIVE_HISTOGRAMS: String(nativeHistograms), ...slower },
+    });
     dir = await mkdtemp(join(tmpdir(), 'redline-dashboard-'));
     const ruleFile = join(dir, 'redline.rules.yml');
     await writeRuleFile(ruleFile, { values: { metrics: { nativeHistograms } } });
@@ -45,20 +47,30 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
       scrapeInterval: '1s',
       evaluationInterval: '1s',
       ruleFiles: [ruleFile],
-      scrapeTargets: [{ jobName: 'redline', targets: [`${service.host}:${service.port}`], labels: { namespace: 'local' }, ...native.target }],
+      scrapeTargets: [
+        { jobName: 'redline', targets: [`${service.host}:${service.port}`], labels: { namespace: 'local' }, ...native.target },
+      ],
     });
     loadgen = spawnNode(loadgenEntry, ['--target', service.url, '--rate', '30', '--duration', '0'], {});
     if (nativeHistograms) {
-      await waitFor('native http_request_duration_seconds (the service serving protobuf with METRICS_NATIVE_HISTOGRAMS=true)', async () => {
-        const samples = await prometheus.query('histogram_count(http_request_duration_seconds{namespace="local", job="redline"})');
-        return samples.length > 0 ? true : undefined;
-      }, { timeoutMs: 15_000, intervalMs: 500 });
+      await waitFor(
+        'native http_request_duration_seconds (the service serving protobuf with METRICS_NATIVE_HISTOGRAMS=true)',
+        async () => {
+          const samples = await prometheus.query('histogram_count(http_request_duration_seconds{namespace="local", job="redline"})');
+          return samples.length > 0 ? true : undefined;
+        },
+        { timeoutMs: 15_000, intervalMs: 500 },
+      );
     }
     // Recording rules read recording rules: wait until the last one in the chain has a value.
-    await waitFor('the error budget recording rule', async () => {
-      const samples = await prometheus.query('namespace_job:slo_error_budget_remaining:ratio{namespace="local", job="redline"}');
-      return samples.length === 2 && samples.every((s) => Number.isFinite(s.value)) ? true : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 500 });
+    await waitFor(
+      'the error budget recording rule',
+      async () => {
+        const samples = await prometheus.query('namespace_job:slo_error_budget_remaining:ratio{namespace="local", job="redline"}');
+        return samples.length === 2 && samples.every((s) => Number.isFinite(s.value)) ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
   });
 
   after(async () => {
@@ -77,10 +89,14 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
   });
 
   it('puts the availability page alert in pending on a 10% error rate (100x the 0.1% budget)', async () => {
-    const alerts = await waitFor('a pending availability alert', async () => {
-      const all = await prometheus.alerts();
-      return all.some((a) => a.labels.alertname === 'RedlineAvailabilityErrorBudgetBurn') ? all : undefined;
-    }, { timeoutMs: 10_000, intervalMs: 500 });
+    const alerts = await waitFor(
+      'a pending availability alert',
+      async () => {
+        const all = await prometheus.alerts();
+        return all.some((a) => a.labels.alertname === 'RedlineAvailabilityErrorBudgetBurn') ? all : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 500 },
+    );
     const burn = alerts.filter((a) => a.labels.alertname === 'RedlineAvailabilityErrorBudgetBurn');
     expect(burn.map((a) => a.labels.long_window)).to.include.members(['1h', '6h']);
     for (const alert of burn) {
@@ -99,7 +115,10 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
     it('stores the latency histogram natively, its classic buckets kept, both counting the same requests', async () => {
       const selector = '{namespace="local", job="redline"}';
       const [native] = await prometheus.query(`sum(histogram_count(http_request_duration_seconds${selector}))`);
-      expect(native?.value, 'native histogram_count (is the service serving protobuf with METRICS_NATIVE_HISTOGRAMS=true?)').to.be.greaterThan(0);
+      expect(
+        native?.value,
+        'native histogram_count (is the service serving protobuf with METRICS_NATIVE_HISTOGRAMS=true?)',
+      ).to.be.greaterThan(0);
       const [classic] = await prometheus.query(`sum(http_request_duration_seconds_count${selector})`);
       expect(classic?.value, 'classic _count kept').to.be.greaterThan(0);
       // Scraped together, so within a few seconds' traffic of each other.
@@ -113,12 +132,19 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
       };
       // A moment in the past at which the classic rules already see slow requests.
       const classicSlow = await exprOf(false, 'namespace_job:http_request_duration_seconds_slow:rate5m');
-      const at = await waitFor('slow requests in the classic histogram', async () => {
-        const moment = new Date(Date.now() - 1_000);
-        const [slow] = await prometheus.query(classicSlow, moment);
-        return slow && slow.value > 0 ? moment : undefined;
-      }, { timeoutMs: 30_000, intervalMs: 500 });
-      for (const record of ['namespace_job:http_request_duration_seconds_count:rate5m', 'namespace_job:http_request_duration_seconds_slow:rate5m']) {
+      const at = await waitFor(
+        'slow requests in the classic histogram',
+        async () => {
+          const moment = new Date(Date.now() - 1_000);
+          const [slow] = await prometheus.query(classicSlow, moment);
+          return slow && slow.value > 0 ? moment : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      for (const record of [
+        'namespace_job:http_request_duration_seconds_count:rate5m',
+        'namespace_job:http_request_duration_seconds_slow:rate5m',
+      ]) {
         const [native] = await prometheus.query(await exprOf(true, record), at);
         const [classic] = await prometheus.query(await exprOf(false, record), at);
         expect(native, `${record} (native)`).to.not.equal(undefined);
@@ -143,10 +169,14 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
   for (const query of panelQueries(dashboard)) {
     it(`${query.panel} [${query.refId}] parses and returns data`, async () => {
       const expr = interpolate(query.expr, VARIABLES);
-      const samples = await waitFor(`data for ${expr}`, async () => {
-        const result = await prometheus.query(expr);
-        return result.some((s) => Number.isFinite(s.value)) ? result : undefined;
-      }, { timeoutMs: 10_000, intervalMs: 500 });
+      const samples = await waitFor(
+        `data for ${expr}`,
+        async () => {
+          const result = await prometheus.query(expr);
+          return result.some((s) => Number.isFinite(s.value)) ? result : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 500 },
+      );
       // Plausible for the unit, so a query that returns the wrong thing also fails.
       const values = samples.map((s) => s.value).filter(Number.isFinite);
       const unit = units.get(query.panel);
@@ -163,5 +193,6 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
 describe('dashboard: every query against a real Prometheus with the chart rules', function () {
   this.timeout(60_000);
   describe('classic histograms (redline.json)', () => forEachPrometheus({}, (install) => dashboardQueries(install, false)));
-  describe('native histograms (redline-native.json, metrics.nativeHistograms)', () => forEachPrometheus({ minMajor: 3 }, (install) => dashboardQueries(install, true)));
+  describe('native histograms (redline-native.json, metrics.nativeHistograms)', () =>
+    forEachPrometheus({ minMajor: 3 }, (install) => dashboardQueries(install, true)));
 });

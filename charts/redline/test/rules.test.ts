@@ -10,7 +10,7 @@ import { renderRuleGroups, ruleFileText, type RuleGroup } from '../../../scripts
 import { forEachPrometheus } from '../../../test/support/each-prometheus.ts';
 import { generateRuleTests, type TestTarget } from './support/rule-tests.ts';
 import { promtool } from './support/promtool.ts';
-import { withTempDir } from './support/tmp.ts';
+import { withTempDir } from '../../../scripts/lib/temp-dir.ts';
 import { loadValues, VALUES_DIR } from './support/values.ts';
 
 const NATIVE = { metrics: { nativeHistograms: true } };
@@ -18,7 +18,7 @@ const NATIVE = { metrics: { nativeHistograms: true } };
 /** Generates the unit tests from the values, keeps those whose name matches `only`, runs promtool. */
 async function runUnitTests(binary: string, groups: RuleGroup[], valuesFiles: string[], target: TestTarget, only?: RegExp) {
   const values = await loadValues(valuesFiles);
-  return withTempDir(async (dir) => {
+  return withTempDir('redline-chart-', async (dir) => {
     await writeFile(join(dir, 'rules.yml'), ruleFileText(groups));
     const tests = generateRuleTests('rules.yml', groups, values, target);
     if (only) tests.tests = tests.tests.filter((test) => only.test((test as { name: string }).name));
@@ -68,13 +68,17 @@ describe('chart: PrometheusRule with promtool', function () {
           const exprs = groups.flatMap((g) => g.rules).map((r) => r.expr);
           for (const expr of exprs) expect(expr).to.not.match(/http_request_duration_seconds_(bucket|count|sum)\{|\ble\b/);
           expect(exprs.filter((e) => e.includes('histogram_fraction(0, '))).to.have.length(1);
-          expect(exprs.filter((e) => /histogram_quantile\([\d.]+, sum by \(namespace, job, route\) \(rate\(http_request_duration_seconds\{/.test(e))).to.not.be.empty;
+          expect(
+            exprs.filter((e) =>
+              /histogram_quantile\([\d.]+, sum by \(namespace, job, route\) \(rate\(http_request_duration_seconds\{/.test(e),
+            ),
+          ).to.not.be.empty;
         });
       }
 
       forEachPrometheus({ minMajor: set.native ? 3 : 2 }, (install) => {
         it('passes promtool check rules', async () => {
-          await withTempDir(async (dir) => {
+          await withTempDir('redline-chart-', async (dir) => {
             const file = join(dir, 'rules.yml');
             await writeFile(file, ruleFileText(groups));
             const result = await promtool(['check', 'rules', file], install.promtool);
@@ -99,7 +103,13 @@ describe('chart: PrometheusRule with promtool', function () {
     it('matches the latency bucket in both spellings: le="1" (Prometheus 2) and le="1.0" (Prometheus 3)', async () => {
       const files = [join(VALUES_DIR, 'slo-custom.yaml')];
       const groups = await renderRuleGroups({ valuesFiles: files });
-      const result = await runUnitTests(install.promtool, groups, files, { namespace: 'local', job: 'redline', leSpelling: 'prometheus3' }, /latency/);
+      const result = await runUnitTests(
+        install.promtool,
+        groups,
+        files,
+        { namespace: 'local', job: 'redline', leSpelling: 'prometheus3' },
+        /latency/,
+      );
       expect(result.code, result.output).to.equal(0);
     });
 

@@ -32,7 +32,7 @@ export function serialRenderer(registry: Registry<RegistryContentType>) {
       return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: await registry.metrics() };
     } finally {
       registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE as never);
-      metrics.forEach((metric, index) => (metric.name = names[index]!));
+      for (const [index, metric] of metrics.entries()) metric.name = names[index]!;
     }
   };
   return (openMetrics: boolean) => {

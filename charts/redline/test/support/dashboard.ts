@@ -37,7 +37,7 @@ export function panelQueries(dashboard: Dashboard): PanelQuery[] {
 
 /** Grafana's interpolation of $var, ${var} and [[var]] (the forms Grafana accepts). */
 export function interpolate(expr: string, vars: Record<string, string>): string {
-  return expr.replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]/g, (whole, a?: string, b?: string, c?: string) => {
+  return expr.replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]/g, (_whole, a?: string, b?: string, c?: string) => {
     const name = (a ?? b ?? c)!;
     if (!(name in vars)) throw new Error(`no value for variable $${name} in ${expr}`);
     return vars[name]!;

@@ -3,7 +3,8 @@
 // above its rate fires exactly the alerts at or below that rate, and a service at the
 // objective fires none.
 import type { Rule, RuleGroup } from '../../../../scripts/rules.ts';
-import { durationMs, type BurnRate, type ChartValues } from './values.ts';
+import { parseDuration } from '../../../../service/src/duration.ts';
+import type { BurnRate, ChartValues } from './values.ts';
 
 export interface TestTarget {
   namespace: string;
@@ -56,7 +57,12 @@ export function nativeIncrement(thresholdSeconds: number, fast: number, slow: nu
 export function latencySeries(labels: string, fast: number, slow: number, steps: number, values: ChartValues, target: TestTarget) {
   const threshold = values.slo.latency.thresholdSeconds;
   if (target.histograms === 'native') {
-    return [{ series: `http_request_duration_seconds{${labels}}`, values: `${nativeIncrement(threshold, 0, 0)}+${nativeIncrement(threshold, fast, slow)}x${steps}` }];
+    return [
+      {
+        series: `http_request_duration_seconds{${labels}}`,
+        values: `${nativeIncrement(threshold, 0, 0)}+${nativeIncrement(threshold, fast, slow)}x${steps}`,
+      },
+    ];
   }
   const le = leLabel(threshold, target.leSpelling);
   const grow = (perStep: number) => `0+${perStep}x${steps}`;
@@ -105,7 +111,7 @@ export function justAbove(rate: number, higher: number | undefined): number {
 
 export function generateRuleTests(ruleFile: string, groups: RuleGroup[], values: ChartValues, target: TestTarget) {
   const burnRates = values.slo.burnRates;
-  const longestFor = Math.max(...burnRates.map((b) => durationMs(b.for)));
+  const longestFor = Math.max(...burnRates.map((b) => parseDuration(b.for)));
   // Alerts start pending at the first evaluation with two samples, then wait `for`.
   const evalMs = longestFor + 10 * STEP_MS;
   const samples = evalMs / STEP_MS + 1;
@@ -172,12 +178,15 @@ function abortTest(groups: RuleGroup[], values: ChartValues, target: TestTarget,
   const highest = Math.max(...values.slo.burnRates.map((b) => b.burnRate));
   const aborted = Math.round(justAbove(highest, undefined) * (1 - values.slo.latency.objective) * PER_MINUTE);
   const base = `namespace="${target.namespace}",job="${target.job}",route="/api/items",method="GET"`;
-  const series = (status: string, perMinute: number) => latencySeries(`${base},status_code="${status}"`, perMinute, 0, samples, values, target);
+  const series = (status: string, perMinute: number) =>
+    latencySeries(`${base},status_code="${status}"`, perMinute, 0, samples, values, target);
   return {
     name: `latency: client aborts (499) inside ${values.slo.latency.thresholdSeconds}s are never good and burn the budget`,
     interval: '1m',
     input_series: [...series('200', PER_MINUTE - aborted), ...series('499', aborted)],
-    alert_rule_test: [{ eval_time: minutes(evalMs), alertname: alerts[0]!.rule.alert, exp_alerts: alerts.map(({ rule }) => expectedAlert(rule, target)) }],
+    alert_rule_test: [
+      { eval_time: minutes(evalMs), alertname: alerts[0]!.rule.alert, exp_alerts: alerts.map(({ rule }) => expectedAlert(rule, target)) },
+    ],
     promql_expr_test: [
       {
         expr: `namespace_job:slo_errors:ratio_rate5m{namespace="${target.namespace}",job="${target.job}",slo="latency"}`,
@@ -196,7 +205,7 @@ function abortTest(groups: RuleGroup[], values: ChartValues, target: TestTarget,
 function targetDownTests(groups: RuleGroup[], values: ChartValues, target: TestTarget) {
   const rule = alertRules(groups).find((r) => r.alert === 'RedlineTargetDown');
   if (!rule) throw new Error('RedlineTargetDown is missing');
-  const evalTime = minutes(durationMs(values.alerts.targetDownFor) + 5 * STEP_MS);
+  const evalTime = minutes(parseDuration(values.alerts.targetDownFor) + 5 * STEP_MS);
   const up = `up{namespace="${target.namespace}",job="${target.job}",instance="10.0.0.1:8080"}`;
   const expected = [expectedAlert(rule, target)];
   return [
@@ -293,7 +302,10 @@ function recordingTests(values: ChartValues, target: TestTarget) {
           expr: `namespace_job:slo_error_budget_remaining:ratio{${sel},slo="latency"}`,
           eval_time: '10m',
           exp_samples: [
-            { labels: `namespace_job:slo_error_budget_remaining:ratio{${sel},slo="latency"}`, value: 1 - 0.5 / (1 - values.slo.latency.objective) },
+            {
+              labels: `namespace_job:slo_error_budget_remaining:ratio{${sel},slo="latency"}`,
+              value: 1 - 0.5 / (1 - values.slo.latency.objective),
+            },
           ],
         },
       ],

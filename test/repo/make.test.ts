@@ -6,8 +6,8 @@ import { chmod, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
-import { repoRoot } from './k8s-support.ts';
+import { promisify, stripVTControlCharacters } from 'node:util';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 const run = promisify(execFile);
 
@@ -67,7 +67,7 @@ describe('make targets for kind and compose', function () {
   it('every target is documented in make help', async function () {
     const { code, out: colored } = await make(['help']);
     expect(code).to.equal(0);
-    const out = colored.replace(/\x1b\[[0-9;]*m/g, '');
+    const out = stripVTControlCharacters(colored);
     for (const file of files) {
       for (const target of await targets(file)) expect(out, target).to.match(new RegExp(`\\b${target}\\b.*\\S`));
     }

@@ -3,47 +3,74 @@
 // and the Grafana provisioning. `docker compose config` itself cannot run here (no compose plugin).
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { helmTemplate as renderChart } from '../helm-template.ts';
-import { prometheusInstall } from '../lib/prometheus-versions.ts';
-import { helmTemplate, kpsValuesFile, repoRoot, requireKpsChart } from './k8s-support.ts';
-import { redlineRuleFile } from './rule-file.ts';
+import { helmTemplate } from '../../scripts/lib/helm.ts';
+import { kpsValuesFile } from '../../scripts/lib/kube-prometheus-stack.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import { prometheusInstall } from '../../scripts/lib/prometheus-versions.ts';
+import { withTempDir } from '../../scripts/lib/temp-dir.ts';
+import { requireKpsChart } from '../support/kps-chart.ts';
+import { redlineRuleFile } from '../support/rule-file.ts';
 
 const run = promisify(execFile);
 
-interface Bind { type: string; source: string; target: string; read_only?: boolean; bind?: { create_host_path?: boolean } }
-interface Service { image?: string; build?: string; command?: string[]; ports?: string[]; environment?: Record<string, string>; volumes?: (Bind | string)[] }
-interface Compose { services: Record<string, Service> }
+interface Bind {
+  type: string;
+  source: string;
+  target: string;
+  read_only?: boolean;
+  bind?: { create_host_path?: boolean };
+}
+interface Service {
+  image?: string;
+  build?: string;
+  command?: string[];
+  ports?: string[];
+  environment?: Record<string, string>;
+  volumes?: (Bind | string)[];
+}
+interface Compose {
+  services: Record<string, Service>;
+}
 
 const composeText = await readFile(join(repoRoot, 'compose.yaml'), 'utf8');
 const compose = parse(composeText) as Compose;
-const binds = (service: string) => (compose.services[service]!.volumes ?? []).filter((v): v is Bind => typeof v === 'object' && v.type === 'bind');
+const binds = (service: string) =>
+  (compose.services[service]!.volumes ?? []).filter((v): v is Bind => typeof v === 'object' && v.type === 'bind');
 const bindTo = (service: string, target: string) => binds(service).find((b) => b.target === target);
 
 async function dclint(file: string, cwd: string): Promise<{ code: number; errors: number; messages: string[] }> {
   const bin = join(repoRoot, 'node_modules/.bin/dclint');
   const args = ['-c', join(repoRoot, 'compose/dclint.json'), '--max-warnings', '0', '-f', 'json', file];
-  const result = await run(bin, args, { cwd }).then((r) => ({ code: 0, stdout: r.stdout }), (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }));
+  const result = await run(bin, args, { cwd }).then(
+    (r) => ({ code: 0, stdout: r.stdout }),
+    (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+  );
   const [report] = JSON.parse(result.stdout) as { errorCount: number; messages: { message: string }[] }[];
   return { code: result.code, errors: report!.errorCount, messages: report!.messages.map((m) => m.message) };
 }
 
 /** Lays out Prometheus' bind mounts under a temporary root, as the container sees them. */
-async function prometheusRoot(ruleFile: string | undefined, editConfig?: (text: string) => string): Promise<{ root: string; config: string }> {
-  const root = await mkdtemp(join(tmpdir(), 'redline-compose-'));
-  for (const bind of binds('prometheus')) {
-    const isRules = bind.source === './.local/redline.rules.yml';
-    if (isRules && !ruleFile) continue;
-    const at = join(root, bind.target);
-    await mkdir(dirname(at), { recursive: true });
-    if (editConfig && bind.target === '/etc/prometheus/prometheus.yml') await writeFile(at, editConfig(await readFile(join(repoRoot, bind.source), 'utf8')));
-    else await symlink(isRules ? ruleFile! : join(repoRoot, bind.source), at);
-  }
-  return { root, config: join(root, '/etc/prometheus/prometheus.yml') };
+async function withPrometheusRoot<T>(
+  ruleFile: string | undefined,
+  fn: (config: string) => Promise<T>,
+  editConfig?: (text: string) => string,
+): Promise<T> {
+  return withTempDir('redline-compose-', async (root) => {
+    for (const bind of binds('prometheus')) {
+      const isRules = bind.source === './.local/redline.rules.yml';
+      if (isRules && !ruleFile) continue;
+      const at = join(root, bind.target);
+      await mkdir(dirname(at), { recursive: true });
+      if (editConfig && bind.target === '/etc/prometheus/prometheus.yml')
+        await writeFile(at, editConfig(await readFile(join(repoRoot, bind.source), 'utf8')));
+      else await symlink(isRules ? ruleFile! : join(repoRoot, bind.source), at);
+    }
+    return fn(join(root, '/etc/prometheus/prometheus.yml'));
+  });
 }
 
 /** The installed Prometheus 3 promtool, and whether it knows scrape_native_histograms (>= 3.8). */
@@ -67,17 +94,14 @@ describe('compose.yaml', function () {
   });
 
   it('dclint rejects a compose file with an unknown key (so a pass means something)', async function () {
-    const dir = await mkdtemp(join(tmpdir(), 'redline-dclint-'));
-    try {
+    await withTempDir('redline-dclint-', async (dir) => {
       const broken = structuredClone(compose) as Compose & { services: Record<string, Record<string, unknown>> };
       broken.services.redline!.restart_policy = 'always';
       await writeFile(join(dir, 'compose.yaml'), stringify(broken));
       const result = await dclint('compose.yaml', dir);
       expect(result.code).to.not.equal(0);
       expect(result.messages.join('\n')).to.match(/additional properties/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('runs redline and the load generator from the same build, aimed at redline', function () {
@@ -89,7 +113,12 @@ describe('compose.yaml', function () {
   });
 
   it('pins Prometheus and Grafana to the releases kube-prometheus-stack 88.5.3 runs', async function () {
-    const manifests = await helmTemplate('kps', requireKpsChart(this), 'monitoring', ['-f', kpsValuesFile]);
+    const manifests = await helmTemplate({
+      release: 'kps',
+      chart: requireKpsChart(this),
+      namespace: 'monitoring',
+      valuesFiles: [kpsValuesFile],
+    });
     const text = stringify(manifests);
     const prometheus = /quay\.io\/prometheus\/prometheus:(v[\d.]+)/.exec(text)?.[1];
     const grafana = /docker\.io\/grafana\/grafana:([\d.]+)/.exec(text)?.[1];
@@ -107,7 +136,9 @@ describe('compose.yaml', function () {
 describe('compose/prometheus/prometheus.yml', function () {
   this.timeout(30_000);
   let rules: { file: string; cleanup(): Promise<void> };
-  before(async () => { rules = await redlineRuleFile([join(repoRoot, 'compose/redline-values.yaml')]); });
+  before(async () => {
+    rules = await redlineRuleFile([join(repoRoot, 'compose/redline-values.yaml')]);
+  });
   after(async () => rules?.cleanup());
 
   it('scrapes redline every 5s with the labels the rules and dashboard expect', async function () {
@@ -117,10 +148,10 @@ describe('compose/prometheus/prometheus.yml', function () {
     expect(job.static_configs).to.deep.equal([{ targets: ['redline:8080'], labels: { namespace: 'local' } }]);
   });
 
-  it('scrapes redline\'s native histograms over protobuf, keeping the classic buckets, as the chart\'s native ServiceMonitor does', async function () {
+  it("scrapes redline's native histograms over protobuf, keeping the classic buckets, as the chart's native ServiceMonitor does", async function () {
     const config = parse(await readFile(join(repoRoot, 'compose/prometheus/prometheus.yml'), 'utf8'));
     const job = config.scrape_configs.find((j: { job_name: string }) => j.job_name === 'redline');
-    const rendered = await renderChart({ valuesFiles: [join(repoRoot, 'compose/redline-values.yaml')] });
+    const rendered = await helmTemplate({ valuesFiles: [join(repoRoot, 'compose/redline-values.yaml')] });
     const spec = rendered.find((m) => m.kind === 'ServiceMonitor')!.spec as { scrapeProtocols: string[] };
     expect(job).to.include({ scrape_native_histograms: true, always_scrape_classic_histograms: true });
     expect(job.scrape_protocols).to.deep.equal(spec.scrapeProtocols);
@@ -143,25 +174,30 @@ describe('compose/prometheus/prometheus.yml', function () {
     // promtool < 3.8 does not know scrape_native_histograms (checked above): it checks the rest.
     const tool = promtool3();
     if (!tool.knowsNativeSetting) console.warn(`      promtool ${tool.version} < 3.8: scrape_native_histograms left out of the check`);
-    const { root, config } = await prometheusRoot(rules.file, tool.knowsNativeSetting ? undefined : withoutNativeSetting);
-    try {
-      const { stdout } = await run(tool.promtool, ['check', 'config', config]);
-      expect(stdout).to.match(/SUCCESS: 1 rule files found/);
-      expect(stdout).to.match(/rules\/redline\.rules\.yml\s*\n\s*SUCCESS: [1-9]\d* rules found/);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
+    await withPrometheusRoot(
+      rules.file,
+      async (config) => {
+        const { stdout } = await run(tool.promtool, ['check', 'config', config]);
+        expect(stdout).to.match(/SUCCESS: 1 rule files found/);
+        expect(stdout).to.match(/rules\/redline\.rules\.yml\s*\n\s*SUCCESS: [1-9]\d* rules found/);
+      },
+      tool.knowsNativeSetting ? undefined : withoutNativeSetting,
+    );
   });
 
   it('fails promtool check config when the rule file is not mounted (the path is checked)', async function () {
     const tool = promtool3();
-    const { root, config } = await prometheusRoot(undefined, tool.knowsNativeSetting ? undefined : withoutNativeSetting);
-    try {
-      const failed = await run(tool.promtool, ['check', 'config', config]).then(() => undefined, (e: { stdout: string; stderr: string }) => e.stdout + e.stderr);
-      expect(failed).to.match(/redline\.rules\.yml/);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
+    await withPrometheusRoot(
+      undefined,
+      async (config) => {
+        const failed = await run(tool.promtool, ['check', 'config', config]).then(
+          () => undefined,
+          (e: { stdout: string; stderr: string }) => e.stdout + e.stderr,
+        );
+        expect(failed).to.match(/redline\.rules\.yml/);
+      },
+      tool.knowsNativeSetting ? undefined : withoutNativeSetting,
+    );
   });
 
   it('compose mounts the rule file read-only and refuses to start without it', function () {
@@ -183,13 +219,17 @@ describe('compose/grafana/provisioning', function () {
     expect(file.apiVersion).to.equal(1);
     expect(file.datasources).to.have.length(1);
     expect(file.datasources[0]).to.include({
-      type: 'prometheus', uid: 'prometheus', access: 'proxy', url: 'http://prometheus:9090', isDefault: true,
+      type: 'prometheus',
+      uid: 'prometheus',
+      access: 'proxy',
+      url: 'http://prometheus:9090',
+      isDefault: true,
     });
     // The URL names the compose service that runs Prometheus, on the port it listens on.
     expect(compose.services).to.have.property('prometheus');
   });
 
-  it('provisions the chart\'s own dashboard JSON from the directory compose mounts it into', async function () {
+  it("provisions the chart's own dashboard JSON from the directory compose mounts it into", async function () {
     const file = parse(await readFile(join(provisioning, 'dashboards/redline.yaml'), 'utf8'));
     expect(file.apiVersion).to.equal(1);
     const [provider] = file.providers;
