@@ -239,8 +239,9 @@ describe('chart: lint, render and schemas', function () {
       },
       { name: 'unknown log level', values: { logLevel: 'verbose' }, message: /\/logLevel/ },
       {
+        // Not 'yes': Helm reads YAML 1.1, where yes is a boolean.
         name: 'native histograms switched with a string',
-        values: { metrics: { nativeHistograms: 'yes' } },
+        values: { metrics: { nativeHistograms: 'always' } },
         message: /\/metrics\/nativeHistograms/,
       },
       { name: 'image digest that is not sha256', values: { image: { digest: 'latest' } }, message: /\/image\/digest/ },
