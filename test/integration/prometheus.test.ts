@@ -2,10 +2,10 @@
 // version: 3.x, and 2.x), checked only through Prometheus' HTTP API.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { forEachPrometheus, type PrometheusInstall } from '../support/each-prometheus.ts';
 import { type RunningPrometheus, startPrometheus } from '../../scripts/lib/prometheus-server.ts';
 import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
 import { waitFor } from '../../scripts/lib/wait.ts';
+import { forEachPrometheus, type PrometheusInstall } from '../support/each-prometheus.ts';
 
 const ERROR_RATE = 0.2;
 
@@ -74,13 +74,7 @@ function integration(this: Mocha.Suite, install: PrometheusInstall) {
       const found = await prometheus.query('http_requests_total{job="redline"} == 0');
       return found.length >= 5 ? found : undefined;
     });
-    expect(series.map((s) => s.metric.route)).to.include.members([
-      '/api/items',
-      '/api/items/:id',
-      '/api/orders',
-      '/api/orders/:id',
-      '/api/checkout',
-    ]);
+    expect(series.map((s) => s.metric.route)).to.include.members(['/api/items', '/api/items/:id', '/api/orders', '/api/orders/:id', '/api/checkout']);
   });
 
   it('reports rate, error ratio and p95 matching the simulation', async () => {
