@@ -9,10 +9,11 @@ import { parse } from 'yaml';
 import { helm, isPlainObject, mergeValues } from './helm.ts';
 import { repoRoot } from './paths.ts';
 import { withTempDir } from './temp-dir.ts';
+import { versions } from './versions.ts';
 
 const run = promisify(execFile);
 
-export const KPS_VERSION = '88.5.3';
+export const KPS_VERSION = versions.KPS_VERSION;
 export const kpsValuesFile = join(repoRoot, 'k8s/kube-prometheus-stack-values.yaml');
 export const redlineValuesFile = join(repoRoot, 'k8s/redline-values.yaml');
 

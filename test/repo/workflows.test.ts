@@ -9,6 +9,7 @@ import { validateWorkflow } from '@action-validator/core';
 import { parse } from 'yaml';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 import { withTempDir } from '../../scripts/lib/temp-dir.ts';
+import { versions } from '../../scripts/lib/versions.ts';
 
 const run = promisify(execFile);
 
@@ -46,14 +47,48 @@ describe('GitHub workflows', function () {
     });
   }
 
-  for (const file of ['ci.yaml', 'e2e-kind.yaml']) {
-    it(`${file} installs prometheus before make bootstrap (which apt-installs it only as root)`, async function () {
-      const { steps } = await workflow(file);
-      const runs = steps.map((s) => s.run ?? '');
-      const apt = runs.findIndex((r) => /sudo apt-get install .*\bprometheus\b/.test(r));
-      const bootstrap = runs.findIndex((r) => /^make (bootstrap|test|kind-up)$/m.test(r));
-      expect(apt, 'apt-get install prometheus step').to.be.greaterThan(-1);
-      expect(apt).to.be.lessThan(bootstrap);
+  it('ci.yaml installs prometheus before make bootstrap (which apt-installs it only as root)', async function () {
+    const { steps } = await workflow('ci.yaml');
+    const runs = steps.map((s) => s.run ?? '');
+    const apt = runs.findIndex((r) => /sudo apt-get install .*\bprometheus\b/.test(r));
+    const bootstrap = runs.findIndex((r) => /^make (bootstrap|test|kind-up)$/m.test(r));
+    expect(apt, 'apt-get install prometheus step').to.be.greaterThan(-1);
+    expect(apt).to.be.lessThan(bootstrap);
+  });
+
+  it('e2e-kind.yaml installs no Prometheus: the kind targets do not need it', async function () {
+    const { text } = await workflow('e2e-kind.yaml');
+    expect(text).to.not.match(/apt-get install[^\n]*prometheus/);
+  });
+
+  for (const file of files) {
+    it(`${file} takes the pinned versions from versions.env, and runs the runner's helm and kubectl (none bundled beside them)`, async function () {
+      const { text, steps } = await workflow(file);
+      const exported = steps.findIndex((s) => /grep -E '\^\[A-Z\]\[A-Z0-9_\]\*=' versions\.env >> "\$GITHUB_ENV"/.test(s.run ?? ''));
+      expect(exported, 'step exporting versions.env').to.be.greaterThan(-1);
+      const firstUse = steps.findIndex((s) => JSON.stringify(s).includes('env.') || /\$(KPS|KIND)_/.test(s.run ?? ''));
+      if (firstUse >= 0) expect(exported).to.be.lessThan(firstUse);
+      expect(text).to.not.match(/88\.5\.3|v0\.32\.0|v1\.36\.\d/);
+      expect(text).to.not.include('.tools/bin/');
+    });
+  }
+
+  // `runs.using` of each pinned commit's action.yml, read from the actions' repositories.
+  // GitHub deprecates node20 actions: every action must run on node24 (or be composite).
+  const runtimes: Record<string, string> = {
+    'actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1': 'node24', // v7.0.1
+    'actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f': 'node24', // v7.0.0
+    'actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02': 'node20', // v4.6.2
+    'actions/upload-artifact@330a01c490aca151604b8cf639adc76d48f6c5d4': 'node20', // v5.0.0
+    'helm/kind-action@ef37e7f390d99f746eb8b610417061a60e82a6cc': 'node24', // v1.14.0
+  };
+  for (const file of files) {
+    it(`${file} uses only actions that run on node24`, async function () {
+      const { text } = await workflow(file);
+      for (const [, ref] of text.matchAll(/uses:\s*(\S+)/g)) {
+        expect(runtimes[ref!], `${ref}: add its action.yml runs.using to this table`).to.be.a('string');
+        expect(runtimes[ref!], ref).to.be.oneOf(['node24', 'composite']);
+      }
     });
   }
 
@@ -73,22 +108,24 @@ describe('GitHub workflows', function () {
     expect(runs.join('\n')).to.not.match(/\b(tsc|biome|helm lint|dclint|dockerfilelint|promtool)\b/);
   });
 
-  it('e2e-kind.yaml runs kind-up, helm test, smoke, and dumps logs and targets on failure', async function () {
+  it('e2e-kind.yaml runs kind-up, helm test, smoke with the Grafana check, and dumps logs and targets on failure', async function () {
     const { steps } = await workflow('e2e-kind.yaml');
     const runs = steps.map((s) => s.run ?? '');
     const index = (re: RegExp) => runs.findIndex((r) => re.test(r));
-    const order = [index(/^make kind-up$/m), index(/helm test redline/), index(/^make smoke\b/m)];
+    const order = [index(/^make kind-up$/m), index(/helm test redline/), index(/^make smoke GRAFANA=1\b/m)];
     expect(order.every((i) => i >= 0), String(order)).to.equal(true);
     expect(order).to.deep.equal([...order].sort((a, b) => a - b));
     const dump = steps.find((s) => s.if === 'failure()');
     expect(dump?.run).to.match(/logs/).and.match(/api\/v1\/targets/);
+    expect(runs.filter((r) => /^make smoke\b/m.test(r)).every((r) => /GRAFANA=1/.test(r))).to.equal(true);
+    // The kind installed in CI is the one kind-config.yaml's node image was released with.
     const kind = steps.find((s) => s.uses?.startsWith('helm/kind-action@'));
-    expect(kind?.with).to.deep.include({ version: 'v0.32.0', install_only: true });
+    expect(kind?.with).to.deep.include({ version: '${{ env.KIND_VERSION }}', install_only: true });
   });
 
   it('the kind e2e-kind.yaml installs is one `make kind-tools` accepts, and the release before it is not', async function () {
-    const { steps } = await workflow('e2e-kind.yaml');
-    const version = String(steps.find((s) => s.uses?.startsWith('helm/kind-action@'))?.with?.version);
+    // e2e-kind.yaml installs versions.env's KIND_VERSION (checked above).
+    const version = versions.KIND_VERSION;
     const [major, minor] = version.replace(/^v/, '').split('.').map(Number);
     const older = `v${major}.${minor! - 1}.0`;
     const checkKind = (printed: string) =>
