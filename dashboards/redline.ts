@@ -1,9 +1,17 @@
 // The redline RED dashboard: the one source of truth for the chart's ConfigMap, the local
-// stack and any compose setup. `make dashboard` writes charts/redline/dashboards/redline.json.
-// Every query works on Prometheus 2.x and 3.x: quantiles via histogram_quantile over buckets
-// summed by le, never a bucket picked by its le string. Burn-rate panels read the SLO windows
+// stack and compose, built with the Grafana Foundation SDK. `make dashboard` writes two
+// variants into charts/redline/dashboards/: redline.json reads the classic histogram (works on
+// Prometheus 2.x and 3.x: quantiles via histogram_quantile over buckets summed by le, never a
+// bucket picked by its le string); redline-native.json reads the native histogram
+// (Prometheus 3, metrics.nativeHistograms in the chart). Burn-rate panels read the SLO windows
 // 5m, 1h, 6h, 1d and 3d, which the chart always records.
-import { datasourceVariable, labelValuesVariable, layout, type PanelSpec } from './grafana.ts';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import { datasourceVariable, labelValuesVariable, withRows, type PanelSpec } from './panels.ts';
+
+export interface DashboardOptions {
+  /** Read http_request_duration_seconds as a native histogram instead of its classic buckets. */
+  nativeHistograms?: boolean;
+}
 
 /** Series of the selected service. */
 const SERVICE = 'namespace="$namespace", job="$job"';
@@ -18,23 +26,27 @@ const errorRatio = (by: string) =>
   `(${sumBy(by, 'http_request_errors_total', ROUTES)} or 0 * ${sumBy(by, 'http_requests_total', ROUTES)})` +
   ` / ${sumBy(by, 'http_requests_total', ROUTES)}`;
 
-const quantile = (q: number) =>
-  `histogram_quantile(${q}, ${sumBy('le, route', 'http_request_duration_seconds_bucket', ROUTES)})`;
+const quantile = (q: number, native: boolean) =>
+  native
+    ? `histogram_quantile(${q}, ${sumBy('route', 'http_request_duration_seconds', ROUTES)})`
+    : `histogram_quantile(${q}, ${sumBy('le, route', 'http_request_duration_seconds_bucket', ROUTES)})`;
 
 /** Burn rate over a window: the recorded SLO error ratio divided by the error budget (1 - objective). */
 const burnRate = (window: string) =>
   `namespace_job:slo_errors:ratio_rate${window}{${SERVICE}} / on (namespace, job, slo) (1 - namespace_job:slo_objective:ratio{${SERVICE}})`;
 
-const durationPanel = (q: number, label: string): PanelSpec => ({
+const durationPanel = (q: number, label: string, native: boolean): PanelSpec => ({
   title: `Duration ${label} by route`,
-  description: `${label} request duration per route over $__rate_interval, from the http_request_duration_seconds histogram (histogram_quantile; interpolated within the bucket).`,
+  description: native
+    ? `${label} request duration per route over $__rate_interval, from the native http_request_duration_seconds histogram (histogram_quantile over exponential buckets: within a few percent of the true value).`
+    : `${label} request duration per route over $__rate_interval, from the http_request_duration_seconds histogram (histogram_quantile; interpolated within the bucket).`,
   unit: 's',
   min: 0,
   width: 8,
-  queries: [{ expr: quantile(q), legend: '{{route}}' }],
+  queries: [{ expr: quantile(q, native), legend: '{{route}}' }],
 });
 
-const red: PanelSpec[] = [
+const red = (native: boolean): PanelSpec[] => [
   {
     title: 'Request rate by route',
     description: 'Rate: requests per second per route template, all status codes (http_requests_total).',
@@ -59,9 +71,9 @@ const red: PanelSpec[] = [
     width: 8,
     queries: [{ expr: errorRatio('route'), legend: '{{route}}' }],
   },
-  durationPanel(0.5, 'p50'),
-  durationPanel(0.95, 'p95'),
-  durationPanel(0.99, 'p99'),
+  durationPanel(0.5, 'p50', native),
+  durationPanel(0.95, 'p95', native),
+  durationPanel(0.99, 'p99', native),
 ];
 
 const slo: PanelSpec[] = [
@@ -117,7 +129,8 @@ const slo: PanelSpec[] = [
 const saturation: PanelSpec[] = [
   {
     title: 'In-flight requests',
-    description: 'Requests being served right now, per instance (http_requests_in_flight). Rising with flat traffic means requests queue up.',
+    description:
+      'Requests being served right now, per instance (http_requests_in_flight). Rising with flat traffic means requests queue up.',
     unit: 'short',
     min: 0,
     width: 6,
@@ -125,7 +138,8 @@ const saturation: PanelSpec[] = [
   },
   {
     title: 'Event loop lag p99',
-    description: 'p99 delay of the Node.js event loop per instance (nodejs_eventloop_lag_p99_seconds): CPU-bound work blocks every request.',
+    description:
+      'p99 delay of the Node.js event loop per instance (nodejs_eventloop_lag_p99_seconds): CPU-bound work blocks every request.',
     unit: 's',
     min: 0,
     width: 6,
@@ -133,7 +147,8 @@ const saturation: PanelSpec[] = [
   },
   {
     title: 'Memory',
-    description: 'Resident set size and V8 heap in use per instance (process_resident_memory_bytes, nodejs_heap_size_used_bytes). Compare with the container memory limit.',
+    description:
+      'Resident set size and V8 heap in use per instance (process_resident_memory_bytes, nodejs_heap_size_used_bytes). Compare with the container memory limit.',
     unit: 'bytes',
     min: 0,
     width: 6,
@@ -152,38 +167,29 @@ const saturation: PanelSpec[] = [
   },
 ];
 
-export function redlineDashboard() {
-  return {
-    uid: 'redline-red',
-    title: 'redline / RED',
-    description: 'Rate, Errors, Duration per route, the SLO error budgets and saturation of the redline service.',
-    tags: ['redline', 'red', 'slo'],
-    timezone: 'browser',
-    editable: true,
-    graphTooltip: 1,
-    refresh: '30s',
-    time: { from: 'now-1h', to: 'now' },
-    schemaVersion: 39,
-    version: 1,
-    links: [],
-    annotations: { list: [] },
-    templating: {
-      list: [
-        datasourceVariable(),
-        labelValuesVariable('namespace', 'Namespace', 'label_values(http_requests_total, namespace)'),
-        labelValuesVariable('job', 'Job', 'label_values(http_requests_total{namespace="$namespace"}, job)'),
-        labelValuesVariable('route', 'Route', `label_values(http_requests_total{${SERVICE}}, route)`, { multi: true }),
-      ],
-    },
-    panels: layout([
-      { title: 'RED: rate, errors, duration', panels: red },
-      { title: 'SLO: error budget and burn rate', panels: slo },
-      { title: 'Saturation', panels: saturation },
-    ]),
-  };
+export function redlineDashboard(options: DashboardOptions = {}): dashboard.Dashboard {
+  const builder = new dashboard.DashboardBuilder('redline / RED')
+    .uid('redline-red')
+    .description('Rate, Errors, Duration per route, the SLO error budgets and saturation of the redline service.')
+    .tags(['redline', 'red', 'slo'])
+    .timezone('browser')
+    .editable()
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .refresh('30s')
+    .time({ from: 'now-1h', to: 'now' })
+    .version(1)
+    .withVariable(datasourceVariable())
+    .withVariable(labelValuesVariable('namespace', 'Namespace', 'label_values(http_requests_total, namespace)'))
+    .withVariable(labelValuesVariable('job', 'Job', 'label_values(http_requests_total{namespace="$namespace"}, job)'))
+    .withVariable(labelValuesVariable('route', 'Route', `label_values(http_requests_total{${SERVICE}}, route)`, { multi: true }));
+  return withRows(builder, [
+    { title: 'RED: rate, errors, duration', panels: red(options.nativeHistograms === true) },
+    { title: 'SLO: error budget and burn rate', panels: slo },
+    { title: 'Saturation', panels: saturation },
+  ]).build();
 }
 
 /** The dashboard as committed: stable key order, two-space indent, trailing newline. */
-export function renderDashboard(): string {
-  return `${JSON.stringify(redlineDashboard(), null, 2)}\n`;
+export function renderDashboard(options: DashboardOptions = {}): string {
+  return `${JSON.stringify(redlineDashboard(options), null, 2)}\n`;
 }

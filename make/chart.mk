@@ -1,5 +1,7 @@
 # Helm chart, PrometheusRule and Grafana dashboard (charts/redline, dashboards/, scripts/rules.ts).
 RULES_FILE ?= .local/redline.rules.yml
+# Chart values files for the rule file (compose-up sets compose/redline-values.yaml).
+RULES_VALUES ?=
 
 .PHONY: chart-lint chart-template chart-test chart-package dashboard dashboard-check rules
 
@@ -16,12 +18,12 @@ chart-test: bootstrap bootstrap-prometheus ## Run only the chart, dashboard and 
 chart-package: bootstrap dashboard-check ## Package the chart into .local/charts/
 	@helm package charts/redline --destination .local/charts
 
-dashboard: bootstrap ## Regenerate charts/redline/dashboards/redline.json from dashboards/redline.ts
+dashboard: bootstrap ## Regenerate charts/redline/dashboards/redline{,-native}.json from dashboards/redline.ts
 	@node dashboards/build.ts
 
 dashboard-check: bootstrap ## Fail when the committed dashboard JSON is stale
 	@node dashboards/build.ts --check
 
 rules: bootstrap bootstrap-prometheus ## Write the chart rules as a plain Prometheus rule file (.local/redline.rules.yml; namespace=local, job=redline)
-	@node scripts/rules.ts --out $(RULES_FILE)
+	@node scripts/rules.ts --out $(RULES_FILE) $(foreach file,$(RULES_VALUES),--values $(file))
 	@promtool check rules $(RULES_FILE) >/dev/null

@@ -11,7 +11,9 @@ compose-lint: bootstrap ## Lint compose.yaml with dclint (the compose spec schem
 compose-tools: bootstrap ## Check docker and the compose plugin are installed and new enough
 	@node scripts/check-tools.ts docker compose
 
-# `rules` (make/chart.mk) writes the chart's rules to .local/redline.rules.yml, which compose.yaml mounts.
+# `rules` (make/chart.mk) writes the chart's rules to .local/redline.rules.yml, which compose.yaml
+# mounts, rendered with compose's values (native histograms).
+compose-up: RULES_VALUES = compose/redline-values.yaml
 compose-up: compose-tools rules ## Build and start the compose stack, then print the URLs
 	@$(COMPOSE) up --detach --build --wait
 	@echo "redline:    http://127.0.0.1:8080/api/items"

@@ -3,7 +3,7 @@
 // Ctrl-C stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -105,9 +105,14 @@ async function startGrafana(bindHost: string, port: number, prometheusUrl: strin
     join(provisioning, 'datasources', 'prometheus.yaml'),
     stringify({ apiVersion: 1, datasources: [{ name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: prometheusUrl, isDefault: true }] }),
   );
+  // The classic dashboard only: this Prometheus scrapes the text format, and the native
+  // variant beside it in the chart shares its uid.
+  const dashboards = join(dir, 'dashboards');
+  await mkdir(dashboards, { recursive: true });
+  await copyFile(join(root, 'charts/redline/dashboards/redline.json'), join(dashboards, 'redline.json'));
   await writeFile(
     join(provisioning, 'dashboards', 'redline.yaml'),
-    stringify({ apiVersion: 1, providers: [{ name: 'redline', type: 'file', options: { path: join(root, 'charts/redline/dashboards') } }] }),
+    stringify({ apiVersion: 1, providers: [{ name: 'redline', type: 'file', options: { path: dashboards } }] }),
   );
   const homepath = existsSync('/usr/share/grafana') ? '/usr/share/grafana' : join(binary, '../..');
   const child = spawn(binary, [`--homepath=${homepath}`], {

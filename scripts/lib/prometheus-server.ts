@@ -11,9 +11,15 @@ import { waitFor } from './wait.ts';
 
 export interface StaticTarget {
   jobName: string;
+  /** scrape_native_histograms: how Prometheus >= 3.8 turns native histogram scraping on. */
+  scrapeNativeHistograms?: boolean;
   targets: string[];
   labels?: Record<string, string>;
   metricsPath?: string;
+  /** Formats to negotiate, first preferred (`PrometheusProto` first for native histograms). */
+  scrapeProtocols?: string[];
+  /** Keep ingesting classic buckets of histograms that also have native ones. */
+  alwaysScrapeClassicHistograms?: boolean;
 }
 
 export interface PrometheusOptions {
@@ -29,6 +35,8 @@ export interface PrometheusOptions {
   /** Keep data here instead of a temporary folder that is removed on stop. */
   dataDir?: string;
   binary?: string;
+  /** Feature flags (`--enable-feature`), e.g. `native-histograms` on 3.x before 3.8. */
+  enableFeatures?: string[];
   /** Where Prometheus' own log goes; by default it is kept and shown if start-up fails. */
   log?: (line: string) => void;
 }
@@ -45,9 +53,40 @@ export interface RunningPrometheus extends PrometheusClient {
 export function scrapeConfig(target: StaticTarget, scrapeInterval?: string): Record<string, unknown> {
   return {
     job_name: target.jobName,
+    ...(target.scrapeNativeHistograms !== undefined ? { scrape_native_histograms: target.scrapeNativeHistograms } : {}),
     ...(scrapeInterval ? { scrape_interval: scrapeInterval } : {}),
     metrics_path: target.metricsPath ?? '/metrics',
+    ...(target.scrapeProtocols ? { scrape_protocols: target.scrapeProtocols } : {}),
+    ...(target.alwaysScrapeClassicHistograms !== undefined ? { always_scrape_classic_histograms: target.alwaysScrapeClassicHistograms } : {}),
     static_configs: [{ targets: target.targets, labels: target.labels ?? {} }],
+  };
+}
+
+/** Protobuf first: the only exposition format that carries native histograms. */
+export const NATIVE_SCRAPE_PROTOCOLS = [
+  'PrometheusProto',
+  'OpenMetricsText1.0.0',
+  'OpenMetricsText0.0.1',
+  'PrometheusText1.0.0',
+  'PrometheusText0.0.4',
+];
+
+/**
+ * What a Prometheus version needs to scrape native histograms while keeping the classic
+ * buckets: from 3.8 the scrape setting scrape_native_histograms (the feature flag is a no-op
+ * from 3.9), before that the feature flag (3.5-3.7 reject the setting as an unknown field).
+ */
+export function nativeHistogramScrape(version: string): { enableFeatures: string[]; target: Partial<StaticTarget> } {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (major < 3) throw new Error(`native histograms need Prometheus 3; this is ${version}`);
+  const setting = major > 3 || minor >= 8;
+  return {
+    enableFeatures: setting ? [] : ['native-histograms'],
+    target: {
+      scrapeProtocols: NATIVE_SCRAPE_PROTOCOLS,
+      alwaysScrapeClassicHistograms: true,
+      ...(setting ? { scrapeNativeHistograms: true } : {}),
+    },
   };
 }
 
@@ -80,6 +119,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       `--web.listen-address=${host}:${port}`,
       '--web.enable-lifecycle',
       '--storage.tsdb.retention.time=1d',
+      ...(options.enableFeatures?.length ? [`--enable-feature=${options.enableFeatures.join(',')}`] : []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -30,6 +30,7 @@ export const checkNames = {
   red: 'RED queries',
   groups: 'rule groups',
   recording: 'recording rules',
+  native: 'native histograms',
   alerts: 'no alert firing',
 } as const;
 
@@ -97,6 +98,19 @@ async function recordingCheck(client: PrometheusClient, groups: PromRuleGroup[])
     : `no data yet for ${empty.join(', ')}`);
 }
 
+/**
+ * When the loaded redline.* rules read the latency histogram natively (the chart's
+ * metrics.nativeHistograms), its native series must be there and counting requests.
+ */
+async function nativeCheck(client: PrometheusClient, groups: PromRuleGroup[], selector: string): Promise<Check | undefined> {
+  const native = /\brate\(http_request_duration_seconds\{/;
+  if (!groups.some((g) => g.name.startsWith(ruleGroupPrefix) && g.rules.some((r) => native.test(r.query)))) return undefined;
+  const count = (await client.query(`sum(histogram_count(http_request_duration_seconds{${selector}}))`))[0]?.value ?? 0;
+  return check(checkNames.native, count > 0, count > 0
+    ? `http_request_duration_seconds is native (${count} requests counted)`
+    : `the rules read http_request_duration_seconds as a native histogram, but Prometheus has none with {${selector}}: is it scraped over protobuf with native histograms on (ServiceMonitor scrapeNativeHistograms, Prometheus >= 3.8, METRICS_NATIVE_HISTOGRAMS)?`);
+}
+
 export async function runPass(client: PrometheusClient, options: CheckOptions, now: () => number = Date.now): Promise<Pass> {
   const checks: Check[] = [];
   let red: RouteRed[] = [];
@@ -127,6 +141,8 @@ export async function runPass(client: PrometheusClient, options: CheckOptions, n
 
   checks.push(...groupChecks(groups));
   if (checks.at(-1)?.ok) checks.push(await recordingCheck(client, groups));
+  const native = series > 0 ? await nativeCheck(client, groups, selector) : undefined;
+  if (native) checks.push(native);
 
   const firing = alerts.filter((a) => a.state === 'firing' && (a.labels.alertname ?? '').startsWith(alertPrefix)
     && (a.labels.namespace === undefined || a.labels.namespace === options.namespace));

@@ -1,11 +1,13 @@
 // scripts/rules.ts: the chart's PrometheusRule as a plain rule file for Prometheus without
-// the operator, selecting the local stack's labels, accepted by the real promtool.
+// the operator, selecting the local stack's labels, accepted by the real promtool of every
+// installed Prometheus (the native-histogram rules by Prometheus 3).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { prometheusInstalls } from '../lib/prometheus-versions.ts';
 import { makeTempDir } from '../lib/temp-dir.ts';
 
 const SCRIPT = fileURLToPath(new URL('../rules.ts', import.meta.url));
@@ -29,8 +31,24 @@ describe('scripts/rules.ts', function () {
     for (const rule of file.groups.flatMap((g) => g.rules)) {
       if (/http_|up\{/.test(rule.expr) && !rule.expr.startsWith('vector(')) expect(rule.expr).to.include('namespace="local", job="redline"');
     }
-    const check = spawnSync('promtool', ['check', 'rules', out], { encoding: 'utf8' });
-    expect(check.status, check.stdout + check.stderr).to.equal(0);
+    expect(prometheusInstalls().map((i) => i.major)).to.include(3);
+    for (const install of prometheusInstalls()) {
+      const check = spawnSync(install.promtool, ['check', 'rules', out], { encoding: 'utf8' });
+      expect(check.status, `promtool ${install.version}: ${check.stdout}${check.stderr}`).to.equal(0);
+    }
+  });
+
+  it('writes the native-histogram rules with --values (compose\'s values), valid for promtool 3', async () => {
+    const out = join(dir, 'native.rules.yml');
+    const values = fileURLToPath(new URL('../../compose/redline-values.yaml', import.meta.url));
+    const run = spawnSync(process.execPath, [SCRIPT, '--out', out, '--values', values], { encoding: 'utf8' });
+    expect(run.status, run.stderr).to.equal(0);
+    const text = await readFile(out, 'utf8');
+    expect(text).to.include('histogram_fraction(').and.not.include('http_request_duration_seconds_bucket');
+    for (const install of prometheusInstalls().filter((i) => i.major >= 3)) {
+      const check = spawnSync(install.promtool, ['check', 'rules', out], { encoding: 'utf8' });
+      expect(check.status, `promtool ${install.version}: ${check.stdout}${check.stderr}`).to.equal(0);
+    }
   });
 
   it('follows --namespace, --release and --values, and fails on values the schema rejects', async () => {

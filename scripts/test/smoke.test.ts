@@ -13,6 +13,7 @@ import { startFakeGrafana } from './fake-grafana.ts';
 import { helmTemplate, type Manifest } from '../lib/helm.ts';
 import { findKpsChart, kpsValuesFile, redlineValuesFile } from '../lib/kube-prometheus-stack.ts';
 import { repoRoot } from '../lib/paths.ts';
+import { forEachPrometheus, type PrometheusInstall } from '../../test/support/each-prometheus.ts';
 import { requireKpsChart } from '../../test/support/kps-chart.ts';
 import { redlineRuleFile } from '../../test/support/rule-file.ts';
 import { runSmoke } from './smoke-run.ts';
@@ -31,7 +32,7 @@ async function fakeClusterWithOtherRelease(ctx: Context) {
   return startFakeKubeApi([...kps, ...redline].filter((m) => ['Prometheus', 'ServiceMonitor', 'PrometheusRule'].includes(m.kind)));
 }
 
-describe('smoke (scripts/smoke.ts) against a real Prometheus', function () {
+function againstPrometheus(this: Mocha.Suite, install: PrometheusInstall) {
   this.timeout(60_000);
   let service: RunningService;
   let prometheus: RunningPrometheus;
@@ -44,6 +45,7 @@ describe('smoke (scripts/smoke.ts) against a real Prometheus', function () {
     // Bounded traffic: 20 req/s for at most 40s, stopped in after().
     loadgen = spawnNode(loadgenEntry, ['--target', service.url, '--rate', '20', '--duration', '40s'], {});
     prometheus = await startPrometheus({
+      binary: install.prometheus,
       scrapeInterval: '1s',
       ruleFiles: [rules.file],
       scrapeTargets: [{ jobName: 'redline', targets: [`${service.host}:${service.port}`], labels: { namespace: 'local' } }],
@@ -213,7 +215,9 @@ describe('smoke (scripts/smoke.ts) against a real Prometheus', function () {
     expect(run.code).to.equal(1);
     expect(run.outcome.reasons[0]).to.match(/^targets up: target 127\.0\.0\.1:\d+ is down: .*connection refused/);
   });
-});
+}
+
+describe('smoke (scripts/smoke.ts) against a real Prometheus', () => forEachPrometheus({}, againstPrometheus));
 
 describe('smoke when the scraped target is not redline', function () {
   this.timeout(30_000);

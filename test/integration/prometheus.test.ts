@@ -1,10 +1,11 @@
-// The real thing: the service as a process, scraped by a real Prometheus, checked only
-// through Prometheus' HTTP API.
+// The real thing: the service as a process, scraped by a real Prometheus (each installed
+// version: 3.x, and 2.x), checked only through Prometheus' HTTP API.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { type RunningPrometheus, startPrometheus } from '../../scripts/lib/prometheus-server.ts';
 import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
 import { waitFor } from '../../scripts/lib/wait.ts';
+import { forEachPrometheus, type PrometheusInstall } from '../support/each-prometheus.ts';
 
 const ERROR_RATE = 0.2;
 
@@ -28,7 +29,7 @@ async function drive(url: string, paths: string[], perSecond: number, seconds: n
   return { sent, perPathRate: sent / paths.length / ((Date.now() - started) / 1000), ended: new Date() };
 }
 
-describe('integration: a real Prometheus scraping the real service', function () {
+function integration(this: Mocha.Suite, install: PrometheusInstall) {
   this.timeout(90_000);
   let service: RunningService;
   let prometheus: RunningPrometheus;
@@ -48,6 +49,7 @@ describe('integration: a real Prometheus scraping the real service', function ()
       },
     });
     prometheus = await startPrometheus({
+      binary: install.prometheus,
       scrapeInterval: '1s',
       scrapeTargets: [{ jobName: job, targets: [`${service.host}:${service.port}`], labels: { namespace: 'local' } }],
     });
@@ -122,4 +124,6 @@ describe('integration: a real Prometheus scraping the real service', function ()
     expect(routes.every((route) => route === 'unmatched' || route.startsWith('/api/'))).to.equal(true);
     expect(routes.length).to.be.at.most(6);
   });
-});
+}
+
+describe('integration: a real Prometheus scraping the real service', () => forEachPrometheus({}, integration));

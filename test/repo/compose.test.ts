@@ -10,6 +10,7 @@ import { parse, stringify } from 'yaml';
 import { helmTemplate } from '../../scripts/lib/helm.ts';
 import { kpsValuesFile } from '../../scripts/lib/kube-prometheus-stack.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
+import { prometheusInstall } from '../../scripts/lib/prometheus-versions.ts';
 import { withTempDir } from '../../scripts/lib/temp-dir.ts';
 import { requireKpsChart } from '../support/kps-chart.ts';
 import { redlineRuleFile } from '../support/rule-file.ts';
@@ -34,18 +35,30 @@ async function dclint(file: string, cwd: string): Promise<{ code: number; errors
 }
 
 /** Lays out Prometheus' bind mounts under a temporary root, as the container sees them. */
-async function withPrometheusRoot<T>(ruleFile: string | undefined, fn: (config: string) => Promise<T>): Promise<T> {
+async function withPrometheusRoot<T>(ruleFile: string | undefined, fn: (config: string) => Promise<T>, editConfig?: (text: string) => string): Promise<T> {
   return withTempDir('redline-compose-', async (root) => {
     for (const bind of binds('prometheus')) {
       const isRules = bind.source === './.local/redline.rules.yml';
       if (isRules && !ruleFile) continue;
       const at = join(root, bind.target);
       await mkdir(dirname(at), { recursive: true });
-      await symlink(isRules ? ruleFile! : join(repoRoot, bind.source), at);
+      if (editConfig && bind.target === '/etc/prometheus/prometheus.yml') await writeFile(at, editConfig(await readFile(join(repoRoot, bind.source), 'utf8')));
+      else await symlink(isRules ? ruleFile! : join(repoRoot, bind.source), at);
     }
     return fn(join(root, '/etc/prometheus/prometheus.yml'));
   });
 }
+
+/** The installed Prometheus 3 promtool, and whether it knows scrape_native_histograms (>= 3.8). */
+function promtool3(): { promtool: string; version: string; knowsNativeSetting: boolean } {
+  const install = prometheusInstall(3);
+  if (!install) throw new Error('Prometheus 3.x is not installed: run `make bootstrap`');
+  const [major = 0, minor = 0] = install.version.split('.').map(Number);
+  return { promtool: install.promtool, version: install.version, knowsNativeSetting: major > 3 || minor >= 8 };
+}
+
+/** compose's config for a promtool older than 3.8, which rejects the (checked) native setting. */
+const withoutNativeSetting = (text: string) => text.replace(/^\s*scrape_native_histograms: true\n/m, '');
 
 describe('compose.yaml', function () {
   this.timeout(30_000);
@@ -94,7 +107,7 @@ describe('compose.yaml', function () {
 describe('compose/prometheus/prometheus.yml', function () {
   this.timeout(30_000);
   let rules: { file: string; cleanup(): Promise<void> };
-  before(async () => { rules = await redlineRuleFile(); });
+  before(async () => { rules = await redlineRuleFile([join(repoRoot, 'compose/redline-values.yaml')]); });
   after(async () => rules?.cleanup());
 
   it('scrapes redline every 5s with the labels the rules and dashboard expect', async function () {
@@ -104,19 +117,45 @@ describe('compose/prometheus/prometheus.yml', function () {
     expect(job.static_configs).to.deep.equal([{ targets: ['redline:8080'], labels: { namespace: 'local' } }]);
   });
 
-  it('passes promtool check config with the rule file where compose mounts it', async function () {
+  it('scrapes redline\'s native histograms over protobuf, keeping the classic buckets, as the chart\'s native ServiceMonitor does', async function () {
+    const config = parse(await readFile(join(repoRoot, 'compose/prometheus/prometheus.yml'), 'utf8'));
+    const job = config.scrape_configs.find((j: { job_name: string }) => j.job_name === 'redline');
+    const rendered = await helmTemplate({ valuesFiles: [join(repoRoot, 'compose/redline-values.yaml')] });
+    const spec = rendered.find((m) => m.kind === 'ServiceMonitor')!.spec as { scrapeProtocols: string[] };
+    expect(job).to.include({ scrape_native_histograms: true, always_scrape_classic_histograms: true });
+    expect(job.scrape_protocols).to.deep.equal(spec.scrapeProtocols);
+    expect(compose.services.redline!.environment).to.include({ METRICS_NATIVE_HISTOGRAMS: 'true' });
+    // What the check below leaves out for promtool < 3.8: that one line, nothing else.
+    const text = await readFile(join(repoRoot, 'compose/prometheus/prometheus.yml'), 'utf8');
+    expect(withoutNativeSetting(text)).to.not.match(/^\s*scrape_native_histograms:/m);
+    expect(withoutNativeSetting(text).split('\n')).to.have.length(text.split('\n').length - 1);
+  });
+
+  it('loads rules that read the native latency histogram (make compose-up renders them with compose/redline-values.yaml)', async function () {
+    const text = await readFile(rules.file, 'utf8');
+    expect(text).to.include('histogram_fraction(0, 0.5, sum by (namespace, job) (rate(http_request_duration_seconds{');
+    expect(text).to.not.include('http_request_duration_seconds_bucket');
+    const { stdout } = await run('make', ['-n', 'compose-up'], { cwd: repoRoot });
+    expect(stdout).to.match(/node scripts\/rules\.ts --out \S+ --values compose\/redline-values\.yaml/);
+  });
+
+  it('passes promtool check config with the rule file where compose mounts it (Prometheus 3)', async function () {
+    // promtool < 3.8 does not know scrape_native_histograms (checked above): it checks the rest.
+    const tool = promtool3();
+    if (!tool.knowsNativeSetting) console.warn(`      promtool ${tool.version} < 3.8: scrape_native_histograms left out of the check`);
     await withPrometheusRoot(rules.file, async (config) => {
-      const { stdout } = await run('promtool', ['check', 'config', config]);
+      const { stdout } = await run(tool.promtool, ['check', 'config', config]);
       expect(stdout).to.match(/SUCCESS: 1 rule files found/);
       expect(stdout).to.match(/rules\/redline\.rules\.yml\s*\n\s*SUCCESS: [1-9]\d* rules found/);
-    });
+    }, tool.knowsNativeSetting ? undefined : withoutNativeSetting);
   });
 
   it('fails promtool check config when the rule file is not mounted (the path is checked)', async function () {
+    const tool = promtool3();
     await withPrometheusRoot(undefined, async (config) => {
-      const failed = await run('promtool', ['check', 'config', config]).then(() => undefined, (e: { stdout: string; stderr: string }) => e.stdout + e.stderr);
+      const failed = await run(tool.promtool, ['check', 'config', config]).then(() => undefined, (e: { stdout: string; stderr: string }) => e.stdout + e.stderr);
       expect(failed).to.match(/redline\.rules\.yml/);
-    });
+    }, tool.knowsNativeSetting ? undefined : withoutNativeSetting);
   });
 
   it('compose mounts the rule file read-only and refuses to start without it', function () {
@@ -149,10 +188,11 @@ describe('compose/grafana/provisioning', function () {
     expect(file.apiVersion).to.equal(1);
     const [provider] = file.providers;
     expect(provider).to.include({ type: 'file', allowUiUpdates: false });
-    const dashboardBind = binds('grafana').find((b) => b.source === './charts/redline/dashboards/redline.json');
+    // The native variant: compose's Prometheus scrapes native histograms.
+    const dashboardBind = binds('grafana').find((b) => b.source === './charts/redline/dashboards/redline-native.json');
     expect(dashboardBind, 'the chart dashboard is mounted').to.not.equal(undefined);
     expect(posix.dirname(dashboardBind!.target)).to.equal(provider.options.path);
-    const dashboard = JSON.parse(await readFile(join(repoRoot, 'charts/redline/dashboards/redline.json'), 'utf8'));
+    const dashboard = JSON.parse(await readFile(join(repoRoot, 'charts/redline/dashboards/redline-native.json'), 'utf8'));
     expect(dashboard.uid).to.be.a('string').and.not.equal('');
     // Its datasource variable picks a Prometheus datasource: the provisioned default.
     const variable = dashboard.templating.list.find((v: { type: string }) => v.type === 'datasource');

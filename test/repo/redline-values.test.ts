@@ -1,8 +1,10 @@
 // charts/redline rendered with k8s/redline-values.yaml, checked against the Prometheus CR that
 // kube-prometheus-stack (pinned chart, k8s values) renders: what the cluster would select.
 // Also drives smoke's "not selected" diagnosis with the real rendered objects.
+import { Ajv } from 'ajv';
 import { expect } from 'chai';
 import type { Context } from 'mocha';
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -90,6 +92,29 @@ describe('k8s/redline-values.yaml with charts/redline and the kind kube-promethe
     const dashboards = redline.filter((m) => m.kind === 'ConfigMap' && m.metadata.labels?.[env.LABEL!] === env.LABEL_VALUE);
     expect(dashboards).to.have.length(1);
     expect(Object.keys(dashboards[0]!.data ?? {}).some((k) => k.endsWith('.json'))).to.equal(true);
+  });
+
+  it('turns native histograms on: ServiceMonitor fields of the 88.5.3 CRD, a Prometheus (>= 3.8) that honours them, the service and the native dashboard', function () {
+    const kpsTgz = requireKpsChart(this);
+    const monitor = one(redline, 'ServiceMonitor');
+    expect(monitor.spec).to.include({ scrapeNativeHistograms: true, scrapeClassicHistograms: true });
+    expect(monitor.spec!.scrapeProtocols[0]).to.equal('PrometheusProto');
+    // The CRD's own schema, from the pinned chart. Structural schemas drop unknown fields
+    // instead of rejecting them, so every field must also be declared.
+    const crdYaml = execFileSync('tar', ['-xzOf', kpsTgz, 'kube-prometheus-stack/charts/crds/crds/crd-servicemonitors.yaml'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const schema = parse(crdYaml).spec.versions.find((v: { name: string }) => v.name === 'v1').schema.openAPIV3Schema;
+    const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false }).compile(schema);
+    expect(validate(monitor), JSON.stringify(validate.errors)).to.equal(true);
+    for (const key of Object.keys(monitor.spec!)) expect(schema.properties.spec.properties, `spec.${key}`).to.have.property(key);
+    // The operator passes scrapeNativeHistograms on to Prometheus >= 3.8 only.
+    const [major, minor] = (/^v?(\d+)\.(\d+)/.exec(String(prometheus.spec!.version)) ?? []).slice(1).map(Number);
+    expect(major! > 3 || (major === 3 && minor! >= 8), `Prometheus ${prometheus.spec!.version}`).to.equal(true);
+    expect(prometheus.spec!.enableFeatures ?? [], 'no obsolete native-histograms flag').to.not.include('native-histograms');
+    const deployment = one(redline.filter((m) => m.metadata.name === 'redline'), 'Deployment');
+    const env = deployment.spec!.template.spec.containers[0].env as { name: string; value?: string }[];
+    expect(env).to.deep.include({ name: 'METRICS_NATIVE_HISTOGRAMS', value: 'true' });
+    const dashboard = one(redline, 'ConfigMap').data!['redline.json']!;
+    expect(dashboard).to.include('rate(http_request_duration_seconds{').and.not.include('http_request_duration_seconds_bucket');
   });
 
   it('runs the loaded redline:dev image, never pulled, with the load generator on', function () {

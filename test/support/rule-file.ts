@@ -5,9 +5,9 @@ import { makeTempDir } from '../../scripts/lib/temp-dir.ts';
 import { writeRuleFile } from '../../scripts/rules.ts';
 
 /** Rules for namespace="local", job="redline": the labels the local Prometheus gives redline. */
-export async function redlineRuleFile(): Promise<{ file: string; cleanup(): Promise<void> }> {
+export async function redlineRuleFile(valuesFiles: string[] = []): Promise<{ file: string; cleanup(): Promise<void> }> {
   const { dir, remove } = await makeTempDir('redline-rules-');
   const file = join(dir, 'redline.rules.yml');
-  await writeRuleFile(file, { namespace: 'local', release: 'redline' });
+  await writeRuleFile(file, { namespace: 'local', release: 'redline', valuesFiles });
   return { file, cleanup: remove };
 }

@@ -1,25 +1,29 @@
-// Every dashboard query, executed against a real Prometheus that scrapes the running
-// service every second (with the local stack's labels namespace="local", job="redline") and
-// evaluates the chart's rendered rules every second. Each query must parse and return data.
-// No exceptions are needed: the SLO recording rules over long windows (up to 30d) have data
-// as soon as two scrapes exist, because rate() uses whatever the window holds.
+// Every dashboard query, executed against a real Prometheus that scrapes the running service
+// every second (with the local stack's labels namespace="local", job="redline") and evaluates
+// the chart's rendered rules every second. Each query must parse and return data. No
+// exceptions are needed: the SLO recording rules over long windows (up to 30d) have data as
+// soon as two scrapes exist, because rate() uses whatever the window holds.
+// The classic dashboard and rules run on every installed Prometheus (3.x and 2.x); the native
+// ones (metrics.nativeHistograms) on Prometheus 3, scraping the service's native histograms
+// over protobuf (METRICS_NATIVE_HISTOGRAMS=true).
 import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redlineDashboard } from '../../../dashboards/redline.ts';
-import { writeRuleFile } from '../../../scripts/rules.ts';
-import { type RunningPrometheus, startPrometheus } from '../../../scripts/lib/prometheus-server.ts';
+import { renderRuleGroups, writeRuleFile } from '../../../scripts/rules.ts';
+import { forEachPrometheus, type PrometheusInstall } from '../../../test/support/each-prometheus.ts';
+import { nativeHistogramScrape, type RunningPrometheus, startPrometheus } from '../../../scripts/lib/prometheus-server.ts';
 import { loadgenEntry, type RunningService, spawnNode, startService } from '../../../scripts/lib/service-process.ts';
 import { waitFor } from '../../../scripts/lib/wait.ts';
-import { contentPanels, interpolate, panelQueries, parseLabelValues } from './support/dashboard.ts';
+import { contentPanels, interpolate, panelQueries, parseLabelValues, variables } from './support/dashboard.ts';
 
 /** Values Grafana would substitute. $__rate_interval: Grafana's max(4 x scrape interval,
  * $__interval + scrape interval) is 4-5s for a 1s scrape; 10s keeps a few samples in every window. */
 const VARIABLES = { namespace: 'local', job: 'redline', route: '.+', __rate_interval: '10s' };
 
-describe('dashboard: every query against a real Prometheus with the chart rules', function () {
-  this.timeout(60_000);
+function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean) {
+  const dashboard = redlineDashboard({ nativeHistograms });
   let service: RunningService;
   let prometheus: RunningPrometheus;
   let loadgen: ReturnType<typeof spawnNode> | undefined;
@@ -27,22 +31,46 @@ describe('dashboard: every query against a real Prometheus with the chart rules'
 
   before(async () => {
     // Errors and slow requests, so the error ratio and the latency SLI have something to count.
-    service = await startService({ env: { SIM_ERROR_RATE: '0.1', SIM_SEED: '7' } });
+    // Native: 3x slower, so a good share of requests exceeds the 0.5s threshold and the native
+    // and classic latency SLIs are compared on more than zeros.
+    const slower: Record<string, string> = nativeHistograms ? { SIM_LATENCY_FACTOR: '3' } : {};
+    service = await startService({
+      env: { SIM_ERROR_RATE: '0.1', SIM_SEED: '7', METRICS_NATIVE_HISTOGRAMS: String(nativeHistograms), ...slower },
+    });
     dir = await mkdtemp(join(tmpdir(), 'redline-dashboard-'));
     const ruleFile = join(dir, 'redline.rules.yml');
-    await writeRuleFile(ruleFile);
+    await writeRuleFile(ruleFile, { values: { metrics: { nativeHistograms } } });
+    const native = nativeHistograms ? nativeHistogramScrape(install.version) : { enableFeatures: [], target: {} };
     prometheus = await startPrometheus({
+      binary: install.prometheus,
+      enableFeatures: native.enableFeatures,
       scrapeInterval: '1s',
       evaluationInterval: '1s',
       ruleFiles: [ruleFile],
-      scrapeTargets: [{ jobName: 'redline', targets: [`${service.host}:${service.port}`], labels: { namespace: 'local' } }],
+      scrapeTargets: [
+        { jobName: 'redline', targets: [`${service.host}:${service.port}`], labels: { namespace: 'local' }, ...native.target },
+      ],
     });
     loadgen = spawnNode(loadgenEntry, ['--target', service.url, '--rate', '30', '--duration', '0'], {});
+    if (nativeHistograms) {
+      await waitFor(
+        'native http_request_duration_seconds (the service serving protobuf with METRICS_NATIVE_HISTOGRAMS=true)',
+        async () => {
+          const samples = await prometheus.query('histogram_count(http_request_duration_seconds{namespace="local", job="redline"})');
+          return samples.length > 0 ? true : undefined;
+        },
+        { timeoutMs: 15_000, intervalMs: 500 },
+      );
+    }
     // Recording rules read recording rules: wait until the last one in the chain has a value.
-    await waitFor('the error budget recording rule', async () => {
-      const samples = await prometheus.query('namespace_job:slo_error_budget_remaining:ratio{namespace="local", job="redline"}');
-      return samples.length === 2 && samples.every((s) => Number.isFinite(s.value)) ? true : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 500 });
+    await waitFor(
+      'the error budget recording rule',
+      async () => {
+        const samples = await prometheus.query('namespace_job:slo_error_budget_remaining:ratio{namespace="local", job="redline"}');
+        return samples.length === 2 && samples.every((s) => Number.isFinite(s.value)) ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
   });
 
   after(async () => {
@@ -61,10 +89,14 @@ describe('dashboard: every query against a real Prometheus with the chart rules'
   });
 
   it('puts the availability page alert in pending on a 10% error rate (100x the 0.1% budget)', async () => {
-    const alerts = await waitFor('a pending availability alert', async () => {
-      const all = await prometheus.alerts();
-      return all.some((a) => a.labels.alertname === 'RedlineAvailabilityErrorBudgetBurn') ? all : undefined;
-    }, { timeoutMs: 10_000, intervalMs: 500 });
+    const alerts = await waitFor(
+      'a pending availability alert',
+      async () => {
+        const all = await prometheus.alerts();
+        return all.some((a) => a.labels.alertname === 'RedlineAvailabilityErrorBudgetBurn') ? all : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 500 },
+    );
     const burn = alerts.filter((a) => a.labels.alertname === 'RedlineAvailabilityErrorBudgetBurn');
     expect(burn.map((a) => a.labels.long_window)).to.include.members(['1h', '6h']);
     for (const alert of burn) {
@@ -79,23 +111,72 @@ describe('dashboard: every query against a real Prometheus with the chart rules'
     expect(target?.labels).to.include({ namespace: 'local', job: 'redline' });
   });
 
+  if (nativeHistograms) {
+    it('stores the latency histogram natively, its classic buckets kept, both counting the same requests', async () => {
+      const selector = '{namespace="local", job="redline"}';
+      const [native] = await prometheus.query(`sum(histogram_count(http_request_duration_seconds${selector}))`);
+      expect(
+        native?.value,
+        'native histogram_count (is the service serving protobuf with METRICS_NATIVE_HISTOGRAMS=true?)',
+      ).to.be.greaterThan(0);
+      const [classic] = await prometheus.query(`sum(http_request_duration_seconds_count${selector})`);
+      expect(classic?.value, 'classic _count kept').to.be.greaterThan(0);
+      // Scraped together, so within a few seconds' traffic of each other.
+      expect(Math.abs(native!.value - classic!.value) / classic!.value).to.be.below(0.05);
+    });
+
+    it('computes the same latency SLI natively (histogram_fraction) as the classic rules do from le="0.5", on the same samples', async () => {
+      const exprOf = async (native: boolean, record: string) => {
+        const rules = (await renderRuleGroups({ values: { metrics: { nativeHistograms: native } } })).flatMap((g) => g.rules);
+        return rules.find((r) => r.record === record)!.expr;
+      };
+      // A moment in the past at which the classic rules already see slow requests.
+      const classicSlow = await exprOf(false, 'namespace_job:http_request_duration_seconds_slow:rate5m');
+      const at = await waitFor(
+        'slow requests in the classic histogram',
+        async () => {
+          const moment = new Date(Date.now() - 1_000);
+          const [slow] = await prometheus.query(classicSlow, moment);
+          return slow && slow.value > 0 ? moment : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      for (const record of [
+        'namespace_job:http_request_duration_seconds_count:rate5m',
+        'namespace_job:http_request_duration_seconds_slow:rate5m',
+      ]) {
+        const [native] = await prometheus.query(await exprOf(true, record), at);
+        const [classic] = await prometheus.query(await exprOf(false, record), at);
+        expect(native, `${record} (native)`).to.not.equal(undefined);
+        expect(classic, `${record} (classic)`).to.not.equal(undefined);
+        expect(classic!.value, `${record} (classic)`).to.be.greaterThan(0);
+        // 0.5 is a bucket boundary of both (2^-1 at every native schema), so they agree up to float rounding.
+        expect(native!.value, record).to.be.closeTo(classic!.value, 1e-9 + 1e-6 * classic!.value);
+      }
+    });
+  }
+
   it('answers every variable query with the running service among the values', async () => {
     const expected: Record<string, string> = { namespace: 'local', job: 'redline', route: '/api/items' };
-    for (const variable of redlineDashboard().templating.list.filter((v) => v.type === 'query')) {
-      const { match, label } = parseLabelValues((variable as { definition: string }).definition);
+    for (const variable of variables(dashboard).filter((v) => v.type === 'query')) {
+      const { match, label } = parseLabelValues(variable.definition ?? '');
       const values = await prometheus.labelValues(label, match ? interpolate(match, VARIABLES) : undefined);
       expect(values, variable.name).to.include(expected[variable.name]);
     }
   });
 
-  const units = new Map(contentPanels(redlineDashboard()).map((p) => [p.title, p.fieldConfig?.defaults.unit]));
-  for (const query of panelQueries(redlineDashboard())) {
+  const units = new Map(contentPanels(dashboard).map((p) => [p.title, p.fieldConfig?.defaults.unit]));
+  for (const query of panelQueries(dashboard)) {
     it(`${query.panel} [${query.refId}] parses and returns data`, async () => {
       const expr = interpolate(query.expr, VARIABLES);
-      const samples = await waitFor(`data for ${expr}`, async () => {
-        const result = await prometheus.query(expr);
-        return result.some((s) => Number.isFinite(s.value)) ? result : undefined;
-      }, { timeoutMs: 10_000, intervalMs: 500 });
+      const samples = await waitFor(
+        `data for ${expr}`,
+        async () => {
+          const result = await prometheus.query(expr);
+          return result.some((s) => Number.isFinite(s.value)) ? result : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 500 },
+      );
       // Plausible for the unit, so a query that returns the wrong thing also fails.
       const values = samples.map((s) => s.value).filter(Number.isFinite);
       const unit = units.get(query.panel);
@@ -107,4 +188,11 @@ describe('dashboard: every query against a real Prometheus with the chart rules'
       if (query.panel === 'Error ratio by route') for (const v of values) expect(v).to.be.within(0, 1);
     });
   }
+}
+
+describe('dashboard: every query against a real Prometheus with the chart rules', function () {
+  this.timeout(60_000);
+  describe('classic histograms (redline.json)', () => forEachPrometheus({}, (install) => dashboardQueries(install, false)));
+  describe('native histograms (redline-native.json, metrics.nativeHistograms)', () =>
+    forEachPrometheus({ minMajor: 3 }, (install) => dashboardQueries(install, true)));
 });

@@ -16,6 +16,9 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
         ['ConfigMap', 'Deployment', 'Pod', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort(),
       );
       expect(spec<{ replicas: number }>(get(m, 'Deployment')).replicas).to.equal(2);
+      // Classic histograms only: nothing a Prometheus 2.x cannot scrape.
+      expect(spec<object>(get(m, 'ServiceMonitor'))).to.not.have.any.keys('scrapeNativeHistograms', 'scrapeProtocols', 'scrapeClassicHistograms');
+      expect(spec<{ template: PodTemplate }>(get(m, 'Deployment', 'redline')).template.spec.containers[0]!.env).to.deep.include({ name: 'METRICS_NATIVE_HISTOGRAMS', value: 'false' });
       const alerts = spec<{ groups: { rules: { alert?: string }[] }[] }>(get(m, 'PrometheusRule')).groups.flatMap((g) => g.rules).map((r) => r.alert);
       expect(alerts).to.include('RedlineTargetDown');
     },
@@ -99,6 +102,17 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
   },
   { name: 'custom SLOs', files: ['slo-custom.yaml'], check: () => {} },
   {
+    name: 'native histograms',
+    files: ['native-histograms.yaml'],
+    check(m) {
+      const monitor = spec<Record<string, unknown>>(get(m, 'ServiceMonitor'));
+      expect(monitor).to.include({ scrapeNativeHistograms: true, scrapeClassicHistograms: true });
+      expect(monitor.scrapeProtocols).to.deep.equal(['PrometheusProto', 'OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4']);
+      const env = spec<{ template: PodTemplate }>(get(m, 'Deployment', 'redline')).template.spec.containers[0]!.env;
+      expect(env).to.deep.include({ name: 'METRICS_NATIVE_HISTOGRAMS', value: 'true' });
+    },
+  },
+  {
     name: 'kind (k8s/redline-values.yaml)',
     files: [join(CHART_DIR, '..', '..', 'k8s', 'redline-values.yaml')],
     check(m) {
@@ -169,6 +183,8 @@ describe('chart: lint, render and schemas', function () {
       { name: 'malformed burn-rate window', values: { slo: { burnRates: [{ severity: 'critical', longWindow: '1 hour', shortWindow: '5m', burnRate: 14.4, for: '2m' }] } }, message: /\/slo\/burnRates\/0\/longWindow/ },
       { name: 'resources without limits', values: { resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: null } }, message: /\/resources/ },
       { name: 'unknown log level', values: { logLevel: 'verbose' }, message: /\/logLevel/ },
+      // Not 'yes': Helm reads YAML 1.1, where yes is a boolean.
+      { name: 'native histograms switched with a string', values: { metrics: { nativeHistograms: 'always' } }, message: /\/metrics\/nativeHistograms/ },
       { name: 'image digest that is not sha256', values: { image: { digest: 'latest' } }, message: /\/image\/digest/ },
       { name: 'simulation env that is not SIM_*', values: { simulation: { env: { NODE_OPTIONS: '--inspect' } } }, message: /NODE_OPTIONS' does not match pattern '\^SIM_/ },
       { name: 'preStop sleep of 0 (API servers before 1.33 reject it)', values: { shutdown: { preStopSleepSeconds: 0 } }, message: /\/shutdown\/preStopSleepSeconds.*minimum/ },

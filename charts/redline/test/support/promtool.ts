@@ -1,4 +1,4 @@
-// Runs the real promtool (the one on PATH) and returns its exit code and output.
+// Runs a real promtool (the one on PATH, or the given binary) and returns its exit code and output.
 import { execFile } from 'node:child_process';
 
 export interface ToolResult {
@@ -6,9 +6,9 @@ export interface ToolResult {
   output: string;
 }
 
-export function promtool(args: string[]): Promise<ToolResult> {
+export function promtool(args: string[], binary = 'promtool'): Promise<ToolResult> {
   return new Promise((resolve, reject) => {
-    execFile('promtool', args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(binary, args, { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') return reject(error);
       resolve({ code: typeof error?.code === 'number' ? error.code : 0, output: `${stdout}${stderr}` });
     });

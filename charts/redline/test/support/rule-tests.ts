@@ -12,6 +12,9 @@ export interface TestTarget {
   /** How the threshold's le label is spelled in the input series: Prometheus 2 keeps the
    * exposition's "1", Prometheus 3 normalises it to "1.0". */
   leSpelling?: 'exposition' | 'prometheus3';
+  /** The latency histogram as the rules read it: classic buckets (default) or one native
+   * histogram series (metrics.nativeHistograms), written in promtool's {{schema:…}} notation. */
+  histograms?: 'classic' | 'native';
 }
 
 type SloName = 'availability' | 'latency';
@@ -33,6 +36,43 @@ export function leLabel(thresholdSeconds: number, spelling: TestTarget['leSpelli
   return spelling === 'prometheus3' && !text.includes('.') ? `${text}.0` : text;
 }
 
+/**
+ * Native histogram buckets (schema 0: bucket i holds (2^(i-1), 2^i]) that put `fast` requests
+ * entirely at or below the threshold and `slow` ones entirely above it, so histogram_fraction
+ * at the threshold is exact and the expected values need no interpolation error margin.
+ */
+export function nativeIncrement(thresholdSeconds: number, fast: number, slow: number): string {
+  const fastBucket = Math.floor(Math.log2(thresholdSeconds));
+  const slowBucket = Math.ceil(Math.log2(thresholdSeconds)) + 1;
+  const counts = [fast, ...Array<number>(slowBucket - fastBucket - 1).fill(0), slow];
+  const sum = fast * 2 ** fastBucket * 0.75 + slow * 2 ** slowBucket * 0.75;
+  return `{{schema:0 sum:${sum} count:${fast + slow} offset:${fastBucket} buckets:[${counts.join(' ')}]}}`;
+}
+
+/**
+ * The latency histogram of one (route, method, status) growing by `fast` requests within the
+ * threshold and `slow` ones above it per step, for `steps` steps: either the classic _count and
+ * two _bucket series (the threshold's le and +Inf), or one native histogram series.
+ */
+export function latencySeries(labels: string, fast: number, slow: number, steps: number, values: ChartValues, target: TestTarget) {
+  const threshold = values.slo.latency.thresholdSeconds;
+  if (target.histograms === 'native') {
+    return [
+      {
+        series: `http_request_duration_seconds{${labels}}`,
+        values: `${nativeIncrement(threshold, 0, 0)}+${nativeIncrement(threshold, fast, slow)}x${steps}`,
+      },
+    ];
+  }
+  const le = leLabel(threshold, target.leSpelling);
+  const grow = (perStep: number) => `0+${perStep}x${steps}`;
+  return [
+    { series: `http_request_duration_seconds_count{${labels}}`, values: grow(fast + slow) },
+    { series: `http_request_duration_seconds_bucket{${labels},le="${le}"}`, values: grow(fast) },
+    { series: `http_request_duration_seconds_bucket{${labels},le="+Inf"}`, values: grow(fast + slow) },
+  ];
+}
+
 function seriesFor(slo: SloName, errorsPerMinute: number, samples: number, values: ChartValues, target: TestTarget) {
   const base = `namespace="${target.namespace}",job="${target.job}",route="/api/items",method="GET"`;
   const grow = (perMinute: number) => `0+${perMinute}x${samples}`;
@@ -42,12 +82,7 @@ function seriesFor(slo: SloName, errorsPerMinute: number, samples: number, value
       { series: `http_request_errors_total{${base},status_code="500",error_type="server_error"}`, values: grow(errorsPerMinute) },
     ];
   }
-  const le = leLabel(values.slo.latency.thresholdSeconds, target.leSpelling);
-  return [
-    { series: `http_request_duration_seconds_count{${base},status_code="200"}`, values: grow(PER_MINUTE) },
-    { series: `http_request_duration_seconds_bucket{${base},status_code="200",le="${le}"}`, values: grow(PER_MINUTE - errorsPerMinute) },
-    { series: `http_request_duration_seconds_bucket{${base},status_code="200",le="+Inf"}`, values: grow(PER_MINUTE) },
-  ];
+  return latencySeries(`${base},status_code="200"`, PER_MINUTE - errorsPerMinute, errorsPerMinute, samples, values, target);
 }
 
 function expectedAlert(rule: Rule, target: TestTarget) {
@@ -125,8 +160,11 @@ export function generateRuleTests(ruleFile: string, groups: RuleGroup[], values:
   if (values.alerts.enabled && values.serviceMonitor.enabled) tests.push(...targetDownTests(groups, values, target));
   tests.push(...recordingTests(values, target));
   // Rules are evaluated every 5m (not Prometheus' usual 30s-1m): the same firing semantics for
-  // windows of 5m and more, a fifth of the work for the 3h `for` of the slowest alert.
-  return { rule_files: [ruleFile], evaluation_interval: '5m', tests };
+  // windows of 5m and more, a fifth of the work for the 3h `for` of the slowest alert. Groups
+  // run in their dependency order: promtool otherwise picks a random order, and since
+  // Prometheus 3 (left-open lookback) an alert evaluated before the recording rules it reads
+  // sees nothing, as the previous recorded sample lies exactly one 5m lookback back.
+  return { rule_files: [ruleFile], evaluation_interval: '5m', group_eval_order: groups.map((group) => group.name), tests };
 }
 
 /**
@@ -140,18 +178,15 @@ function abortTest(groups: RuleGroup[], values: ChartValues, target: TestTarget,
   const highest = Math.max(...values.slo.burnRates.map((b) => b.burnRate));
   const aborted = Math.round(justAbove(highest, undefined) * (1 - values.slo.latency.objective) * PER_MINUTE);
   const base = `namespace="${target.namespace}",job="${target.job}",route="/api/items",method="GET"`;
-  const le = leLabel(values.slo.latency.thresholdSeconds, target.leSpelling);
-  const grow = (perMinute: number) => `0+${perMinute}x${samples}`;
-  const series = (status: string, perMinute: number) => [
-    { series: `http_request_duration_seconds_count{${base},status_code="${status}"}`, values: grow(perMinute) },
-    { series: `http_request_duration_seconds_bucket{${base},status_code="${status}",le="${le}"}`, values: grow(perMinute) },
-    { series: `http_request_duration_seconds_bucket{${base},status_code="${status}",le="+Inf"}`, values: grow(perMinute) },
-  ];
+  const series = (status: string, perMinute: number) =>
+    latencySeries(`${base},status_code="${status}"`, perMinute, 0, samples, values, target);
   return {
     name: `latency: client aborts (499) inside ${values.slo.latency.thresholdSeconds}s are never good and burn the budget`,
     interval: '1m',
     input_series: [...series('200', PER_MINUTE - aborted), ...series('499', aborted)],
-    alert_rule_test: [{ eval_time: minutes(evalMs), alertname: alerts[0]!.rule.alert, exp_alerts: alerts.map(({ rule }) => expectedAlert(rule, target)) }],
+    alert_rule_test: [
+      { eval_time: minutes(evalMs), alertname: alerts[0]!.rule.alert, exp_alerts: alerts.map(({ rule }) => expectedAlert(rule, target)) },
+    ],
     promql_expr_test: [
       {
         expr: `namespace_job:slo_errors:ratio_rate5m{namespace="${target.namespace}",job="${target.job}",slo="latency"}`,
@@ -202,7 +237,7 @@ function targetDownTests(groups: RuleGroup[], values: ChartValues, target: TestT
 function recordingTests(values: ChartValues, target: TestTarget) {
   const sel = `namespace="${target.namespace}",job="${target.job}"`;
   const base = `${sel},route="/api/items",method="GET",status_code="200"`;
-  const le = leLabel(values.slo.latency.thresholdSeconds, target.leSpelling);
+  const threshold = values.slo.latency.thresholdSeconds;
   return [
     {
       name: 'error ratio is 0, not missing, for a route that never failed',
@@ -239,11 +274,7 @@ function recordingTests(values: ChartValues, target: TestTarget) {
     {
       name: 'latency SLI is 1, not missing, while every request so far was a client abort (499)',
       interval: '1m',
-      input_series: [
-        { series: `http_request_duration_seconds_count{${sel},route="/api/items",method="GET",status_code="499"}`, values: '0+60x20' },
-        { series: `http_request_duration_seconds_bucket{${sel},route="/api/items",method="GET",status_code="499",le="${le}"}`, values: '0+60x20' },
-        { series: `http_request_duration_seconds_bucket{${sel},route="/api/items",method="GET",status_code="499",le="+Inf"}`, values: '0+60x20' },
-      ],
+      input_series: latencySeries(`${sel},route="/api/items",method="GET",status_code="499"`, 60, 0, 20, values, target),
       promql_expr_test: [
         {
           expr: `namespace_job:slo_errors:ratio_rate5m{${sel},slo="latency"}`,
@@ -253,13 +284,9 @@ function recordingTests(values: ChartValues, target: TestTarget) {
       ],
     },
     {
-      name: `latency SLI counts requests above ${values.slo.latency.thresholdSeconds}s (le="${le}") and the budget follows the objective`,
+      name: `latency SLI counts requests above ${threshold}s and the budget follows the objective`,
       interval: '1m',
-      input_series: [
-        { series: `http_request_duration_seconds_count{${base}}`, values: '0+64x20' },
-        { series: `http_request_duration_seconds_bucket{${base},le="${le}"}`, values: '0+32x20' },
-        { series: `http_request_duration_seconds_bucket{${base},le="+Inf"}`, values: '0+64x20' },
-      ],
+      input_series: latencySeries(base, 32, 32, 20, values, target),
       promql_expr_test: [
         {
           expr: `namespace_job:slo_errors:ratio_rate5m{${sel},slo="latency"}`,
@@ -275,7 +302,10 @@ function recordingTests(values: ChartValues, target: TestTarget) {
           expr: `namespace_job:slo_error_budget_remaining:ratio{${sel},slo="latency"}`,
           eval_time: '10m',
           exp_samples: [
-            { labels: `namespace_job:slo_error_budget_remaining:ratio{${sel},slo="latency"}`, value: 1 - 0.5 / (1 - values.slo.latency.objective) },
+            {
+              labels: `namespace_job:slo_error_budget_remaining:ratio{${sel},slo="latency"}`,
+              value: 1 - 0.5 / (1 - values.slo.latency.objective),
+            },
           ],
         },
       ],
