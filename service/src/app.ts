@@ -9,10 +9,8 @@ import { closeConnectionsWhileDraining, healthEndpoints, type Readiness } from '
 import { jsonErrors, methodNotAllowed, notFound } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
 import type { Logger } from './logger.ts';
-import { metricsEndpoint } from './metrics/endpoint.ts';
-import { redMiddleware } from './metrics/middleware.ts';
-import { RedMetrics } from './metrics/red-metrics.ts';
-import { apiRouter, knownRoutes } from './routes/index.ts';
+import { RedMetrics, metricsEndpoint, redMiddleware } from './metrics/index.ts';
+import { apiRouter } from './routes/index.ts';
 import { Simulator } from './simulation/simulator.ts';
 
 export interface AppDeps {
@@ -28,7 +26,6 @@ export function createApp({ config, logger, readiness, registry = new Registry()
   const metrics = new RedMetrics(registry);
   const sim = simulator ?? new Simulator(config.simulation.profiles, config.simulation.seed);
   const router = apiRouter({ simulator: sim, orders: new OrderStore() }, config);
-  metrics.initialise(knownRoutes(router));
 
   const app = new Koa();
   app.silent = true; // jsonErrors logs what matters; Koa's default would print stacks to stderr
@@ -37,7 +34,7 @@ export function createApp({ config, logger, readiness, registry = new Registry()
   app.use(closeConnectionsWhileDraining(readiness));
   app.use(healthEndpoints(readiness));
   app.use(metricsEndpoint(registry));
-  app.use(redMiddleware(metrics));
+  app.use(redMiddleware(metrics, { routers: [router] }));
   app.use(router.routes());
   app.use(methodNotAllowed);
   app.use(notFound);

@@ -20,6 +20,8 @@ export function metricsEndpoint(registry: Registry<RegistryContentType>, path = 
  * renames them back, so the text format would lose `_total` after the first OpenMetrics
  * scrape. Each render here restores the names, and scrapes are serialised so none sees
  * another's renamed metrics. Scrapes come every few seconds: the queue costs nothing.
+ * prometheus/client_js#829 (https://github.com/prometheus/client_js/pull/829) computes the
+ * name per render instead: this workaround can go with the prom-client release that ships it.
  */
 export function serialRenderer(registry: Registry<RegistryContentType>) {
   let queue: Promise<unknown> = Promise.resolve();

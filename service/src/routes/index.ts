@@ -3,7 +3,6 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Config } from '../config.ts';
 import { rejectBody } from '../http/validate.ts';
-import type { KnownRoute } from '../metrics/red-metrics.ts';
 import { adminRoutes } from './admin.ts';
 import { checkoutRoutes } from './checkout.ts';
 import type { RouteDeps } from './deps.ts';
@@ -19,13 +18,4 @@ export function apiRouter(deps: Omit<RouteDeps, 'parseJson'>, config: Pick<Confi
   checkoutRoutes(router, withJson);
   adminRoutes(router, withJson, config.adminToken);
   return router;
-}
-
-/** Each route's method and template, for creating its metric series at start-up. */
-export function knownRoutes(router: Router): KnownRoute[] {
-  return router.stack.flatMap((layer) =>
-    layer.methods
-      .filter((method) => method !== 'HEAD')
-      .map((method) => ({ method, route: String(layer.path), statusCode: method === 'POST' && layer.name === 'create_order' ? 201 : 200 })),
-  );
 }
