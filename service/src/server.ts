@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Koa from 'koa';
 import type { Readiness } from './health.ts';
+import { markSocketAnswered } from './http/status-at-close.ts';
 import type { Logger } from './logger.ts';
 
 /** How often Node checks open connections against the headers and request timeouts. */
@@ -122,6 +123,7 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
     return;
   }
   const [status, reason] = CLIENT_ERROR_STATUS[error.code ?? ''] ?? [400, 'Bad Request'];
+  markSocketAnswered(socket, status); // a request still in Koa is recorded with this status
   const body = JSON.stringify({ error: { status, message: reason.toLowerCase() } });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
