@@ -23,7 +23,7 @@ export interface AppDeps {
 
 export function createApp({ config, logger, readiness, registry = new Registry(), simulator }: AppDeps) {
   collectDefaultMetrics({ register: registry });
-  const metrics = new RedMetrics(registry);
+  const metrics = new RedMetrics(registry, { nativeHistograms: config.metrics.nativeHistograms });
   const sim = simulator ?? new Simulator(config.simulation.profiles, config.simulation.seed);
   const router = apiRouter({ simulator: sim, orders: new OrderStore() }, config);
 

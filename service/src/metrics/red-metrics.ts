@@ -1,13 +1,19 @@
-// The RED metric family: one object owning the prom-client instruments and a cache of their
-// labelled children, so the per-request path does no label-object work after warm-up.
-// Measured (docs/benchmarks.md): prom-client's labelled counter inc hashes its labels on
-// every call (~300 ns), so the request counter is kept as a plain number per child and
-// handed to prom-client when it collects (at scrape time); the histogram is observed as is.
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+// The RED metric family: one object owning the instruments and a cache of their labelled
+// series, so the per-request path does no label work after warm-up.
+// Measured (docs/benchmarks.md): prom-client's labelled children hash their labels on every
+// call, so the request counter is a plain number per series, handed to prom-client when it
+// collects (at scrape time), and the duration histogram's storage is owned here
+// (DurationHistogram: typed arrays, classic and native buckets). prom-client remains the
+// registry and keeps the error counter and the in-flight gauge.
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { DurationHistogram, type HistogramSeries } from './duration-histogram.ts';
+import type { ExponentialOptions } from './exponential-buckets.ts';
 import { checkNaming, errorType, type ErrorType } from './labels.ts';
 
 /** OpenTelemetry's advised boundaries for HTTP server durations, in seconds. */
 export const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+export type NativeHistogramOptions = ExponentialOptions;
 
 export interface RedMetricsOptions {
   /** Prepended to every metric name (`myapp_` gives `myapp_http_requests_total`). */
@@ -16,6 +22,12 @@ export interface RedMetricsOptions {
   constLabels?: Record<string, string>;
   /** Classic histogram bucket upper bounds, in seconds (default: OpenTelemetry's). */
   buckets?: number[];
+  /**
+   * Also keep a native (exponential) histogram of the durations, exposed in the protobuf
+   * format: `true` for client_golang's defaults (bucket factor 1.1, bucket limit 160), or
+   * the options. Off by default; the classic buckets are kept either way.
+   */
+  nativeHistograms?: boolean | NativeHistogramOptions;
 }
 
 const RED_LABELS = ['method', 'route', 'status_code', 'error_type', 'le'] as const;
@@ -31,30 +43,27 @@ interface Children {
   requests: Counter.Internal;
   /** Requests counted since prom-client last collected; added to `requests` on collect. */
   pending: number;
-  duration: Histogram.Internal<string>;
+  duration: HistogramSeries;
   errors: Partial<Record<ErrorType, Counter.Internal>>;
 }
 
 export class RedMetrics {
   readonly requests: Counter<string>;
   readonly errors: Counter<string>;
-  readonly duration: Histogram<string>;
+  readonly duration: DurationHistogram;
   /** Requests being served: the gauge's one series (with the constant labels, if any). */
   readonly inFlight: Gauge.Internal<string>;
   /** method → route → status → children: nested lookups, so no key string per request. */
   private readonly children = new Map<string, Map<string, Map<number, Children>>>();
   private readonly withPending: Children[] = [];
   private readonly deferredRoutes: (() => KnownRoute[])[] = [];
-
   private readonly constValues: string[];
-  private readonly constLabels: Record<string, string>;
 
   constructor(registry: Registry, options: RedMetricsOptions = {}) {
-    const { prefix = '', constLabels = {}, buckets = DEFAULT_BUCKETS } = options;
+    const { prefix = '', constLabels = {}, buckets = DEFAULT_BUCKETS, nativeHistograms = false } = options;
     checkNaming(prefix, constLabels, RED_LABELS);
     const constNames = Object.keys(constLabels);
     this.constValues = Object.values(constLabels);
-    this.constLabels = { ...constLabels };
     const registers = [registry];
     const flush = () => this.flushPending();
     this.requests = new Counter({
@@ -70,12 +79,14 @@ export class RedMetrics {
       labelNames: ['method', 'route', 'status_code', 'error_type', ...constNames],
       registers,
     });
-    this.duration = new Histogram({
+    this.duration = new DurationHistogram({
       name: `${prefix}http_request_duration_seconds`,
       help: 'Time from receiving a request to the end of its response, in seconds.',
       labelNames: ['method', 'route', 'status_code', ...constNames],
       buckets,
+      native: nativeHistograms === true ? {} : nativeHistograms,
       registers,
+      beforeRead: () => this.initialiseDeferred(),
     });
     this.inFlight = new Gauge({
       name: `${prefix}http_requests_in_flight`,
@@ -100,9 +111,7 @@ export class RedMetrics {
   /** Creates the series of known routes at zero, so rate() has data before the first request. */
   initialise(routes: KnownRoute[]): void {
     for (const { method, route, statusCode = 200 } of routes) {
-      const status = String(statusCode);
-      this.requests.labels(method, route, status, ...this.constValues).inc(0);
-      this.duration.zero({ method, route, status_code: status, ...this.constLabels });
+      this.childrenFor(method, route, statusCode).requests.inc(0);
       this.errors.labels(method, route, '500', 'exception', ...this.constValues).inc(0);
     }
   }
@@ -139,12 +148,15 @@ export class RedMetrics {
     if (!byStatus) byRoute.set(route, (byStatus = new Map()));
     let children = byStatus.get(statusCode);
     if (!children) {
-      this.initialiseDeferred();
+      if (this.deferredRoutes.length > 0) {
+        this.initialiseDeferred();
+        return this.childrenFor(method, route, statusCode);
+      }
       const status = String(statusCode);
       children = {
         requests: this.requests.labels(method, route, status, ...this.constValues),
         pending: 0,
-        duration: this.duration.labels(method, route, status, ...this.constValues),
+        duration: this.duration.series([method, route, status, ...this.constValues]),
         errors: {},
       };
       byStatus.set(statusCode, children);
