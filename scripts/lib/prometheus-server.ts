@@ -14,6 +14,10 @@ export interface StaticTarget {
   targets: string[];
   labels?: Record<string, string>;
   metricsPath?: string;
+  /** Formats to negotiate, first preferred (`PrometheusProto` first for native histograms). */
+  scrapeProtocols?: string[];
+  /** Keep ingesting classic buckets of histograms that also have native ones. */
+  alwaysScrapeClassicHistograms?: boolean;
 }
 
 export interface PrometheusOptions {
@@ -29,6 +33,8 @@ export interface PrometheusOptions {
   /** Keep data here instead of a temporary folder that is removed on stop. */
   dataDir?: string;
   binary?: string;
+  /** Feature flags (`--enable-feature`), e.g. `native-histograms` on 3.x before 3.8. */
+  enableFeatures?: string[];
   /** Where Prometheus' own log goes; by default it is kept and shown if start-up fails. */
   log?: (line: string) => void;
 }
@@ -47,6 +53,8 @@ export function scrapeConfig(target: StaticTarget, scrapeInterval?: string): Rec
     job_name: target.jobName,
     ...(scrapeInterval ? { scrape_interval: scrapeInterval } : {}),
     metrics_path: target.metricsPath ?? '/metrics',
+    ...(target.scrapeProtocols ? { scrape_protocols: target.scrapeProtocols } : {}),
+    ...(target.alwaysScrapeClassicHistograms !== undefined ? { always_scrape_classic_histograms: target.alwaysScrapeClassicHistograms } : {}),
     static_configs: [{ targets: target.targets, labels: target.labels ?? {} }],
   };
 }
@@ -80,6 +88,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
       `--web.listen-address=${host}:${port}`,
       '--web.enable-lifecycle',
       '--storage.tsdb.retention.time=1d',
+      ...(options.enableFeatures?.length ? [`--enable-feature=${options.enableFeatures.join(',')}`] : []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
