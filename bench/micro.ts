@@ -2,7 +2,7 @@
 // one process (no HTTP). Explains where the middleware's cost goes; the HTTP benchmarks
 // (bench/main.ts) are the ones that count.
 import { Counter, Histogram, Registry } from 'prom-client';
-import { DEFAULT_BUCKETS, RedMetrics } from '../service/src/metrics/red-metrics.ts';
+import { DEFAULT_BUCKETS, RedMetrics } from '../service/src/metrics/index.ts';
 
 const N = Number(process.env.MICRO_N ?? 2_000_000);
 const registry = new Registry();
@@ -12,6 +12,7 @@ const histogram = new Histogram({ name: 'h_seconds', help: 'h', labelNames, buck
 const counterChild = counter.labels('GET', '/hello', '200');
 const histogramChild = histogram.labels('GET', '/hello', '200');
 const red = new RedMetrics(new Registry());
+const redNative = new RedMetrics(new Registry(), { nativeHistograms: true });
 const keyed = new Map([['GET /hello 200', 1]]);
 // Read from the environment so V8 cannot fold the key string into a constant.
 const method = process.env.MICRO_METHOD ?? 'GET';
@@ -34,7 +35,8 @@ time('prom-client .labels() + inc + observe', (i) => {
   histogram.labels(method, route, String(status)).observe((i % 100) / 1000);
 });
 time('string key + Map.get (the old child cache)', () => void (sink += keyed.get(`${method} ${route} ${status}`)!));
-time('RedMetrics.observe (whole record)', (i) => red.observe(method, route, status, (i % 100) / 1000, false));
+time('RedMetrics.observe (whole record), classic', (i) => red.observe(method, route, status, (i % 100) / 1000, false));
+time('RedMetrics.observe (whole record), + native', (i) => redNative.observe(method, route, status, (i % 100) / 1000, false));
 time('process.hrtime.bigint() x2', () => {
   const started = process.hrtime.bigint();
   sink += Number(process.hrtime.bigint() - started) / 1e9;
