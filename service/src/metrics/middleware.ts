@@ -55,17 +55,14 @@ export function redMiddleware(metrics: RedMetrics, options: RedMiddlewareOptions
     // In flight until the response has closed AND the handlers have returned: a client that
     // leaves early does not make the work it started stop.
     let open = 2;
-    const settle = () => {
-      if (--open === 0) metrics.inFlight.dec();
-    };
-    metrics.inFlight.inc();
-    // 'close' fires once the response is fully written (streams included) or the client has
-    // gone; either way the status and duration are then final. Koa's error handler runs after
-    // this middleware has rethrown, so reading the status any earlier would miss it.
-    res.once('close', () => {
+    metrics.requestStarted();
+    // 'close' fires once, when the response is fully written (streams included) or the client
+    // has gone; either way the status and duration are then final. Koa's error handler runs
+    // after this middleware has rethrown, so reading the status any earlier would miss it.
+    res.on('close', () => {
       const seconds = (performance.now() - started) / 1000;
       metrics.observe(methodLabel(ctx.method), routeOf(ctx) ?? unmatched, statusAtClose(res), seconds, threw);
-      settle();
+      if (--open === 0) metrics.requestEnded();
     });
     try {
       await next();
@@ -73,7 +70,7 @@ export function redMiddleware(metrics: RedMetrics, options: RedMiddlewareOptions
       threw = true;
       throw error;
     } finally {
-      settle();
+      if (--open === 0) metrics.requestEnded();
     }
   };
 }

@@ -51,8 +51,9 @@ export class RedMetrics {
   readonly requests: Counter<string>;
   readonly errors: Counter<string>;
   readonly duration: DurationHistogram;
-  /** Requests being served: the gauge's one series (with the constant labels, if any). */
-  readonly inFlight: Gauge.Internal<string>;
+  readonly inFlight: Gauge<string>;
+  /** Requests being served; handed to the gauge when it is collected, like the counts. */
+  private active = 0;
   /** method → route → status → children: nested lookups, so no key string per request. */
   private readonly children = new Map<string, Map<string, Map<number, Children>>>();
   private readonly withPending: Children[] = [];
@@ -88,12 +89,28 @@ export class RedMetrics {
       registers,
       beforeRead: () => this.initialiseDeferred(),
     });
+    const constValues = this.constValues;
+    const metrics = this;
     this.inFlight = new Gauge({
       name: `${prefix}http_requests_in_flight`,
       help: 'HTTP requests being served right now.',
       labelNames: constNames,
       registers,
-    }).labels(...this.constValues);
+      collect() {
+        this.labels(...constValues).set(metrics.active);
+      },
+    });
+    this.inFlight.labels(...constValues).set(0);
+  }
+
+  /** A request started being served. */
+  requestStarted(): void {
+    this.active += 1;
+  }
+
+  /** A request is no longer being served (its response closed and its handlers returned). */
+  requestEnded(): void {
+    this.active -= 1;
   }
 
   /** Records one finished (or abandoned) request. */

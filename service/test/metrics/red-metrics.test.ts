@@ -34,7 +34,7 @@ describe('metrics/red-metrics options', () => {
     const metrics = new RedMetrics(registry, { prefix: 'shop_', constLabels: { service: 'cart', zone: 'a"b' } });
     metrics.observe('GET', '/a', 200, 0.3, false);
     metrics.observe('GET', '/a', 503, 0.3, false);
-    metrics.inFlight.inc();
+    metrics.requestStarted();
     const text = await registry.metrics();
     expect(text).to.include('shop_http_requests_total{method="GET",route="/a",status_code="200",service="cart",zone="a\\"b"} 1');
     expect(text).to.include('shop_http_request_duration_seconds_bucket{le="0.5",method="GET",route="/a",status_code="200",service="cart",zone="a\\"b"} 1');
