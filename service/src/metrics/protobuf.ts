@@ -64,24 +64,32 @@ function promClientMetrics(type: string, name: string, values: Sample[]): object
   return values.map((v) => ({ label: labelPairs(v.labels), untyped: { value: v.value } }));
 }
 
-/** Encodes every metric of the registry; `between` runs between slices of a large histogram. */
-export async function renderProtobuf(registry: Registry<RegistryContentType>, between: () => Promise<void>, slice = 500): Promise<Uint8Array> {
-  const writer = protobuf.Writer.create();
+/**
+ * Encodes every metric of the registry. The RED histogram is encoded in slices of series, with
+ * `between` run after each: protobuf messages concatenate (repeated fields append), so the
+ * family is its header message followed by one `{ metric: [...] }` message per slice, under
+ * one length prefix.
+ */
+export async function renderProtobuf(registry: Registry<RegistryContentType>, between: () => Promise<void>, slice = 200): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
   for (const metric of registry.getMetricsAsArray() as unknown as { name: string; help: string; type: string; get(): Promise<{ values: Sample[] }> }[]) {
     if (metric instanceof DurationHistogram) {
       metric.prepareRead();
-      const metrics: object[] = [];
+      const parts = [MetricFamily.encode({ name: metric.name, help: metric.help, type: TYPES.histogram }).finish()];
       for (let from = 0; from < metric.seriesCount; from += slice) {
-        metrics.push(...metric.protoMetrics(from, Math.min(from + slice, metric.seriesCount)));
-        await between();
+        parts.push(MetricFamily.encode({ metric: metric.protoMetrics(from, Math.min(from + slice, metric.seriesCount)) }).finish());
+        if (from + slice < metric.seriesCount) await between();
       }
-      MetricFamily.encodeDelimited({ name: metric.name, help: metric.help, type: TYPES.histogram, metric: metrics }, writer);
+      const length = parts.reduce((sum, part) => sum + part.byteLength, 0);
+      chunks.push(protobuf.Writer.create().uint32(length).finish(), ...parts);
       continue;
     }
     const { values } = await metric.get();
-    MetricFamily.encodeDelimited({ name: metric.name, help: metric.help, type: TYPES[metric.type] ?? TYPES.untyped, metric: promClientMetrics(metric.type, metric.name, values) }, writer);
+    chunks.push(
+      MetricFamily.encodeDelimited({ name: metric.name, help: metric.help, type: TYPES[metric.type] ?? TYPES.untyped, metric: promClientMetrics(metric.type, metric.name, values) }).finish(),
+    );
   }
-  return writer.finish();
+  return Buffer.concat(chunks);
 }
 
 /** Decodes a delimited exposition (for tests and tools). */

@@ -169,3 +169,21 @@ describe('metrics/endpoint: protobuf', () => {
     }
   });
 });
+
+describe('metrics/endpoint: protobuf in slices', () => {
+  it('decodes a histogram of many series, encoded slice by slice, as one family', async () => {
+    const registry = new Registry();
+    const red = new RedMetrics(registry, { nativeHistograms: true });
+    for (let i = 0; i < 1000; i += 1) red.observe('GET', `/r${i}`, 200, 0.001 * (i + 1), false);
+    const body = (await serialRenderer(registry)('protobuf')).body as Uint8Array;
+    const families = decodeProtobuf(body);
+    const histograms = families.filter((f) => f.name === 'http_request_duration_seconds');
+    expect(histograms).to.have.length(1);
+    expect(histograms[0]!.help).to.equal('Time from receiving a request to the end of its response, in seconds.');
+    expect(histograms[0]!.metric).to.have.length(1000);
+    const last = histograms[0]!.metric[999];
+    expect(last.label.find((l: any) => l.name === 'route').value).to.equal('/r999');
+    expect(last.histogram.sampleSum).to.equal(1);
+    expect(families.map((f) => f.name)).to.include.members(['http_requests_total', 'http_request_errors_total', 'http_requests_in_flight']);
+  });
+});
