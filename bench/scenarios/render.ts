@@ -13,11 +13,13 @@ export interface RenderResult {
   labelSets: number;
   lines: number;
   bytes: number;
-  /** redline's endpoint, text format. */
+  /** redline's endpoint, text format: wall time (slices included) and this process's CPU time. */
   ms: Summary;
+  cpuMs: Summary;
   /** prom-client's registry.metrics() with its own Histogram holding the same series. */
   promClientMs: Summary;
   protobufMs: Summary;
+  protobufCpuMs: Summary;
   protobufBytes: number;
 }
 
@@ -37,15 +39,23 @@ function promClientTwin(series: number): Registry {
   return registry;
 }
 
-async function time(repeats: number, body: () => Promise<unknown>): Promise<Summary> {
+/**
+ * Wall time and CPU time (user + system of this process) per render. On a shared machine the
+ * wall time includes time other processes held the CPU; the CPU time is the render's own.
+ */
+async function time(repeats: number, body: () => Promise<unknown>): Promise<{ wall: Summary; cpu: Summary }> {
   for (let i = 0; i < 3; i += 1) await body(); // warm-up
-  const times: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < repeats; i += 1) {
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     await body();
-    times.push(performance.now() - started);
+    wall.push(performance.now() - started);
+    const used = process.cpuUsage(cpuBefore);
+    cpu.push((used.user + used.system) / 1000);
   }
-  return summarise(times);
+  return { wall: summarise(wall), cpu: summarise(cpu) };
 }
 
 export async function render(sizes: number[], repeats: number, log: (line: string) => void): Promise<RenderResult[]> {
@@ -56,14 +66,16 @@ export async function render(sizes: number[], repeats: number, log: (line: strin
     const renderer = serialRenderer(registry);
     const renderAs = (format: ExpositionFormat) => renderer(format);
     let text = '';
-    const ms = await time(repeats, async () => (text = (await renderAs('text')).body as string));
+    const textTimes = await time(repeats, async () => (text = (await renderAs('text')).body as string));
     let proto: Uint8Array = new Uint8Array();
-    const protobufMs = await time(repeats, async () => (proto = (await renderAs('protobuf')).body as Uint8Array));
+    const protobufTimes = await time(repeats, async () => (proto = (await renderAs('protobuf')).body as Uint8Array));
     const twin = promClientTwin(series);
-    const promClientMs = await time(repeats, () => twin.metrics());
+    const promClientMs = (await time(repeats, () => twin.metrics())).wall;
+    const ms = textTimes.wall;
+    const protobufMs = protobufTimes.wall;
     const lines = text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
-    results.push({ series, labelSets, lines, bytes: Buffer.byteLength(text), ms, promClientMs, protobufMs, protobufBytes: proto.byteLength });
-    log(`render: ${series} series: text ${ms.median.toFixed(1)} ms, protobuf ${protobufMs.median.toFixed(1)} ms, prom-client ${promClientMs.median.toFixed(1)} ms (median of ${repeats})`);
+    results.push({ series, labelSets, lines, bytes: Buffer.byteLength(text), ms, cpuMs: textTimes.cpu, promClientMs, protobufMs, protobufCpuMs: protobufTimes.cpu, protobufBytes: proto.byteLength });
+    log(`render: ${series} series: text ${ms.median.toFixed(1)} ms (CPU ${textTimes.cpu.median.toFixed(1)}), protobuf ${protobufMs.median.toFixed(1)} ms, prom-client ${promClientMs.median.toFixed(1)} ms (median of ${repeats})`);
   }
   return results;
 }

@@ -19,7 +19,7 @@ export function metricsEndpoint(registry: Registry<RegistryContentType>, path = 
 }
 
 /** Series of the owned histogram rendered between two turns of the event loop. */
-const SLICE_SERIES = 200;
+const SLICE_SERIES = 100;
 /** Lets requests that arrived during a render be served before the next slice. */
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 

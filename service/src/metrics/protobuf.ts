@@ -70,7 +70,7 @@ function promClientMetrics(type: string, name: string, values: Sample[]): object
  * family is its header message followed by one `{ metric: [...] }` message per slice, under
  * one length prefix.
  */
-export async function renderProtobuf(registry: Registry<RegistryContentType>, between: () => Promise<void>, slice = 200): Promise<Uint8Array> {
+export async function renderProtobuf(registry: Registry<RegistryContentType>, between: () => Promise<void>, slice = 100): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   for (const metric of registry.getMetricsAsArray() as unknown as { name: string; help: string; type: string; get(): Promise<{ values: Sample[] }> }[]) {
     if (metric instanceof DurationHistogram) {
