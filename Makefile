@@ -4,7 +4,11 @@ SHELL := bash
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
 
-TOOLS := $(CURDIR)/.tools
+# Pinned versions (NODE_VERSION, KIND_VERSION, KPS_VERSION, …): one file for make, bash and TypeScript.
+include $(CURDIR)/versions.env
+
+TOOLS := $(or $(REDLINE_TOOLS_DIR),$(CURDIR)/.tools)
+export REDLINE_TOOLS_DIR := $(TOOLS)
 export PATH := $(TOOLS)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 # Local stack defaults (make local PORT=… PROMETHEUS_PORT=…)
@@ -13,22 +17,41 @@ PORT ?= 8080
 PROMETHEUS_PORT ?= 9090
 LOAD_RATE ?= 20
 
-.PHONY: help bootstrap test typecheck local start loadgen
+# The spec set of each test target; .mocharc.yaml holds what they share (reporter, timeout).
+TEST_SPECS := 'service/test/**/*.test.ts' 'scripts/test/**/*.test.ts' 'charts/redline/test/**/*.test.ts' 'test/**/*.test.ts'
+# `biome ci` checks formatting as well as lint rules; `biome lint` checks the rules only.
+BIOME_CHECK ?= lint
+
+.PHONY: help bootstrap bootstrap-prometheus test lint format typecheck local smoke-local start loadgen
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-bootstrap: ## Install pinned tools (Node 24, npm deps, helm, prometheus) under .tools/
+bootstrap: ## Install pinned tools under .tools/: Node 24, npm deps; helm and kubectl when missing
 	@scripts/bootstrap.sh
 
-test: bootstrap ## Run every test (unit, integration with real Prometheus, chart, container)
-	@mocha
+bootstrap-prometheus: bootstrap ## Install prometheus and promtool (needed by local and test only)
+	@scripts/bootstrap.sh prometheus
+
+test: lint bootstrap-prometheus ## Lint, then run every test (unit, integration with real Prometheus, chart, container)
+	@mocha $(TEST_SPECS)
+
+lint: typecheck ## tsc, biome, helm lint --strict, dclint, the Dockerfile lint and promtool check rules
+	@biome $(BIOME_CHECK) .
+	@$(MAKE) chart-lint compose-lint lint-dockerfile rules
+
+format: bootstrap ## Format the TypeScript in place with Biome (biome.json) and apply its safe lint fixes
+	@biome check --write .
 
 typecheck: bootstrap ## Type-check with tsc --noEmit
 	@tsc --noEmit -p tsconfig.json
 
-local: bootstrap ## Run service + load generator + real Prometheus, print a live RED summary
+local: bootstrap bootstrap-prometheus ## Run service + load generator + real Prometheus, print a live RED summary
 	@node scripts/local.ts --host $(HOST) --port $(PORT) --prometheus-port $(PROMETHEUS_PORT) --rate $(LOAD_RATE)
+
+# scripts/local.ts labels its one target namespace="local", job="redline", in scrape pool "redline".
+smoke-local: bootstrap ## Prove the stack of `make local` (same HOST, PROMETHEUS_PORT) with the smoke checks
+	@node scripts/smoke.ts --prometheus-url http://$(HOST):$(PROMETHEUS_PORT) --namespace local --job redline --scrape-pool redline $(SMOKE_ARGS)
 
 start: bootstrap ## Run the service alone on $(HOST):$(PORT)
 	@HOST=$(HOST) PORT=$(PORT) node service/src/main.ts

@@ -54,7 +54,7 @@ function fakeContext() {
   return { method, res, matched: [{ methods: ['HEAD', 'GET'], path: route }] } as unknown as Context & { res: EventEmitter };
 }
 const next = async () => {};
-const bare = async (ctx: Context, nextFn: () => Promise<void>) => {
+const bare = async (_ctx: Context, nextFn: () => Promise<void>) => {
   await nextFn();
 };
 const subjects = [

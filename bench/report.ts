@@ -1,5 +1,5 @@
-// The markdown report of a run: machine, command, one table per scenario, and the targets
-// marked met or not.
+// The markdown report of a run: machine, command, one table per scenario, and the performance
+// targets (docs/benchmarks.md) marked met or not.
 import type { PairedResult } from './lib/paired.ts';
 import type { Summary } from './lib/stats.ts';
 import type { AttackResult } from './scenarios/attack.ts';

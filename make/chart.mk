@@ -10,8 +10,8 @@ chart-lint: bootstrap ## helm lint --strict the chart with its default and kind 
 chart-template: bootstrap ## Render the chart with default values (VALUES=file to add a values file)
 	@helm template redline charts/redline $(if $(VALUES),-f $(VALUES))
 
-chart-test: bootstrap ## Run only the chart, dashboard and rules tests (make test runs them too)
-	@mocha --no-config --extension ts --timeout 60000 --exit --reporter test/support/reporter.ts 'charts/redline/test/**/*.test.ts' scripts/test/rules.test.ts
+chart-test: bootstrap bootstrap-prometheus ## Run only the chart, dashboard and rules tests (make test runs them too)
+	@mocha --timeout 60000 'charts/redline/test/**/*.test.ts' scripts/test/rules.test.ts
 
 chart-package: bootstrap dashboard-check ## Package the chart into .local/charts/
 	@helm package charts/redline --destination .local/charts
@@ -22,6 +22,6 @@ dashboard: bootstrap ## Regenerate charts/redline/dashboards/redline.json from d
 dashboard-check: bootstrap ## Fail when the committed dashboard JSON is stale
 	@node dashboards/build.ts --check
 
-rules: bootstrap ## Write the chart rules as a plain Prometheus rule file (.local/redline.rules.yml; namespace=local, job=redline)
+rules: bootstrap bootstrap-prometheus ## Write the chart rules as a plain Prometheus rule file (.local/redline.rules.yml; namespace=local, job=redline)
 	@node scripts/rules.ts --out $(RULES_FILE)
 	@promtool check rules $(RULES_FILE) >/dev/null

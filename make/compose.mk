@@ -3,7 +3,10 @@
 
 COMPOSE ?= docker compose
 
-.PHONY: compose-tools compose-up compose-down
+.PHONY: compose-tools compose-lint compose-up compose-down
+
+compose-lint: bootstrap ## Lint compose.yaml with dclint (the compose spec schema and its rules, no warnings)
+	@dclint -c compose/dclint.json --max-warnings 0 compose.yaml
 
 compose-tools: bootstrap ## Check docker and the compose plugin are installed and new enough
 	@node scripts/check-tools.ts docker compose

@@ -35,7 +35,7 @@ image-run: image ## Run the image hardened as in production on 127.0.0.1:IMAGE_P
 	  --cap-drop ALL --security-opt no-new-privileges $(IMAGE)
 
 test-container: bootstrap ## Build the image and test it in podman (read-only, cap-drop ALL, SIGTERM under load)
-	@mocha --config test/container/mocharc.yaml
+	@mocha 'test/container/**/*.test.ts'
 
 lint-dockerfile: bootstrap ## Lint the Dockerfiles with dockerfilelint
 	@dockerfilelint Dockerfile scripts/container/prometheus.Dockerfile

@@ -2,22 +2,45 @@
 // are installed and new enough, and says what to install when they are not. Reports every
 // problem at once. Usage: node scripts/check-tools.ts docker kind kubectl helm [compose]
 import { spawnSync } from 'node:child_process';
+import { nodeImageVersion, versions } from './lib/versions.ts';
+
+/** The machine as `uname` names it (Rosetta's x86_64 on Apple silicon counts as arm64). */
+export interface Platform {
+  os: 'Darwin' | 'Linux' | string;
+  arch: 'x86_64' | 'arm64' | string;
+}
+
+export function detectPlatform(): Platform {
+  const os = run(['uname', '-s']).output.trim();
+  let arch = run(['uname', '-m']).output.trim();
+  if (arch === 'aarch64') arch = 'arm64';
+  if (arch === 'amd64') arch = 'x86_64';
+  if (os === 'Darwin' && arch === 'x86_64' && run(['sysctl', '-n', 'hw.optional.arm64']).output.trim() === '1') arch = 'arm64';
+  return { os, arch };
+}
 
 interface Tool {
   /** Command and arguments that print the version. */
   version: string[];
   /** The first x.y.z in this output is the version. */
   minimum: string;
-  install: string;
+  /** What to run or read to install it, on this platform. */
+  install: (platform: Platform) => string;
   /** Extra check once the version is fine (e.g. Docker's daemon is running). */
   ready?: () => string | undefined;
 }
+
+/** Go's name for the architecture, as download URLs spell it. */
+const goArch = (p: Platform) => (p.arch === 'arm64' ? 'arm64' : 'amd64');
+const kubectlVersion = nodeImageVersion();
 
 const tools: Record<string, Tool> = {
   docker: {
     version: ['docker', '--version'],
     minimum: '24.0.0',
-    install: 'install Docker Engine or Docker Desktop: https://docs.docker.com/get-docker/',
+    install: (p) => (p.os === 'Darwin'
+      ? `install Docker Desktop for Mac (${p.arch === 'arm64' ? 'Apple silicon' : 'Intel chip'}): https://docs.docker.com/desktop/setup/install/mac-install/ (or colima: brew install colima docker && colima start --memory 6)`
+      : 'install Docker Engine: https://docs.docker.com/engine/install/ (then add yourself to the docker group)'),
     ready: () => (run(['docker', 'info', '--format', '{{.ServerVersion}}']).ok
       ? undefined
       : 'docker is installed but its daemon is not reachable: start Docker (or check DOCKER_HOST) and retry'),
@@ -25,23 +48,31 @@ const tools: Record<string, Tool> = {
   compose: {
     version: ['docker', 'compose', 'version', '--short'],
     minimum: '2.20.0',
-    install: 'install the Docker Compose plugin (v2): https://docs.docker.com/compose/install/',
+    install: () => 'install the Docker Compose plugin (v2): https://docs.docker.com/compose/install/',
   },
   kind: {
     version: ['kind', 'version'],
-    // kind-config.yaml pins the node image that kind v0.32.0 was released with.
-    minimum: '0.32.0',
-    install: 'install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation',
+    // kind-config.yaml pins the node image that this kind release was released with.
+    minimum: versions.KIND_VERSION.replace(/^v/, ''),
+    install: (p) => (p.os === 'Darwin'
+      ? 'install kind: brew install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)'
+      : `install kind: curl -Lo kind https://kind.sigs.k8s.io/dl/${versions.KIND_VERSION}/kind-linux-${goArch(p)} && chmod +x kind && sudo mv kind /usr/local/bin/ (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)`),
   },
   kubectl: {
     version: ['kubectl', 'version', '--client'],
-    minimum: '1.33.0',
-    install: 'install kubectl: https://kubernetes.io/docs/tasks/tools/ (or run make bootstrap, which puts one in .tools/bin)',
+    minimum: versions.KUBECTL_MINIMUM,
+    install: (p) => (p.os === 'Darwin'
+      ? `install kubectl: brew install kubectl (https://kubernetes.io/docs/tasks/tools/install-kubectl-macos/); the kind nodes run ${kubectlVersion}`
+      : `install kubectl: curl -LO https://dl.k8s.io/release/v${kubectlVersion}/bin/linux/${goArch(p)}/kubectl && chmod +x kubectl && sudo mv kubectl /usr/local/bin/ (https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/)`
+        + (p.arch === 'x86_64' ? ', or remove the old one from PATH and run make bootstrap, which then bundles one' : '')),
   },
   helm: {
     version: ['helm', 'version', '--short'],
-    minimum: '3.16.0',
-    install: 'install Helm: https://helm.sh/docs/intro/install/ (or run make bootstrap, which puts one in .tools/bin)',
+    minimum: versions.HELM_MINIMUM,
+    install: (p) => (p.os === 'Darwin'
+      ? 'install Helm: brew install helm (https://helm.sh/docs/intro/install/)'
+      : `install Helm: https://helm.sh/docs/intro/install/ (the linux-${goArch(p)} binary or your package manager)`
+        + (p.arch === 'x86_64' ? ', or remove the old one from PATH and run make bootstrap, which then bundles one' : '')),
   },
 };
 
@@ -64,16 +95,17 @@ export function atLeast(version: number[], minimum: number[]): boolean {
 }
 
 /** One sentence per problem with `name`; empty when it is installed, new enough and ready. */
-export function checkTool(name: string): string[] {
+export function checkTool(name: string, platform: Platform = detectPlatform()): string[] {
   const tool = tools[name];
   if (!tool) return [`unknown tool "${name}" (known: ${Object.keys(tools).join(', ')})`];
   const result = run(tool.version);
   const label = name === 'compose' ? 'docker compose' : name;
-  if (result.missing || (name === 'compose' && !result.ok)) return [`${label} is missing: ${tool.install}`];
+  const install = tool.install(platform);
+  if (result.missing || (name === 'compose' && !result.ok)) return [`${label} is missing: ${install}`];
   const version = parseVersion(result.output);
-  if (!result.ok || !version) return [`${label} is installed but "${tool.version.join(' ')}" failed: ${result.output.trim() || 'no output'}; ${tool.install}`];
+  if (!result.ok || !version) return [`${label} is installed but "${tool.version.join(' ')}" failed: ${result.output.trim() || 'no output'}; ${install}`];
   if (!atLeast(version, parseVersion(tool.minimum)!)) {
-    return [`${label} ${version.join('.')} is too old: need ${tool.minimum} or newer; ${tool.install}`];
+    return [`${label} ${version.join('.')} is too old: need ${tool.minimum} or newer; ${install}`];
   }
   const notReady = tool.ready?.();
   return notReady ? [notReady] : [];
@@ -81,7 +113,8 @@ export function checkTool(name: string): string[] {
 
 if (import.meta.main) {
   const names = process.argv.slice(2);
-  const problems = names.flatMap(checkTool);
+  const platform = detectPlatform();
+  const problems = names.flatMap((name) => checkTool(name, platform));
   for (const problem of problems) console.error(`check-tools: ${problem}`);
   if (problems.length === 0) console.error(`check-tools: ${names.join(', ')}: ok`);
   process.exitCode = problems.length === 0 ? 0 : 1;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { parseDuration } from '../service/src/loadgen/options.ts';
+import { parseDuration } from '../service/src/duration.ts';
 import { startPrometheus } from './lib/prometheus-server.ts';
 import { formatRedTable, redByRoute } from './lib/red-summary.ts';
 import { loadgenEntry, spawnNode, startService } from './lib/service-process.ts';

@@ -8,8 +8,9 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { helmTemplate, type RenderOptions } from './helm-template.ts';
+import { helmTemplate, type RenderOptions } from './lib/helm.ts';
 
+/** A rule as a Prometheus rule file (and a PrometheusRule's spec) writes it. */
 export interface Rule {
   record?: string;
   alert?: string;

@@ -3,7 +3,7 @@
 // full GC) are measured after a warm-up attack, which reaches the bounded set of label values
 // (every status a route can answer, `unmatched`, `_OTHER`), and again after the attack.
 import autocannon from 'autocannon';
-import { startService } from '../../test/support/service.ts';
+import { startService } from '../../scripts/lib/service-process.ts';
 import { InspectorClient } from '../lib/inspector.ts';
 
 // Every method autocannon can send (RFC 7231 + PATCH) less CONNECT and HEAD (autocannon's

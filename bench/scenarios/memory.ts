@@ -55,6 +55,8 @@ export function memory(labelSets: number, observations: number, log: (line: stri
     nativeBytesPerSet: native.bytes / sets.length,
     nativeBucketsPerSet: series.native!.positive.size,
   };
-  log(`memory: ${result.labelSets} label sets, ${Math.round(result.classicBytesPerSet)} B classic, ${Math.round(result.nativeBytesPerSet)} B native per label set`);
+  log(
+    `memory: ${result.labelSets} label sets, ${Math.round(result.classicBytesPerSet)} B classic, ${Math.round(result.nativeBytesPerSet)} B native per label set`,
+  );
   return result;
 }

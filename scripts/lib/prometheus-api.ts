@@ -16,7 +16,8 @@ export interface Target {
   scrapeInterval?: string;
 }
 
-export interface Rule {
+/** A rule as Prometheus reports it loaded (GET /api/v1/rules); scripts/rules.ts has the rule file's shape. */
+export interface PromRule {
   type: 'recording' | 'alerting';
   name: string;
   query: string;
@@ -26,11 +27,12 @@ export interface Rule {
   labels?: Record<string, string>;
 }
 
-export interface RuleGroup {
+/** A rule group as Prometheus reports it loaded (GET /api/v1/rules). */
+export interface PromRuleGroup {
   name: string;
   file: string;
   interval: number;
-  rules: Rule[];
+  rules: PromRule[];
 }
 
 export interface Alert {
@@ -71,8 +73,8 @@ export class PrometheusClient {
     return data.activeTargets;
   }
 
-  async ruleGroups(): Promise<RuleGroup[]> {
-    const data = await this.get<{ groups: RuleGroup[] }>('rules');
+  async ruleGroups(): Promise<PromRuleGroup[]> {
+    const data = await this.get<{ groups: PromRuleGroup[] }>('rules');
     return data.groups;
   }
 
@@ -103,7 +105,7 @@ export class PrometheusClient {
     const body = (await response.json().catch(() => undefined)) as
       | { status: string; data: T; error?: string; errorType?: string }
       | undefined;
-    if (!body || body.status !== 'success') {
+    if (body?.status !== 'success') {
       const reason = body?.error ?? `HTTP ${response.status}`;
       throw new PrometheusApiError(`Prometheus ${path} failed: ${reason}`);
     }

@@ -1,7 +1,8 @@
 // One pass of the smoke checks against the Prometheus HTTP API. Each check says what it saw,
 // so a failing run prints the reason rather than a bare "false".
-import type { PrometheusClient, RuleGroup, Target } from '../lib/prometheus-api.ts';
-import { parseDuration, type SmokeOptions } from './options.ts';
+import type { PrometheusClient, PromRuleGroup, Target } from '../lib/prometheus-api.ts';
+import { parseDuration } from '../../service/src/duration.ts';
+import type { SmokeOptions } from './options.ts';
 import { redByRoute, type RouteRed } from '../lib/red-summary.ts';
 
 export interface Check {
@@ -72,7 +73,7 @@ function poolChecks(targets: Target[], options: CheckOptions, now: number): Chec
   ];
 }
 
-function groupChecks(groups: RuleGroup[]): Check[] {
+function groupChecks(groups: PromRuleGroup[]): Check[] {
   const ours = groups.filter((g) => g.name.startsWith(ruleGroupPrefix));
   if (ours.length === 0) {
     return [check(checkNames.groups, false, `no rule group named ${ruleGroupPrefix}* is loaded (${groups.length} other group(s))`)];
@@ -84,7 +85,7 @@ function groupChecks(groups: RuleGroup[]): Check[] {
     : `rules failing to evaluate: ${broken.join('; ')}`)];
 }
 
-async function recordingCheck(client: PrometheusClient, groups: RuleGroup[]): Promise<Check> {
+async function recordingCheck(client: PrometheusClient, groups: PromRuleGroup[]): Promise<Check> {
   const records = [...new Set(groups.filter((g) => g.name.startsWith(ruleGroupPrefix))
     .flatMap((g) => g.rules.filter((r) => r.type === 'recording').map((r) => r.name)))];
   if (records.length === 0) return check(checkNames.recording, false, `no recording rule in the ${ruleGroupPrefix}* groups`);

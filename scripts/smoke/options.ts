@@ -1,5 +1,6 @@
 // Command-line options of scripts/smoke.ts. Defaults describe `make kind-up`'s cluster.
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../../service/src/duration.ts';
 
 export interface SmokeOptions {
   /** Prometheus to ask; when absent, smoke port-forwards to the cluster's Prometheus. */
@@ -18,6 +19,12 @@ export interface SmokeOptions {
   /** Where kube-prometheus-stack runs, for the port-forward and the "not selected" diagnosis. */
   prometheusNamespace: string;
   prometheusRelease: string;
+  /** Also prove Grafana: dashboard loaded, datasource resolves, panel queries return data. */
+  grafana: boolean;
+  /** Grafana to ask (login from GRAFANA_USER/GRAFANA_PASSWORD, else the cluster's Secret); default: port-forward. */
+  grafanaUrl?: string;
+  /** kubeconfig context of the cluster; the current context when absent. */
+  context?: string;
   json: boolean;
 }
 
@@ -36,19 +43,16 @@ are loaded and no Redline* alert fires. Waits up to --deadline, then exits 1 wit
   --deadline DURATION         give up after this long (default: 180s)
   --prometheus-namespace NS   kube-prometheus-stack's namespace (default: monitoring)
   --prometheus-release NAME   kube-prometheus-stack's release (default: kps)
+  --grafana                   also prove Grafana: the redline dashboard is loaded, its
+                              datasource resolves, and its request-rate and error-ratio
+                              queries return data through Grafana's query API
+  --grafana-url URL           ask this Grafana (default: port-forward to the cluster's);
+                              login from GRAFANA_USER and GRAFANA_PASSWORD, else from the
+                              cluster's Grafana admin Secret
+  --context NAME              kubeconfig context of the cluster (default: the current one;
+                              make smoke passes kind-<KIND_CLUSTER>)
   --json                      print one JSON document instead of the report
   -h, --help                  show this help`;
-
-const units: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-
-/** "5s", "1m", "250ms", "1m30s" → milliseconds. */
-export function parseDuration(text: string): number {
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
-    throw new Error(`not a duration: "${text}" (use e.g. 5s, 1m, 1m30s)`);
-  }
-  return parts.reduce((total, [, value, unit]) => total + Number(value) * units[unit as string]!, 0);
-}
 
 export function parseOptions(argv: string[]): SmokeOptions | 'help' {
   const { values } = parseArgs({
@@ -64,6 +68,9 @@ export function parseOptions(argv: string[]): SmokeOptions | 'help' {
       deadline: { type: 'string', default: '180s' },
       'prometheus-namespace': { type: 'string', default: 'monitoring' },
       'prometheus-release': { type: 'string', default: 'kps' },
+      context: { type: 'string' },
+      grafana: { type: 'boolean', default: false },
+      'grafana-url': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -72,6 +79,8 @@ export function parseOptions(argv: string[]): SmokeOptions | 'help' {
   parseDuration(values.window); // reject a bad window before it reaches PromQL
   const url = values['prometheus-url'];
   if (url !== undefined && !/^https?:\/\/[^/]+/.test(url)) throw new Error(`--prometheus-url must be an http(s) URL, got "${url}"`);
+  const grafanaUrl = values['grafana-url'];
+  if (grafanaUrl !== undefined && !/^https?:\/\/[^/]+/.test(grafanaUrl)) throw new Error(`--grafana-url must be an http(s) URL, got "${grafanaUrl}"`);
   return {
     ...(url ? { prometheusUrl: url } : {}),
     namespace: values.namespace,
@@ -82,6 +91,9 @@ export function parseOptions(argv: string[]): SmokeOptions | 'help' {
     deadlineMs: parseDuration(values.deadline),
     prometheusNamespace: values['prometheus-namespace'],
     prometheusRelease: values['prometheus-release'],
+    ...(values.context ? { context: values.context } : {}),
+    grafana: values.grafana || grafanaUrl !== undefined,
+    ...(grafanaUrl ? { grafanaUrl } : {}),
     json: values.json,
   };
 }

@@ -7,6 +7,9 @@ export interface Outcome {
   prometheus: string;
   /** Where the port-forward goes, when smoke opened one. */
   via?: string;
+  /** Grafana asked (--grafana), and where its port-forward goes. */
+  grafana?: string;
+  grafanaVia?: string;
   elapsedMs: number;
   attempts: number;
   window: string;
@@ -29,6 +32,7 @@ export function formatReport(result: Outcome): string {
   const width = Math.max(...result.checks.map((c) => c.name.length));
   const lines = [
     `redline smoke: Prometheus ${result.prometheus}${result.via ? ` (port-forward to ${result.via})` : ''}`,
+    ...(result.grafana ? [`              Grafana ${result.grafana}${result.grafanaVia ? ` (port-forward to ${result.grafanaVia})` : ''}`] : []),
     '',
     ...result.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}`),
   ];

@@ -2,23 +2,22 @@
 // the operator, selecting the local stack's labels, accepted by the real promtool.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { makeTempDir } from '../lib/temp-dir.ts';
 
 const SCRIPT = fileURLToPath(new URL('../rules.ts', import.meta.url));
 
 describe('scripts/rules.ts', function () {
   this.timeout(20_000);
   let dir: string;
+  let remove: () => Promise<void>;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'redline-rules-'));
+    ({ dir, remove } = await makeTempDir('redline-rules-'));
   });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => remove());
 
   it('writes the chart rules for namespace="local", job="redline", valid for promtool', async () => {
     const out = join(dir, 'nested', 'redline.rules.yml');

@@ -1,7 +1,8 @@
 // The pure parts of smoke: label selectors as the operator reads them, durations, options.
 import { expect } from 'chai';
 import { describeSelector, matches, notSelectedReason } from '../smoke/selectors.ts';
-import { parseDuration, parseOptions } from '../smoke/options.ts';
+import { parseDuration } from '../../service/src/duration.ts';
+import { parseOptions } from '../smoke/options.ts';
 import { deadline, retryUntil } from '../smoke/wait.ts';
 
 describe('smoke: label selectors', function () {

@@ -6,7 +6,7 @@ import Koa from 'koa';
 import { pino } from 'pino';
 import { closeConnectionsWhileDraining, healthEndpoints, Readiness } from '../src/health.ts';
 import { startServer, type RunningServer } from '../src/server.ts';
-import { startService } from '../../test/support/service.ts';
+import { startService } from '../../scripts/lib/service-process.ts';
 
 const quiet = pino({ level: 'silent' });
 

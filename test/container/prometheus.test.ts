@@ -1,4 +1,4 @@
-// Bonus: the compose wiring minus Grafana. A Prometheus container (a stand-in built from Debian's
+// The compose wiring minus Grafana. A Prometheus container (a stand-in built from Debian's
 // `prometheus` package on the same base) on one network with the redline container scrapes it by
 // name, with the labels the local stack and compose use (job="redline", namespace="local").
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { stringify } from 'yaml';
-import { freePort } from '../support/ports.ts';
-import { PrometheusClient, prometheusConfig, waitFor } from '../support/prometheus.ts';
+import { freePort } from '../../scripts/lib/ports.ts';
+import { PrometheusClient } from '../../scripts/lib/prometheus-api.ts';
+import { prometheusConfig } from '../../scripts/lib/prometheus-server.ts';
+import { waitFor } from '../../scripts/lib/wait.ts';
 import { createNetwork, hardenedArgs, startContainer, type RunningContainer } from './support/container.ts';
 import type { BuiltImage } from './support/image.ts';
 import { podman, uniqueName } from './support/podman.ts';

@@ -3,7 +3,7 @@
 // process must stay up, and the RED series must stay within the fixed label sets.
 import { expect } from 'chai';
 import { seededUniform } from '../../service/src/simulation/random.ts';
-import { startService, type RunningService } from '../support/service.ts';
+import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
 import { redLabelValues, send, sendRaw, statusOfRaw, type Answer, type RawOptions } from './client.ts';
 import { BODY_LIMIT, GENERATORS } from './fuzz.ts';
 

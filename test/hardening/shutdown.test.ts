@@ -10,7 +10,7 @@
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { startService, type RunningService } from '../support/service.ts';
+import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
 import { send } from './client.ts';
 
 const SLOW_ROUTE = {

@@ -4,7 +4,7 @@ import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { startService, type RunningService } from '../support/service.ts';
+import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
 import { redLabelValues, send } from './client.ts';
 
 const HEADERS_TIMEOUT_MS = 1_000;

@@ -2,8 +2,9 @@
 // through Prometheus' HTTP API.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { startPrometheus, waitFor, type RunningPrometheus } from '../support/prometheus.ts';
-import { startService, type RunningService } from '../support/service.ts';
+import { type RunningPrometheus, startPrometheus } from '../../scripts/lib/prometheus-server.ts';
+import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
+import { waitFor } from '../../scripts/lib/wait.ts';
 
 const ERROR_RATE = 0.2;
 

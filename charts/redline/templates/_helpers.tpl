@@ -107,3 +107,18 @@ exact string would silently select nothing on one of them.
 {{- printf "%s(\\\\.0)?" $t }}
 {{- end }}
 {{- end }}
+
+{{/*
+Names of kube-prometheus-stack's Services, from its release name (monitoring.selectorLabels.release),
+the way that chart makes them: its fullname is cut at 26 characters, Grafana's at 63.
+*/}}
+{{- define "redline.stackPrometheusService" -}}
+{{- $release := .Values.monitoring.selectorLabels.release }}
+{{- $fullname := ternary $release (printf "%s-kube-prometheus-stack" $release) (contains "kube-prometheus-stack" $release) | trunc 26 | trimSuffix "-" }}
+{{- printf "%s-prometheus" $fullname }}
+{{- end }}
+
+{{- define "redline.stackGrafanaService" -}}
+{{- $release := .Values.monitoring.selectorLabels.release }}
+{{- ternary $release (printf "%s-grafana" $release) (contains "grafana" $release) | trunc 63 | trimSuffix "-" }}
+{{- end }}

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { redlineDashboard } from '../../../dashboards/redline.ts';
-import { CHART_DIR } from '../../../scripts/helm-template.ts';
+import { CHART_DIR } from '../../../scripts/lib/helm.ts';
 import { renderRuleGroups } from '../../../scripts/rules.ts';
 import { DEFAULT_BUCKETS, RedMetrics } from '../../../service/src/metrics/red-metrics.ts';
 import { panelQueries } from './support/dashboard.ts';

@@ -1,4 +1,4 @@
-// Every dashboard query, executed against a real Prometheus 2.42 that scrapes the running
+// Every dashboard query, executed against a real Prometheus that scrapes the running
 // service every second (with the local stack's labels namespace="local", job="redline") and
 // evaluates the chart's rendered rules every second. Each query must parse and return data.
 // No exceptions are needed: the SLO recording rules over long windows (up to 30d) have data
@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redlineDashboard } from '../../../dashboards/redline.ts';
 import { writeRuleFile } from '../../../scripts/rules.ts';
-import { startPrometheus, waitFor, type RunningPrometheus } from '../../../test/support/prometheus.ts';
-import { loadgenEntry, spawnNode, startService, type RunningService } from '../../../test/support/service.ts';
+import { type RunningPrometheus, startPrometheus } from '../../../scripts/lib/prometheus-server.ts';
+import { loadgenEntry, type RunningService, spawnNode, startService } from '../../../scripts/lib/service-process.ts';
+import { waitFor } from '../../../scripts/lib/wait.ts';
 import { contentPanels, interpolate, panelQueries, parseLabelValues } from './support/dashboard.ts';
 
 /** Values Grafana would substitute. $__rate_interval: Grafana's max(4 x scrape interval,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DASHBOARD_FILE } from '../../../dashboards/build.ts';
 import { redlineDashboard, renderDashboard } from '../../../dashboards/redline.ts';
-import { helmTemplate } from '../../../scripts/helm-template.ts';
+import { helmTemplate } from '../../../scripts/lib/helm.ts';
 import { renderRuleGroups } from '../../../scripts/rules.ts';
 import { contentPanels, panelQueries, type Dashboard } from './support/dashboard.ts';
 import { get } from './support/manifests.ts';

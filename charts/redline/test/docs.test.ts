@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { CHART_DIR } from '../../../scripts/helm-template.ts';
+import { CHART_DIR } from '../../../scripts/lib/helm.ts';
 import { renderRuleGroups } from '../../../scripts/rules.ts';
 
 const RUNBOOK = fileURLToPath(new URL('../../../docs/runbook.md', import.meta.url));

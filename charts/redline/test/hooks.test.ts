@@ -4,9 +4,9 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { helmTemplate, type Manifest } from '../../../scripts/helm-template.ts';
-import { waitFor } from '../../../test/support/prometheus.ts';
-import { startService, type RunningService } from '../../../test/support/service.ts';
+import { helmTemplate, type Manifest } from '../../../scripts/lib/helm.ts';
+import { type RunningService, startService } from '../../../scripts/lib/service-process.ts';
+import { waitFor } from '../../../scripts/lib/wait.ts';
 import { get, spec, type PodSpec, type PodTemplate } from './support/manifests.ts';
 import { loadValues, VALUES_DIR } from './support/values.ts';
 

@@ -2,7 +2,7 @@
 // validated against the Kubernetes and prometheus-operator schemas; invalid values rejected.
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { CHART_DIR, helmInstallDryRun, helmLint, helmTemplate, HelmError, type Manifest } from '../../../scripts/helm-template.ts';
+import { CHART_DIR, helmInstallDryRun, helmLint, helmTemplate, HelmError, type Manifest } from '../../../scripts/lib/helm.ts';
 import { find, get, spec, type PodTemplate } from './support/manifests.ts';
 import { validateManifest } from './support/models.ts';
 import { VALUES_DIR } from './support/values.ts';

@@ -7,13 +7,13 @@ import { stringify } from 'yaml';
 import { renderRuleGroups, ruleFileText, type RuleGroup } from '../../../scripts/rules.ts';
 import { generateRuleTests, type TestTarget } from './support/rule-tests.ts';
 import { promtool } from './support/promtool.ts';
-import { withTempDir } from './support/tmp.ts';
+import { withTempDir } from '../../../scripts/lib/temp-dir.ts';
 import { loadValues, VALUES_DIR } from './support/values.ts';
 
 /** Generates the unit tests from the values, keeps those whose name matches `only`, runs promtool. */
 async function runUnitTests(groups: RuleGroup[], valuesFiles: string[], target: TestTarget, only?: RegExp) {
   const values = await loadValues(valuesFiles);
-  return withTempDir(async (dir) => {
+  return withTempDir('redline-chart-', async (dir) => {
     await writeFile(join(dir, 'rules.yml'), ruleFileText(groups));
     const tests = generateRuleTests('rules.yml', groups, values, target);
     if (only) tests.tests = tests.tests.filter((test) => only.test((test as { name: string }).name));
@@ -39,7 +39,7 @@ describe('chart: PrometheusRule with promtool', function () {
       });
 
       it('passes promtool check rules', async () => {
-        await withTempDir(async (dir) => {
+        await withTempDir('redline-chart-', async (dir) => {
           const file = join(dir, 'rules.yml');
           await writeFile(file, ruleFileText(groups));
           const result = await promtool(['check', 'rules', file]);

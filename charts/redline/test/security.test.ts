@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { helmTemplate, type Manifest } from '../../../scripts/helm-template.ts';
+import { helmTemplate, type Manifest } from '../../../scripts/lib/helm.ts';
 import { get, podSpecs, spec, type PodTemplate } from './support/manifests.ts';
 import { VALUES_DIR } from './support/values.ts';
 

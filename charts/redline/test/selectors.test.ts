@@ -3,7 +3,7 @@
 // policies would otherwise count them).
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { helmTemplate, type Manifest } from '../../../scripts/helm-template.ts';
+import { helmTemplate, type Manifest } from '../../../scripts/lib/helm.ts';
 import { get, spec, type PodTemplate } from './support/manifests.ts';
 import { selects } from './support/manifests.ts';
 import { VALUES_DIR } from './support/values.ts';

@@ -4,8 +4,8 @@
 // environment and the ServiceMonitor's path is fetched from it.
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { helmTemplate, type Manifest } from '../../../scripts/helm-template.ts';
-import { startService, type RunningService } from '../../../test/support/service.ts';
+import { helmTemplate, type Manifest } from '../../../scripts/lib/helm.ts';
+import { type RunningService, startService } from '../../../scripts/lib/service-process.ts';
 import { get, spec, type PodTemplate } from './support/manifests.ts';
 import { VALUES_DIR } from './support/values.ts';
 import { wiringProblems, type MonitorSpec, type ServiceSpec } from './support/wiring.ts';

@@ -12,6 +12,18 @@ interface HttpishError {
   details?: unknown;
 }
 
+/** An answer to the client: its status, a message it may read, and optional details (JSON). */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly expose = true;
+  readonly details: unknown;
+  constructor(status: number, message: string, details?: unknown) {
+    super(message);
+    this.status = status;
+    this.details = details;
+  }
+}
+
 export function statusOf(error: unknown): number {
   const e = (error ?? {}) as HttpishError;
   const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;

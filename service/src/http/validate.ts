@@ -1,18 +1,7 @@
 // Request input checks shared by the routes: a failure is a 400 (or 415) with the reasons.
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { statusOf } from './errors.ts';
-
-export class BadRequest extends Error {
-  readonly status: number;
-  readonly expose = true;
-  readonly details: unknown;
-  constructor(message: string, details?: unknown, status = 400) {
-    super(message);
-    this.status = status;
-    this.details = details;
-  }
-}
+import { HttpError, statusOf } from './errors.ts';
 
 function issues(error: z.ZodError) {
   return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
@@ -20,7 +9,7 @@ function issues(error: z.ZodError) {
 
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw new BadRequest(`invalid ${what}`, issues(result.error));
+  if (!result.success) throw new HttpError(400, `invalid ${what}`, issues(result.error));
   return result.data;
 }
 
@@ -35,13 +24,13 @@ export function rejectBody(error: unknown): never {
   const status = reported < 500 ? reported : 400;
   const zlib = typeof e.code === 'string' && e.code.startsWith('Z_');
   const message = zlib ? 'body does not match its Content-Encoding' : typeof e.message === 'string' ? e.message : 'unreadable body';
-  throw new BadRequest(message, undefined, status);
+  throw new HttpError(status, message);
 }
 
 /** The parsed JSON body; 415 unless the client sent JSON. */
 export function jsonBody<T>(ctx: Context, schema: z.ZodType<T>): T {
   if (!ctx.request.is('application/json')) {
-    throw new BadRequest('expected a JSON body (Content-Type: application/json)', undefined, 415);
+    throw new HttpError(415, 'expected a JSON body (Content-Type: application/json)');
   }
   return parseWith(schema, (ctx.request as { body?: unknown }).body, 'request body');
 }

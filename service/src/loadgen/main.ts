@@ -1,8 +1,8 @@
 // The load generator's command line: `node service/src/loadgen/main.ts --help`.
-import { loadOptions, USAGE } from './options.ts';
+import { type LoadOptions, loadOptions, USAGE } from './options.ts';
 import { runLoad } from './runner.ts';
 
-let options;
+let options: LoadOptions;
 try {
   if (process.argv.includes('--help')) {
     console.log(USAGE);

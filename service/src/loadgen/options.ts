@@ -1,6 +1,7 @@
 // Options of the load generator, from flags or the environment (flags win), validated.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { parseDuration } from '../duration.ts';
 
 export interface LoadOptions {
   target: string;
@@ -16,13 +17,6 @@ export interface LoadOptions {
 }
 
 const MAX_DURATION_MS = 24 * 3600 * 1000;
-
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new Error(`invalid duration ${JSON.stringify(text)} (examples: 30s, 5m, 1h, 0)`);
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
-  return Math.round(Number(match[1]) * factor);
-}
 
 const schema = z.object({
   target: z.url({ protocol: /^https?$/ }),

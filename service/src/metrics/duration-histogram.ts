@@ -49,7 +49,12 @@ export class HistogramSeries {
   readonly labelText: string;
   readonly labelPairs: { name: string; value: string }[];
 
-  constructor(labelNames: readonly string[], labelValues: readonly string[], bounds: Float64Array, native: ExponentialHistogram | undefined) {
+  constructor(
+    labelNames: readonly string[],
+    labelValues: readonly string[],
+    bounds: Float64Array,
+    native: ExponentialHistogram | undefined,
+  ) {
     this.labelValues = labelValues;
     this.bounds = bounds;
     this.data = new Float64Array(bounds.length + 3);
@@ -113,7 +118,8 @@ export class DurationHistogram {
     this.upperBounds = sorted;
     this.bounds = Float64Array.from(sorted);
     const native = options.native;
-    this.nativeSchema = native === false || native === undefined ? undefined : schemaForFactor(native.bucketFactor ?? DEFAULT_BUCKET_FACTOR);
+    this.nativeSchema =
+      native === false || native === undefined ? undefined : schemaForFactor(native.bucketFactor ?? DEFAULT_BUCKET_FACTOR);
     const nativeOptions: ExponentialOptions = native || {};
     this.zeroThreshold = nativeOptions.zeroThreshold ?? DEFAULT_ZERO_THRESHOLD;
     if (!(this.zeroThreshold >= 0)) throw new RangeError('zeroThreshold must be >= 0');
@@ -131,7 +137,8 @@ export class DurationHistogram {
     let series = this.byKey.get(key);
     if (!series) {
       if (labelValues.length !== this.labelNames.length) throw new TypeError(`expected ${this.labelNames.length} label values`);
-      const native = this.nativeSchema === undefined ? undefined : new ExponentialHistogram(this.nativeSchema, this.zeroThreshold, this.bucketLimit);
+      const native =
+        this.nativeSchema === undefined ? undefined : new ExponentialHistogram(this.nativeSchema, this.zeroThreshold, this.bucketLimit);
       series = new HistogramSeries(this.labelNames, labelValues, this.bounds, native);
       this.byKey.set(key, series);
       this.list.push(series);
@@ -175,8 +182,8 @@ export class DurationHistogram {
 
   /** `# HELP` and `# TYPE`, as prom-client writes them. */
   header(): string {
-    const escape = (text: string) => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-    return `# HELP ${escape(this.name)} ${escape(this.help)}\n# TYPE ${escape(this.name)} histogram`;
+    const escapeText = (text: string) => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+    return `# HELP ${escapeText(this.name)} ${escapeText(this.help)}\n# TYPE ${escapeText(this.name)} histogram`;
   }
 
   /** The protobuf Metric messages (plain objects for protobufjs) of series [from, to). */
@@ -220,7 +227,7 @@ export class DurationHistogram {
     const n = this.bounds.length;
     for (const series of this.list) {
       const labels: Record<string, string> = {};
-      this.labelNames.forEach((name, i) => (labels[name] = series.labelValues[i]!));
+      for (const [i, name] of this.labelNames.entries()) labels[name] = series.labelValues[i]!;
       let cumulative = 0;
       for (let i = 0; i < n; i += 1) {
         cumulative += series.data[i]!;

@@ -64,7 +64,7 @@ export function serialRenderer(registry: Registry<RegistryContentType>) {
         : { contentType: Registry.PROMETHEUS_CONTENT_TYPE, body: `${parts.join('\n\n')}\n` };
     } finally {
       if (openMetrics) registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE as never);
-      metrics.forEach((metric, index) => (metric.name = names[index]!));
+      for (const [index, metric] of metrics.entries()) metric.name = names[index]!;
     }
   };
   return (format: ExpositionFormat | boolean) => {
@@ -121,7 +121,8 @@ export function negotiateFormat(accept: string): ExpositionFormat {
   let text = 0;
   for (const { type, q, params } of parseAccept(accept)) {
     if (type === 'application/vnd.google.protobuf') {
-      if (params.includes('proto=io.prometheus.client.metricfamily') && params.includes('encoding=delimited')) protobufQ = Math.max(protobufQ, q);
+      if (params.includes('proto=io.prometheus.client.metricfamily') && params.includes('encoding=delimited'))
+        protobufQ = Math.max(protobufQ, q);
     } else if (type === 'application/openmetrics-text') openMetrics = Math.max(openMetrics, q);
     else if (type === 'text/plain' || type === '*/*') text = Math.max(text, q);
   }

@@ -176,7 +176,7 @@ export class ExponentialHistogram {
     if (value > this.zeroThreshold) added = this.positive.increment(bucketKey(this.schema, value));
     else if (value < -this.zeroThreshold) added = this.negative.increment(bucketKey(this.schema, -value));
     else {
-      if (value === value) this.zeroCount += 1; // NaN goes in no bucket; count and sum carry it
+      if (!Number.isNaN(value)) this.zeroCount += 1; // NaN goes in no bucket; count and sum carry it
       return;
     }
     // As client_golang: past the limit, halve the resolution once per new bucket.

@@ -26,7 +26,7 @@ type WithUsualStatus = { [USUAL_STATUS]?: number };
  * series carry it: `router.post('/orders', usualStatus(201, handler))`. Returns the handler
  * itself: nothing is added to the request path.
  */
-export function usualStatus<H extends Function>(statusCode: number, handler: H): H {
+export function usualStatus<H extends (...args: never[]) => unknown>(statusCode: number, handler: H): H {
   (handler as WithUsualStatus)[USUAL_STATUS] = statusCode;
   return handler;
 }

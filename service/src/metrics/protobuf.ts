@@ -57,7 +57,9 @@ function promClientMetrics(type: string, name: string, values: Sample[]): object
       summary: {
         sampleCount: samples.find((s) => s.metricName === `${name}_count`)?.value ?? 0,
         sampleSum: samples.find((s) => s.metricName === `${name}_sum`)?.value ?? 0,
-        quantile: samples.filter((s) => s.labels.quantile !== undefined).map((s) => ({ quantile: Number(s.labels.quantile), value: s.value })),
+        quantile: samples
+          .filter((s) => s.labels.quantile !== undefined)
+          .map((s) => ({ quantile: Number(s.labels.quantile), value: s.value })),
       },
     }));
   }
@@ -70,9 +72,18 @@ function promClientMetrics(type: string, name: string, values: Sample[]): object
  * family is its header message followed by one `{ metric: [...] }` message per slice, under
  * one length prefix.
  */
-export async function renderProtobuf(registry: Registry<RegistryContentType>, between: () => Promise<void>, slice = 100): Promise<Uint8Array> {
+export async function renderProtobuf(
+  registry: Registry<RegistryContentType>,
+  between: () => Promise<void>,
+  slice = 100,
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  for (const metric of registry.getMetricsAsArray() as unknown as { name: string; help: string; type: string; get(): Promise<{ values: Sample[] }> }[]) {
+  for (const metric of registry.getMetricsAsArray() as unknown as {
+    name: string;
+    help: string;
+    type: string;
+    get(): Promise<{ values: Sample[] }>;
+  }[]) {
     if (metric instanceof DurationHistogram) {
       metric.prepareRead();
       const parts = [MetricFamily.encode({ name: metric.name, help: metric.help, type: TYPES.histogram }).finish()];
@@ -86,18 +97,54 @@ export async function renderProtobuf(registry: Registry<RegistryContentType>, be
     }
     const { values } = await metric.get();
     chunks.push(
-      MetricFamily.encodeDelimited({ name: metric.name, help: metric.help, type: TYPES[metric.type] ?? TYPES.untyped, metric: promClientMetrics(metric.type, metric.name, values) }).finish(),
+      MetricFamily.encodeDelimited({
+        name: metric.name,
+        help: metric.help,
+        type: TYPES[metric.type] ?? TYPES.untyped,
+        metric: promClientMetrics(metric.type, metric.name, values),
+      }).finish(),
     );
   }
   return Buffer.concat(chunks);
 }
 
+/** A decoded MetricFamily: metrics.proto's fields in camelCase; absent fields are undefined. */
+export interface DecodedFamily {
+  name: string;
+  help?: string;
+  type?: number;
+  metric: DecodedMetric[];
+}
+
+export interface DecodedMetric {
+  label: { name: string; value: string }[];
+  counter?: { value?: number };
+  gauge?: { value?: number };
+  untyped?: { value?: number };
+  summary?: { sampleCount?: number; sampleSum?: number; quantile: { quantile?: number; value?: number }[] };
+  histogram?: DecodedHistogram;
+}
+
+export interface DecodedHistogram {
+  sampleCount?: number;
+  sampleSum?: number;
+  bucket: { cumulativeCount?: number; upperBound?: number }[];
+  schema?: number;
+  zeroThreshold?: number;
+  zeroCount?: number;
+  positiveSpan: { offset?: number; length?: number }[];
+  positiveDelta: number[];
+  negativeSpan: { offset?: number; length?: number }[];
+  negativeDelta: number[];
+}
+
 /** Decodes a delimited exposition (for tests and tools). */
-export function decodeProtobuf(body: Uint8Array): Record<string, any>[] {
+export function decodeProtobuf(body: Uint8Array): DecodedFamily[] {
   const reader = protobuf.Reader.create(body);
-  const families: Record<string, any>[] = [];
+  const families: DecodedFamily[] = [];
   while (reader.pos < reader.len) {
-    families.push(MetricFamily.toObject(MetricFamily.decodeDelimited(reader), { longs: Number, defaults: false, arrays: true }));
+    const decoded = MetricFamily.toObject(MetricFamily.decodeDelimited(reader), { longs: Number, defaults: false, arrays: true });
+    families.push(decoded as DecodedFamily);
   }
   return families;
 }

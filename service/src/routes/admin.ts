@@ -4,7 +4,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
-import { BadRequest, jsonBody, parseWith } from '../http/validate.ts';
+import { HttpError } from '../http/errors.ts';
+import { jsonBody, parseWith } from '../http/validate.ts';
 import { routeProfileSchema, SIMULATED_ROUTES, type SimulatedRoute } from '../simulation/profiles.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -18,7 +19,7 @@ function requireToken(token: string): Middleware {
   return async (ctx, next) => {
     const given = Buffer.from(ctx.get('authorization'));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new BadRequest('missing or wrong bearer token', undefined, 401);
+      throw new HttpError(401, 'missing or wrong bearer token');
     }
     return next();
   };
@@ -26,7 +27,7 @@ function requireToken(token: string): Middleware {
 
 function routeParam(value: string | undefined): SimulatedRoute {
   if (!SIMULATED_ROUTES.includes(value as SimulatedRoute)) {
-    throw new BadRequest(`unknown route; one of ${SIMULATED_ROUTES.join(', ')}`, undefined, 404);
+    throw new HttpError(404, `unknown route; one of ${SIMULATED_ROUTES.join(', ')}`);
   }
   return value as SimulatedRoute;
 }

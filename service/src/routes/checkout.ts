@@ -3,7 +3,8 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { ORDER_ID } from '../catalogue/orders.ts';
-import { BadRequest, jsonBody } from '../http/validate.ts';
+import { HttpError } from '../http/errors.ts';
+import { jsonBody } from '../http/validate.ts';
 import { errorBody } from '../http/errors.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -18,8 +19,8 @@ export function checkoutRoutes(router: Router, { simulator, orders, parseJson }:
   router.post('checkout', '/api/checkout', parseJson, async (ctx) => {
     const body = jsonBody(ctx, checkoutBody);
     const order = orders.get(body.orderId);
-    if (!order) throw new BadRequest(`order ${body.orderId} not found`, undefined, 404);
-    if (order.status !== 'pending') throw new BadRequest(`order ${order.id} is already ${order.status === 'paid' ? 'paid' : 'being paid'}`, undefined, 409);
+    if (!order) throw new HttpError(404, `order ${body.orderId} not found`);
+    if (order.status !== 'pending') throw new HttpError(409, `order ${order.id} is already ${order.status === 'paid' ? 'paid' : 'being paid'}`);
     order.status = 'paying';
     let failed = true;
     try {

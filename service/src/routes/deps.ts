@@ -9,11 +9,3 @@ export interface RouteDeps {
   /** Parses a JSON body within the size limit; given per route, so errors keep the route label. */
   parseJson: Middleware;
 }
-
-/** A simulated server fault: an unexpected exception, as a real bug or outage would raise. */
-export class SimulatedFailure extends Error {
-  constructor(route: string) {
-    super(`simulated failure in ${route}`);
-    this.name = 'SimulatedFailure';
-  }
-}

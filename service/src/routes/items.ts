@@ -2,8 +2,10 @@
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { CATEGORIES, ITEMS, findItem } from '../catalogue/items.ts';
-import { BadRequest, parseWith } from '../http/validate.ts';
-import { SimulatedFailure, type RouteDeps } from './deps.ts';
+import { HttpError } from '../http/errors.ts';
+import { parseWith } from '../http/validate.ts';
+import { SimulatedFailure } from '../simulation/failure.ts';
+import type { RouteDeps } from './deps.ts';
 
 const listQuery = z
   .object({
@@ -27,7 +29,7 @@ export function itemRoutes(router: Router, { simulator }: RouteDeps): void {
     const id = parseWith(itemId, ctx.params.id, 'item id');
     if (await simulator.run('get_item')) throw new SimulatedFailure('get_item');
     const item = findItem(id);
-    if (!item) throw new BadRequest(`item ${id} not found`, undefined, 404);
+    if (!item) throw new HttpError(404, `item ${id} not found`);
     ctx.body = item;
   });
 }

@@ -3,9 +3,11 @@ import type Router from '@koa/router';
 import { z } from 'zod';
 import { findItem } from '../catalogue/items.ts';
 import { ORDER_ID } from '../catalogue/orders.ts';
-import { BadRequest, jsonBody, parseWith } from '../http/validate.ts';
+import { HttpError } from '../http/errors.ts';
+import { jsonBody, parseWith } from '../http/validate.ts';
 import { usualStatus } from '../metrics/index.ts';
-import { SimulatedFailure, type RouteDeps } from './deps.ts';
+import { SimulatedFailure } from '../simulation/failure.ts';
+import type { RouteDeps } from './deps.ts';
 
 const newOrder = z
   .object({
@@ -26,7 +28,7 @@ export function orderRoutes(router: Router, { simulator, orders, parseJson }: Ro
     let totalCents = 0;
     for (const line of body.items) {
       const item = findItem(line.itemId);
-      if (!item) throw new BadRequest(`item ${line.itemId} does not exist`, undefined, 422);
+      if (!item) throw new HttpError(422, `item ${line.itemId} does not exist`);
       totalCents += item.priceCents * line.quantity;
     }
     if (await simulator.run('create_order')) throw new SimulatedFailure('create_order');
@@ -40,7 +42,7 @@ export function orderRoutes(router: Router, { simulator, orders, parseJson }: Ro
     const id = parseWith(orderId, ctx.params.id, 'order id');
     if (await simulator.run('get_order')) throw new SimulatedFailure('get_order');
     const order = orders.get(id);
-    if (!order) throw new BadRequest(`order ${id} not found`, undefined, 404);
+    if (!order) throw new HttpError(404, `order ${id} not found`);
     ctx.body = order;
   });
 }

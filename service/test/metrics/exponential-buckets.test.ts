@@ -1,6 +1,13 @@
 // Native histogram buckets: client_golang's schema choice, bucket keys and bucket limit.
 import { expect } from 'chai';
-import { ExponentialHistogram, SparseBuckets, bucketKey, bucketUpperBound, schemaForFactor, spansOf } from '../../src/metrics/exponential-buckets.ts';
+import {
+  ExponentialHistogram,
+  SparseBuckets,
+  bucketKey,
+  bucketUpperBound,
+  schemaForFactor,
+  spansOf,
+} from '../../src/metrics/exponential-buckets.ts';
 
 const ZERO = 2 ** -128;
 
@@ -70,9 +77,18 @@ describe('metrics/exponential-buckets', () => {
 
   it('encodes spans and deltas, filling gaps of up to two buckets', () => {
     const buckets = new SparseBuckets();
-    for (const [key, times] of [[-3, 2], [-2, 1], [1, 4], [10, 1]] as const) for (let i = 0; i < times; i += 1) buckets.increment(key);
+    for (const [key, times] of [
+      [-3, 2],
+      [-2, 1],
+      [1, 4],
+      [10, 1],
+    ] as const)
+      for (let i = 0; i < times; i += 1) buckets.increment(key);
     const { spans, deltas } = spansOf(buckets);
-    expect(spans).to.deep.equal([{ offset: -3, length: 5 }, { offset: 8, length: 1 }]);
+    expect(spans).to.deep.equal([
+      { offset: -3, length: 5 },
+      { offset: 8, length: 1 },
+    ]);
     expect(deltas).to.deep.equal([2, -1, -1, 0, 4, -3]);
   });
 });

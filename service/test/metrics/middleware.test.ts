@@ -114,7 +114,9 @@ describe('metrics/middleware', () => {
   it('counts a 5xx answered without an exception as a server_error', async () => {
     expect((await fetch(`${server.url}/unavailable`)).status).to.equal(503);
     await eventually(async () =>
-      expect(await count('http_request_errors_total', { route: '/unavailable', status_code: '503', error_type: 'server_error' })).to.equal(1),
+      expect(await count('http_request_errors_total', { route: '/unavailable', status_code: '503', error_type: 'server_error' })).to.equal(
+        1,
+      ),
     );
   });
 
@@ -166,7 +168,7 @@ describe('metrics/middleware', () => {
     for (const s of series) expect(String(s.labels.route)).to.be.oneOf(['unmatched', ...templates]);
   });
 
-  it('creates the series of every route of the routers it is given at zero, with each route\'s usual status', async () => {
+  it("creates the series of every route of the routers it is given at zero, with each route's usual status", async () => {
     const text = await registry.metrics();
     expect(text).to.include('http_requests_total{method="GET",route="/users/:id",status_code="200"} 0');
     expect(text).to.include('http_requests_total{method="POST",route="/users",status_code="201"} 0');
@@ -177,7 +179,9 @@ describe('metrics/middleware', () => {
   it('keeps the route template of a path that exists but not for this method (405)', async () => {
     const response = await fetch(`${server.url}/users/7`, { method: 'DELETE' });
     expect(response.status).to.equal(405);
-    await eventually(async () => expect(await count('http_requests_total', { method: 'DELETE', route: '/users/:id', status_code: '405' })).to.equal(1));
+    await eventually(async () =>
+      expect(await count('http_requests_total', { method: 'DELETE', route: '/users/:id', status_code: '405' })).to.equal(1),
+    );
     expect(await count('http_requests_total', { route: 'unmatched' })).to.equal(0);
   });
 });
@@ -189,7 +193,11 @@ describe('metrics/middleware options', () => {
     try {
       await (await fetch(`${server.url}/nope`)).text();
       await eventually(async () =>
-        expect((await samples(made.registry, 'http_requests_total')).some((s) => s.labels.route === '__unknown__' && String(s.labels.status_code) === '404')).to.equal(true),
+        expect(
+          (await samples(made.registry, 'http_requests_total')).some(
+            (s) => s.labels.route === '__unknown__' && String(s.labels.status_code) === '404',
+          ),
+        ).to.equal(true),
       );
       expect((await samples(made.registry, 'http_requests_total')).some((s) => s.labels.route === 'unmatched')).to.equal(false);
     } finally {
@@ -197,7 +205,7 @@ describe('metrics/middleware options', () => {
     }
   });
 
-  it('reads routes through the router\'s public layers, skipping router.use() and RegExp paths', () => {
+  it("reads routes through the router's public layers, skipping router.use() and RegExp paths", () => {
     const router = new Router();
     router.use('/a', (_ctx, next) => next());
     router.get(/^\/re/, (ctx) => {

@@ -7,7 +7,10 @@ import { RedMetrics } from '../../src/metrics/index.ts';
 describe('metrics/red-metrics', () => {
   it('creates known routes at zero so rate() works before the first error', async () => {
     const registry = new Registry();
-    new RedMetrics(registry).initialise([{ method: 'GET', route: '/a' }, { method: 'POST', route: '/b', statusCode: 201 }]);
+    new RedMetrics(registry).initialise([
+      { method: 'GET', route: '/a' },
+      { method: 'POST', route: '/b', statusCode: 201 },
+    ]);
     const text = await registry.metrics();
     expect(text).to.include('http_requests_total{method="GET",route="/a",status_code="200"} 0');
     expect(text).to.include('http_requests_total{method="POST",route="/b",status_code="201"} 0');
@@ -19,7 +22,23 @@ describe('metrics/red-metrics', () => {
     const registry = new Registry();
     new RedMetrics(registry).observe('GET', '/a', 200, 0.3, false);
     const les = [...(await registry.metrics()).matchAll(/le="([^"]+)"/g)].map((m) => m[1]);
-    expect(les).to.deep.equal(['0.005', '0.01', '0.025', '0.05', '0.075', '0.1', '0.25', '0.5', '0.75', '1', '2.5', '5', '7.5', '10', '+Inf']);
+    expect(les).to.deep.equal([
+      '0.005',
+      '0.01',
+      '0.025',
+      '0.05',
+      '0.075',
+      '0.1',
+      '0.25',
+      '0.5',
+      '0.75',
+      '1',
+      '2.5',
+      '5',
+      '7.5',
+      '10',
+      '+Inf',
+    ]);
   });
 });
 
@@ -37,8 +56,12 @@ describe('metrics/red-metrics options', () => {
     metrics.requestStarted();
     const text = await registry.metrics();
     expect(text).to.include('shop_http_requests_total{method="GET",route="/a",status_code="200",service="cart",zone="a\\"b"} 1');
-    expect(text).to.include('shop_http_request_duration_seconds_bucket{le="0.5",method="GET",route="/a",status_code="200",service="cart",zone="a\\"b"} 1');
-    expect(text).to.include('shop_http_request_errors_total{method="GET",route="/a",status_code="503",error_type="server_error",service="cart",zone="a\\"b"} 1');
+    expect(text).to.include(
+      'shop_http_request_duration_seconds_bucket{le="0.5",method="GET",route="/a",status_code="200",service="cart",zone="a\\"b"} 1',
+    );
+    expect(text).to.include(
+      'shop_http_request_errors_total{method="GET",route="/a",status_code="503",error_type="server_error",service="cart",zone="a\\"b"} 1',
+    );
     expect(text).to.include('shop_http_requests_in_flight{service="cart",zone="a\\"b"} 1');
     expect(text).not.to.match(/^http_/m);
   });

@@ -13,7 +13,9 @@ describe('metrics: statuses as the client saw them (real process)', function () 
   this.timeout(30_000);
   let service: RunningService;
   before(async () => {
-    service = await startService({ env: { REQUEST_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '1000', SIM_LATENCY_FACTOR: '0', SIM_ERROR_RATE: '0' } });
+    service = await startService({
+      env: { REQUEST_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '1000', SIM_LATENCY_FACTOR: '0', SIM_ERROR_RATE: '0' },
+    });
   });
   after(() => service?.stop());
 

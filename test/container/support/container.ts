@@ -1,7 +1,7 @@
 // Runs the image the way production does: read-only root, only the documented tmpfs, every
 // capability dropped, no privilege escalation, the image's own numeric user.
-import { freePort } from '../../support/ports.ts';
-import { waitFor } from '../../support/prometheus.ts';
+import { freePort } from '../../../scripts/lib/ports.ts';
+import { waitFor } from '../../../scripts/lib/wait.ts';
 import { podman, uniqueName, type Run } from './podman.ts';
 
 /** The documented writable path: /tmp, a small tmpfs (Kubernetes: an emptyDir). */

@@ -1,4 +1,4 @@
-// Runs the real promtool (Prometheus 2.42 here) and returns its exit code and output.
+// Runs the real promtool (the one on PATH) and returns its exit code and output.
 import { execFile } from 'node:child_process';
 
 export interface ToolResult {

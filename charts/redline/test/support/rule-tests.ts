@@ -3,7 +3,8 @@
 // above its rate fires exactly the alerts at or below that rate, and a service at the
 // objective fires none.
 import type { Rule, RuleGroup } from '../../../../scripts/rules.ts';
-import { durationMs, type BurnRate, type ChartValues } from './values.ts';
+import { parseDuration } from '../../../../service/src/duration.ts';
+import type { BurnRate, ChartValues } from './values.ts';
 
 export interface TestTarget {
   namespace: string;
@@ -75,7 +76,7 @@ export function justAbove(rate: number, higher: number | undefined): number {
 
 export function generateRuleTests(ruleFile: string, groups: RuleGroup[], values: ChartValues, target: TestTarget) {
   const burnRates = values.slo.burnRates;
-  const longestFor = Math.max(...burnRates.map((b) => durationMs(b.for)));
+  const longestFor = Math.max(...burnRates.map((b) => parseDuration(b.for)));
   // Alerts start pending at the first evaluation with two samples, then wait `for`.
   const evalMs = longestFor + 10 * STEP_MS;
   const samples = evalMs / STEP_MS + 1;
@@ -169,7 +170,7 @@ function abortTest(groups: RuleGroup[], values: ChartValues, target: TestTarget,
 function targetDownTests(groups: RuleGroup[], values: ChartValues, target: TestTarget) {
   const rule = alertRules(groups).find((r) => r.alert === 'RedlineTargetDown');
   if (!rule) throw new Error('RedlineTargetDown is missing');
-  const evalTime = minutes(durationMs(values.alerts.targetDownFor) + 5 * STEP_MS);
+  const evalTime = minutes(parseDuration(values.alerts.targetDownFor) + 5 * STEP_MS);
   const up = `up{namespace="${target.namespace}",job="${target.job}",instance="10.0.0.1:8080"}`;
   const expected = [expectedAlert(rule, target)];
   return [

@@ -1,8 +1,8 @@
 // The ServiceMonitor -> Service -> Pod chain that decides whether Prometheus finds a target.
 // Returns every broken link, so a test can show both the chart's chain and broken ones.
-import type { Manifest } from '../../../../scripts/helm-template.ts';
+import type { Manifest } from '../../../../scripts/lib/helm.ts';
 import { selects, spec, type PodTemplate } from './manifests.ts';
-import { durationMs } from './values.ts';
+import { parseDuration } from '../../../../service/src/duration.ts';
 
 export interface ServiceSpec {
   selector: Record<string, string>;
@@ -41,7 +41,7 @@ export function wiringProblems(manifests: Manifest[]): string[] {
       continue;
     }
     if (endpoint.path !== '/metrics') problems.push(`endpoint path ${endpoint.path} is not /metrics`);
-    if (durationMs(endpoint.scrapeTimeout) > durationMs(endpoint.interval)) problems.push('scrapeTimeout exceeds the interval');
+    if (parseDuration(endpoint.scrapeTimeout) > parseDuration(endpoint.interval)) problems.push('scrapeTimeout exceeds the interval');
     for (const deployment of pods) {
       const containers = spec<{ template: PodTemplate }>(deployment).template.spec.containers;
       const served = containers.some((c) =>

@@ -3,13 +3,16 @@
 // and the Grafana provisioning. `docker compose config` itself cannot run here (no compose plugin).
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { helmTemplate, kpsValuesFile, repoRoot, requireKpsChart } from './k8s-support.ts';
-import { redlineRuleFile } from './rule-file.ts';
+import { helmTemplate } from '../../scripts/lib/helm.ts';
+import { kpsValuesFile } from '../../scripts/lib/kube-prometheus-stack.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import { withTempDir } from '../../scripts/lib/temp-dir.ts';
+import { requireKpsChart } from '../support/kps-chart.ts';
+import { redlineRuleFile } from '../support/rule-file.ts';
 
 const run = promisify(execFile);
 
@@ -31,16 +34,17 @@ async function dclint(file: string, cwd: string): Promise<{ code: number; errors
 }
 
 /** Lays out Prometheus' bind mounts under a temporary root, as the container sees them. */
-async function prometheusRoot(ruleFile: string | undefined): Promise<{ root: string; config: string }> {
-  const root = await mkdtemp(join(tmpdir(), 'redline-compose-'));
-  for (const bind of binds('prometheus')) {
-    const isRules = bind.source === './.local/redline.rules.yml';
-    if (isRules && !ruleFile) continue;
-    const at = join(root, bind.target);
-    await mkdir(dirname(at), { recursive: true });
-    await symlink(isRules ? ruleFile! : join(repoRoot, bind.source), at);
-  }
-  return { root, config: join(root, '/etc/prometheus/prometheus.yml') };
+async function withPrometheusRoot<T>(ruleFile: string | undefined, fn: (config: string) => Promise<T>): Promise<T> {
+  return withTempDir('redline-compose-', async (root) => {
+    for (const bind of binds('prometheus')) {
+      const isRules = bind.source === './.local/redline.rules.yml';
+      if (isRules && !ruleFile) continue;
+      const at = join(root, bind.target);
+      await mkdir(dirname(at), { recursive: true });
+      await symlink(isRules ? ruleFile! : join(repoRoot, bind.source), at);
+    }
+    return fn(join(root, '/etc/prometheus/prometheus.yml'));
+  });
 }
 
 describe('compose.yaml', function () {
@@ -53,17 +57,14 @@ describe('compose.yaml', function () {
   });
 
   it('dclint rejects a compose file with an unknown key (so a pass means something)', async function () {
-    const dir = await mkdtemp(join(tmpdir(), 'redline-dclint-'));
-    try {
+    await withTempDir('redline-dclint-', async (dir) => {
       const broken = structuredClone(compose) as Compose & { services: Record<string, Record<string, unknown>> };
       broken.services.redline!.restart_policy = 'always';
       await writeFile(join(dir, 'compose.yaml'), stringify(broken));
       const result = await dclint('compose.yaml', dir);
       expect(result.code).to.not.equal(0);
       expect(result.messages.join('\n')).to.match(/additional properties/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('runs redline and the load generator from the same build, aimed at redline', function () {
@@ -75,7 +76,7 @@ describe('compose.yaml', function () {
   });
 
   it('pins Prometheus and Grafana to the releases kube-prometheus-stack 88.5.3 runs', async function () {
-    const manifests = await helmTemplate('kps', requireKpsChart(this), 'monitoring', ['-f', kpsValuesFile]);
+    const manifests = await helmTemplate({ release: 'kps', chart: requireKpsChart(this), namespace: 'monitoring', valuesFiles: [kpsValuesFile] });
     const text = stringify(manifests);
     const prometheus = /quay\.io\/prometheus\/prometheus:(v[\d.]+)/.exec(text)?.[1];
     const grafana = /docker\.io\/grafana\/grafana:([\d.]+)/.exec(text)?.[1];
@@ -104,24 +105,18 @@ describe('compose/prometheus/prometheus.yml', function () {
   });
 
   it('passes promtool check config with the rule file where compose mounts it', async function () {
-    const { root, config } = await prometheusRoot(rules.file);
-    try {
+    await withPrometheusRoot(rules.file, async (config) => {
       const { stdout } = await run('promtool', ['check', 'config', config]);
       expect(stdout).to.match(/SUCCESS: 1 rule files found/);
       expect(stdout).to.match(/rules\/redline\.rules\.yml\s*\n\s*SUCCESS: [1-9]\d* rules found/);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
+    });
   });
 
   it('fails promtool check config when the rule file is not mounted (the path is checked)', async function () {
-    const { root, config } = await prometheusRoot(undefined);
-    try {
+    await withPrometheusRoot(undefined, async (config) => {
       const failed = await run('promtool', ['check', 'config', config]).then(() => undefined, (e: { stdout: string; stderr: string }) => e.stdout + e.stderr);
       expect(failed).to.match(/redline\.rules\.yml/);
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
+    });
   });
 
   it('compose mounts the rule file read-only and refuses to start without it', function () {

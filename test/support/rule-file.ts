@@ -1,14 +1,13 @@
 // The chart's rules as a plain Prometheus rule file (scripts/rules.ts renders the chart's
 // PrometheusRule with helm template), in a temporary folder, for the tests' real Prometheus.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeRuleFile } from '../rules.ts';
+import { makeTempDir } from '../../scripts/lib/temp-dir.ts';
+import { writeRuleFile } from '../../scripts/rules.ts';
 
 /** Rules for namespace="local", job="redline": the labels the local Prometheus gives redline. */
 export async function redlineRuleFile(): Promise<{ file: string; cleanup(): Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'redline-rules-'));
+  const { dir, remove } = await makeTempDir('redline-rules-');
   const file = join(dir, 'redline.rules.yml');
   await writeRuleFile(file, { namespace: 'local', release: 'redline' });
-  return { file, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { file, cleanup: remove };
 }

@@ -6,8 +6,12 @@ import type { Context } from 'mocha';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { notSelectedReason, type SelectedObject } from '../smoke/selectors.ts';
-import { findKpsChart, helmTemplate, kpsValuesFile, requireKpsChart, redlineValuesFile, repoRoot, unknownKeys, type Manifest } from './k8s-support.ts';
+import { notSelectedReason, type SelectedObject } from '../../scripts/smoke/selectors.ts';
+import { helmTemplate, type Manifest } from '../../scripts/lib/helm.ts';
+import { findKpsChart, kpsValuesFile, redlineValuesFile, unknownKeys } from '../../scripts/lib/kube-prometheus-stack.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import type { RuleGroup } from '../../scripts/rules.ts';
+import { requireKpsChart } from '../support/kps-chart.ts';
 
 const chart = join(repoRoot, 'charts/redline');
 const redlineNamespace = { 'kubernetes.io/metadata.name': 'redline' };
@@ -36,8 +40,8 @@ describe('k8s/redline-values.yaml with charts/redline and the kind kube-promethe
     this.timeout(120_000); // may include the one bounded `helm pull`
     const kpsTgz = findKpsChart().chart;
     [redline, kps] = await Promise.all([
-      helmTemplate('redline', chart, 'redline', ['-f', redlineValuesFile]),
-      kpsTgz ? helmTemplate('kps', kpsTgz, 'monitoring', ['-f', kpsValuesFile]) : Promise.resolve(undefined),
+      helmTemplate({ release: 'redline', chart, namespace: 'redline', valuesFiles: [redlineValuesFile] }),
+      kpsTgz ? helmTemplate({ release: 'kps', chart: kpsTgz, namespace: 'monitoring', valuesFiles: [kpsValuesFile] }) : Promise.resolve(undefined),
     ]);
     if (kps) prometheus = one(kps, 'Prometheus');
   });
@@ -70,7 +74,7 @@ describe('k8s/redline-values.yaml with charts/redline and the kind kube-promethe
     needKps(this);
     const rule = one(redline, 'PrometheusRule');
     expect(notSelectedReason(selectors('PrometheusRule'), asObject(rule, 'PrometheusRule'))).to.equal(undefined);
-    const groups = rule.spec!.groups as { name: string; rules: { alert?: string; record?: string }[] }[];
+    const groups = rule.spec!.groups as RuleGroup[];
     expect(groups.length).to.be.greaterThan(0);
     for (const group of groups) expect(group.name).to.match(/^redline\./);
     const alerts = groups.flatMap((g) => g.rules.map((r) => r.alert).filter(Boolean));
@@ -100,7 +104,9 @@ describe('k8s/redline-values.yaml with charts/redline and the kind kube-promethe
 
   it('smoke\'s diagnosis names the mismatch when the labels are for another release', async function () {
     needKps(this);
-    const other = await helmTemplate('redline', chart, 'redline', ['-f', redlineValuesFile, '--set', 'monitoring.selectorLabels.release=prometheus']);
+    const other = await helmTemplate({
+      release: 'redline', chart, namespace: 'redline', valuesFiles: [redlineValuesFile], values: { monitoring: { selectorLabels: { release: 'prometheus' } } },
+    });
     const monitor = asObject(one(other, 'ServiceMonitor'), 'ServiceMonitor');
     expect(notSelectedReason(selectors('ServiceMonitor'), monitor)).to.equal(
       'ServiceMonitor not selected: Prometheus selects release=kps, ServiceMonitor redline/redline has release=prometheus');

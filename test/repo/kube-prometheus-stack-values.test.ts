@@ -5,11 +5,14 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { durationMs, loadValues } from '../../charts/redline/test/support/values.ts';
+import { loadValues } from '../../charts/redline/test/support/values.ts';
+import type { RuleGroup } from '../../scripts/rules.ts';
+import { parseDuration } from '../../service/src/duration.ts';
+import { helmTemplate, type Manifest } from '../../scripts/lib/helm.ts';
 import {
-  chartDefaults, findKpsChart, helmTemplate, KPS_CHART_NAME, KPS_VERSION, kpsValuesFile, kpsValuesKeys, kpsValuesKeysFile, requireKpsChart,
-  unknownKeys, type Manifest, type ValuesKeys,
-} from './k8s-support.ts';
+  chartDefaults, findKpsChart, KPS_CHART_NAME, KPS_VERSION, kpsValuesFile, kpsValuesKeys, kpsValuesKeysFile, unknownKeys, type ValuesKeys,
+} from '../../scripts/lib/kube-prometheus-stack.ts';
+import { requireKpsChart } from '../support/kps-chart.ts';
 
 describe('kube-prometheus-stack values for kind (helm template of the pinned 88.5.3 chart)', function () {
   this.timeout(60_000);
@@ -20,7 +23,7 @@ describe('kube-prometheus-stack values for kind (helm template of the pinned 88.
   before(async function () {
     this.timeout(120_000); // may include the one bounded `helm pull`
     chart = findKpsChart().chart;
-    if (chart) manifests = await helmTemplate('kps', chart, 'monitoring', ['-f', kpsValuesFile]);
+    if (chart) manifests = await helmTemplate({ release: 'kps', chart, namespace: 'monitoring', valuesFiles: [kpsValuesFile] });
   });
   // Every spec below reads the render: skipped, loudly, without the chart.
   beforeEach(function () {
@@ -53,7 +56,7 @@ describe('kube-prometheus-stack values for kind (helm template of the pinned 88.
     const monitors = byKind('ServiceMonitor').map((m) => m.metadata.name).join(' ');
     expect(monitors).to.not.match(/etcd|scheduler|controller-manager|kube-proxy/);
     expect(monitors).to.match(/kubelet/).and.match(/apiserver/); // the rest stays
-    const groups = byKind('PrometheusRule').flatMap((r) => (r.spec!.groups as { name: string; rules: { alert?: string }[] }[]));
+    const groups = byKind('PrometheusRule').flatMap((r) => r.spec!.groups as RuleGroup[]);
     const alerts = groups.flatMap((g) => g.rules.map((r) => r.alert).filter(Boolean));
     expect(groups.map((g) => g.name).join(' ')).to.not.match(/etcd|kube-scheduler|controller-manager|kube-proxy/);
     expect(alerts).to.not.include.members(['KubeProxyDown', 'KubeSchedulerDown', 'KubeControllerManagerDown', 'etcdMembersDown']);
@@ -68,7 +71,7 @@ describe('kube-prometheus-stack values for kind (helm template of the pinned 88.
     expect(prometheus!.spec!.retentionSize).to.equal('2GB');
     // Every burn-rate window of the chart's default values fits in the retention.
     const windows = (await loadValues()).slo.burnRates.flatMap((b) => [b.longWindow, b.shortWindow]);
-    expect(Math.max(...windows.map(durationMs))).to.be.at.most(durationMs(prometheus!.spec!.retention));
+    expect(Math.max(...windows.map(parseDuration))).to.be.at.most(parseDuration(prometheus!.spec!.retention));
     expect(prometheus!.spec!.resources).to.deep.equal({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } });
     for (const deployment of byKind('Deployment')) {
       for (const container of deployment.spec!.template.spec.containers as { name: string; resources?: { limits?: { memory?: string } } }[]) {

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { repoRoot } from './k8s-support.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 const schema = JSON.parse(await readFile(new URL('./schemas/kind-cluster-v1alpha4.schema.json', import.meta.url), 'utf8'));
 const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);

@@ -1,20 +1,24 @@
 // Renders a chart (charts/redline by default) with the real `helm template` and parses the manifests.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments, stringify } from 'yaml';
+import { withTempDir } from './temp-dir.ts';
 
 const run = promisify(execFile);
 
-export const CHART_DIR = fileURLToPath(new URL('../charts/redline', import.meta.url));
+export const CHART_DIR = fileURLToPath(new URL('../../charts/redline', import.meta.url));
 
+/** A rendered Kubernetes object. `spec` is free-form per kind: each reader narrows what it reads. */
 export interface Manifest {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  // biome-ignore lint/suspicious/noExplicitAny: one type for every kind; readers narrow it
+  spec?: Record<string, any>;
+  data?: Record<string, string>;
   [key: string]: unknown;
 }
 
@@ -43,21 +47,21 @@ export class HelmError extends Error {
 
 /** Runs helm with the given arguments; inline values go through a temporary file. */
 export async function helm(args: string[], values?: Record<string, unknown>): Promise<string> {
-  const dir = values ? await mkdtemp(join(tmpdir(), 'redline-helm-')) : undefined;
+  if (!values) return runHelm(args);
+  return withTempDir('redline-helm-', async (dir) => {
+    const file = join(dir, 'values.yaml');
+    await writeFile(file, stringify(values));
+    return runHelm([...args, '--values', file]);
+  });
+}
+
+async function runHelm(args: string[]): Promise<string> {
   try {
-    const extra: string[] = [];
-    if (dir && values) {
-      const file = join(dir, 'values.yaml');
-      await writeFile(file, stringify(values));
-      extra.push('--values', file);
-    }
-    const { stdout } = await run('helm', [...args, ...extra], { maxBuffer: 32 * 1024 * 1024 });
+    const { stdout } = await run('helm', args, { maxBuffer: 32 * 1024 * 1024 });
     return stdout;
   } catch (error) {
     const failure = error as { stderr?: string; message: string };
     throw new HelmError(`helm ${args[0] ?? ''}`, failure.stderr || failure.message);
-  } finally {
-    if (dir) await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -90,4 +94,16 @@ export async function helmInstallDryRun(options: Omit<RenderOptions, 'includeTes
   const args = ['install', options.release ?? 'redline', CHART_DIR, '--dry-run=client', '--namespace', options.namespace ?? 'default'];
   for (const file of options.valuesFiles ?? []) args.push('--values', file);
   return helm(args, options.values);
+}
+
+/** Values merged the way Helm merges values files: maps key by key, anything else (lists too) replaced. */
+export function mergeValues(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) out[key] = mergeValues(base[key], value);
+  return out;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from './k8s-support.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 
 interface MochaJson {
   stats: { passes: number; pending: number; failures: number };
@@ -16,7 +16,7 @@ interface MochaJson {
 
 function mochaWithoutChart(specs: string[]): Promise<{ code: number; json: MochaJson; stderr: string; ms: number }> {
   const started = Date.now();
-  const args = [join(repoRoot, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--extension', 'ts', '--reporter', 'json', '--timeout', '60000', ...specs];
+  const args = [join(repoRoot, 'node_modules/mocha/bin/mocha.js'), '--reporter', 'json', '--timeout', '60000', ...specs];
   const env = {
     ...process.env,
     KPS_CHART_TGZ: join(repoRoot, '.tools/no-such-dir/kube-prometheus-stack-88.5.3.tgz'),
@@ -34,7 +34,7 @@ describe('kube-prometheus-stack chart unavailable (offline clone without ../shar
   let run: Awaited<ReturnType<typeof mochaWithoutChart>>;
 
   before(async function () {
-    run = await mochaWithoutChart(['scripts/test/kube-prometheus-stack-values.test.ts', 'scripts/test/redline-values.test.ts']);
+    run = await mochaWithoutChart(['test/repo/kube-prometheus-stack-values.test.ts', 'test/repo/redline-values.test.ts']);
   });
 
   it('fails nothing: the run exits 0', function () {

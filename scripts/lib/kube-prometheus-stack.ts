@@ -1,29 +1,28 @@
-// Test helpers for the cluster path: the pinned kube-prometheus-stack chart (local, or pulled once), and
-// `helm template` / `helm show values` run for real.
+// The pinned kube-prometheus-stack chart (local, or pulled once) and its values' key tree, for
+// `make kps-values-keys` and the tests of the kind values. `helm` runs for real.
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Context } from 'mocha';
 import { parse } from 'yaml';
-import { helm, helmTemplate as renderChart } from '../helm-template.ts';
+import { helm, isPlainObject, mergeValues } from './helm.ts';
+import { repoRoot } from './paths.ts';
+import { withTempDir } from './temp-dir.ts';
+import { versions } from './versions.ts';
 
 const run = promisify(execFile);
 
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-export const KPS_VERSION = '88.5.3';
+export const KPS_VERSION = versions.KPS_VERSION;
 export const kpsValuesFile = join(repoRoot, 'k8s/kube-prometheus-stack-values.yaml');
 export const redlineValuesFile = join(repoRoot, 'k8s/redline-values.yaml');
 
 export const KPS_CHART_NAME = `kube-prometheus-stack-${KPS_VERSION}.tgz`;
 /** Where a missing chart is pulled to (git-ignored with the rest of .tools/). */
 export const kpsPullDir = join(repoRoot, '.tools/charts');
-const KPS_DEFAULT_REF = 'oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack';
+export const KPS_DEFAULT_REF = 'oci://ghcr.io/prometheus-community/charts/kube-prometheus-stack';
 /** Bound on the one `helm pull` attempt: a 1 MB chart; without network it fails in ~0.1s. */
-const PULL_TIMEOUT_MS = 45_000;
+export const PULL_TIMEOUT_MS = 45_000;
 
 /** Local places the chart may already be: $KPS_CHART_TGZ alone when set, else shared/ and .tools/charts/. */
 function localCandidates(): string[] {
@@ -75,41 +74,9 @@ export function kpsChart(): string {
   return chart;
 }
 
-let warned = false;
-
-/** Says loudly, once per run, that specs needing the chart are skipped, and why. */
-export function warnKpsChartMissing(): void {
-  if (warned) return;
-  warned = true;
-  const bar = '!'.repeat(100);
-  console.warn(`\n${bar}\n!!! KUBE-PROMETHEUS-STACK SPECS SKIPPED: ${findKpsChart().why}.\n` +
-    `!!! The kind values were NOT rendered with helm template. Set KPS_CHART_TGZ to a local ${KPS_CHART_NAME}, or run\n` +
-    `!!! helm pull ${KPS_DEFAULT_REF} --version ${KPS_VERSION} -d .tools/charts, and rerun.\n${bar}\n`);
-}
-
-/** In a mocha hook or test: the chart's path, or skip it (and say so loudly) when the chart is not to be had. */
-export function requireKpsChart(ctx: Context): string {
-  // The one pull attempt may take up to its bound, on top of the spec's own work.
-  if (!lookup && ctx.timeout() > 0) ctx.timeout(ctx.timeout() + PULL_TIMEOUT_MS);
-  const { chart } = findKpsChart();
-  if (!chart) {
-    warnKpsChartMissing();
-    ctx.skip();
-  }
-  return chart!;
-}
-
-export interface Manifest {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-  spec?: Record<string, any>;
-  data?: Record<string, string>;
-  [key: string]: any;
-}
-
-export async function helmTemplate(release: string, chart: string, namespace: string, args: string[] = []): Promise<Manifest[]> {
-  return (await renderChart({ chart, release, namespace, extraArgs: args })) as Manifest[];
+/** True once findKpsChart has looked (and maybe pulled) in this process. */
+export function kpsChartLookedUp(): boolean {
+  return lookup !== undefined;
 }
 
 export function helmShowValues(chart: string): Promise<string> {
@@ -121,8 +88,7 @@ export function helmShowValues(chart: string): Promise<string> {
  * values prints the parent's values.yaml only, where a subchart's block is partial).
  */
 export async function chartDefaults(chartTgz: string): Promise<Record<string, unknown>> {
-  const dir = await mkdtemp(join(tmpdir(), 'redline-chart-'));
-  try {
+  return withTempDir('redline-chart-', async (dir) => {
     await run('tar', ['-xzf', chartTgz, '-C', dir]);
     const [top] = await readdir(dir);
     const root = join(dir, top!);
@@ -130,34 +96,21 @@ export async function chartDefaults(chartTgz: string): Promise<Record<string, un
     const subcharts = await readdir(join(root, 'charts')).catch(() => [] as string[]);
     for (const name of subcharts) {
       const own = parse(await helmShowValues(join(root, 'charts', name))) as Record<string, unknown> | null;
-      defaults[name] = merge(own ?? {}, defaults[name]);
+      defaults[name] = mergeValues(own ?? {}, defaults[name]);
     }
     return defaults;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-function merge(base: unknown, over: unknown): unknown {
-  if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = merge(base[k], v);
-  return out;
+  });
 }
 
 /** Key paths ("a.b.c") in `values` that `defaults` does not have, where defaults has a closed object. */
 export function unknownKeys(values: unknown, defaults: unknown, path = ''): string[] {
-  if (!isObject(values) || !isObject(defaults)) return [];
+  if (!isPlainObject(values) || !isPlainObject(defaults)) return [];
   // An empty default map ({}) is open: resources, selectors, labels take any key.
   if (Object.keys(defaults).length === 0) return [];
   return Object.entries(values).flatMap(([key, value]) => {
     const here = path ? `${path}.${key}` : key;
     return Object.hasOwn(defaults, key) ? unknownKeys(value, defaults[key], here) : [here];
   });
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Committed key tree of the pinned chart's values, for checking the kind values without the chart. */
@@ -172,7 +125,7 @@ export interface ValuesKeys {
 
 /** The key tree of chart defaults: maps kept, everything else (leaves, lists) null. */
 export function valuesKeyTree(values: unknown): unknown {
-  if (!isObject(values)) return null;
+  if (!isPlainObject(values)) return null;
   return Object.fromEntries(Object.keys(values).sort().map((k) => [k, valuesKeyTree(values[k])]));
 }
 

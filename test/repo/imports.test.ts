@@ -1,0 +1,87 @@
+// The import rules of docs/architecture.md ("What may import what"), checked over every
+// TypeScript file git tracks: a new import across a forbidden line fails here.
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+
+interface Rule {
+  /** Files the rule applies to (repository-relative prefix). */
+  from: string;
+  /** Files outside these prefixes are forbidden (a file path is a prefix of itself). */
+  onlyFrom?: string[];
+  /** Files under these prefixes are forbidden. */
+  never?: string[];
+  why: string;
+}
+
+const testCode = /(^|\/)test\//;
+
+const rules: Rule[] = [
+  { from: 'service/src/', onlyFrom: ['service/src/'], why: 'the image ships service/src alone' },
+  { from: 'service/src/metrics/', never: ['service/src/routes/', 'service/src/catalogue/', 'service/src/simulation/', 'service/src/app.ts', 'service/src/config.ts'], why: 'the metrics middleware knows no app' },
+  { from: 'service/src/http/', never: ['service/src/metrics/'], why: 'request handling does not depend on the metrics package' },
+  { from: 'scripts/', onlyFrom: ['scripts/', 'service/src/duration.ts'], why: 'tools talk to the service over HTTP; they share only dependency-free modules' },
+  { from: 'dashboards/', onlyFrom: ['dashboards/'], why: 'the dashboard is generated from its own specs' },
+];
+
+/** Imports that break a rule today and are being removed; each one must still exist. */
+const pending = new Map([
+  ['service/src/http/request-log.ts -> service/src/metrics/labels.ts', 'statusAtClose moves to http/'],
+  ['service/src/http/request-log.ts -> service/src/metrics/middleware.ts', 'routerTemplate moves to http/'],
+]);
+
+/** Repository-relative targets of a file's relative imports (static, re-exports and import()). */
+function importsOf(file: string, text: string): string[] {
+  const specifiers = [...text.matchAll(/(?:^|[\s;])(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/gm)].map((m) => (m[1] ?? m[2])!);
+  return specifiers.filter((s) => s.startsWith('.')).map((s) => normalize(join(dirname(file), s)));
+}
+
+function violations(imports: Map<string, string[]>): string[] {
+  const found: string[] = [];
+  for (const [file, targets] of imports) {
+    if (testCode.test(file)) continue; // tests may import what they test
+    for (const rule of rules.filter((r) => file.startsWith(r.from))) {
+      for (const target of targets) {
+        const outside = rule.onlyFrom && !rule.onlyFrom.some((allowed) => target.startsWith(allowed));
+        const banned = rule.never?.some((forbidden) => target.startsWith(forbidden));
+        if (outside || banned) found.push(`${file} -> ${target}`);
+      }
+    }
+  }
+  return found;
+}
+
+function trackedImports(): Map<string, string[]> {
+  const files = execFileSync('git', ['ls-files', '*.ts'], { cwd: repoRoot, encoding: 'utf8' }).split('\n').filter(Boolean);
+  return new Map(files.map((file) => [file, importsOf(file, readFileSync(join(repoRoot, file), 'utf8'))]));
+}
+
+describe('import rules (docs/architecture.md)', function () {
+  it('no file imports across a forbidden line', function () {
+    const found = violations(trackedImports()).filter((v) => !pending.has(v));
+    expect(found, rules.map((r) => `${r.from}: ${r.why}`).join('\n')).to.deep.equal([]);
+  });
+
+  it('every pending exception is still needed (remove it once its import is gone)', function () {
+    const found = new Set(violations(trackedImports()));
+    for (const [exception, why] of pending) expect(found.has(exception), `${exception} (${why})`).to.equal(true);
+  });
+
+  it('catches what it should: a service file importing scripts/, metrics importing routes, re-exports and import()', function () {
+    const source = [
+      "import { x } from '../../../scripts/lib/helm.ts';",
+      "export { y } from '../routes/items.ts';",
+      "const z = await import('../app.ts');",
+      "import type { Ok } from './labels.ts';",
+    ].join('\n');
+    const file = 'service/src/metrics/example.ts';
+    expect(importsOf(file, source)).to.deep.equal(['scripts/lib/helm.ts', 'service/src/routes/items.ts', 'service/src/app.ts', 'service/src/metrics/labels.ts']);
+    expect(violations(new Map([[file, importsOf(file, source)]]))).to.deep.equal([
+      'service/src/metrics/example.ts -> scripts/lib/helm.ts',
+      'service/src/metrics/example.ts -> service/src/routes/items.ts',
+      'service/src/metrics/example.ts -> service/src/app.ts',
+    ]);
+  });
+});
