@@ -1,8 +1,9 @@
 // `make bench`: every benchmark scenario in one bounded run, then the results table with
 // each target marked met or not. BENCH_QUICK=1 shrinks everything to a smoke run.
-// Options (environment): BENCH_SCENARIOS=overhead,render,scrape,attack,cache
+// Options (environment): BENCH_SCENARIOS=overhead,render,scrape,memory,attack,cache
 //   BENCH_ROUNDS (paired rounds, default 40), BENCH_ATTACK_REQUESTS (default 1000000),
 //   BENCH_SCRAPE_SERIES (series held by the scraped servers, default 10000),
+//   BENCH_SCRAPE_FORMAT (text or protobuf, default text),
 //   BENCH_OUT (also write the markdown report to this file).
 import { writeFileSync } from 'node:fs';
 import { machineReport } from './lib/machine.ts';
@@ -11,11 +12,12 @@ import { attack } from './scenarios/attack.ts';
 import { cache } from './scenarios/cache.ts';
 import { overhead } from './scenarios/overhead.ts';
 import { render } from './scenarios/render.ts';
+import { memory } from './scenarios/memory.ts';
 import { scrape } from './scenarios/scrape.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const number = (name: string, normal: number, short: number) => Number(process.env[name] ?? (quick ? short : normal));
-const scenarios = new Set((process.env.BENCH_SCENARIOS ?? 'overhead,render,scrape,attack').split(',').map((s) => s.trim()));
+const scenarios = new Set((process.env.BENCH_SCENARIOS ?? 'overhead,render,scrape,memory,attack').split(',').map((s) => s.trim()));
 const rounds = number('BENCH_ROUNDS', 40, 2);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -34,7 +36,11 @@ if (scenarios.has('render')) {
   results.render = await render(quick ? [1_000, 10_000] : [1_000, 10_000, 100_000], quick ? 3 : 15, log);
 }
 if (scenarios.has('scrape')) {
-  results.scrape = await scrape({ series: number('BENCH_SCRAPE_SERIES', 10_000, 10_000), rounds, burstSeconds: quick ? 1 : 4, rate: 500, log });
+  const format = process.env.BENCH_SCRAPE_FORMAT === 'protobuf' ? 'protobuf' : 'text';
+  results.scrape = await scrape({ series: number('BENCH_SCRAPE_SERIES', 10_000, 10_000), format, rounds, burstSeconds: quick ? 1 : 4, rate: 500, log });
+}
+if (scenarios.has('memory')) {
+  results.memory = memory(quick ? 50 : 1_000, quick ? 100 : 1_000, log);
 }
 if (scenarios.has('attack')) {
   results.attack = await attack(number('BENCH_ATTACK_REQUESTS', 1_000_000, 5_000), quick ? 2_000 : 50_000, log);

@@ -2,7 +2,9 @@
 // one process (no HTTP). Explains where the middleware's cost goes; the HTTP benchmarks
 // (bench/main.ts) are the ones that count.
 import { Counter, Histogram, Registry } from 'prom-client';
-import { DEFAULT_BUCKETS, RedMetrics } from '../service/src/metrics/red-metrics.ts';
+import { EventEmitter } from 'node:events';
+import type { Context } from 'koa';
+import { DEFAULT_BUCKETS, RedMetrics, redMiddleware } from '../service/src/metrics/index.ts';
 
 const N = Number(process.env.MICRO_N ?? 2_000_000);
 const registry = new Registry();
@@ -12,6 +14,7 @@ const histogram = new Histogram({ name: 'h_seconds', help: 'h', labelNames, buck
 const counterChild = counter.labels('GET', '/hello', '200');
 const histogramChild = histogram.labels('GET', '/hello', '200');
 const red = new RedMetrics(new Registry());
+const redNative = new RedMetrics(new Registry(), { nativeHistograms: true });
 const keyed = new Map([['GET /hello 200', 1]]);
 // Read from the environment so V8 cannot fold the key string into a constant.
 const method = process.env.MICRO_METHOD ?? 'GET';
@@ -34,7 +37,8 @@ time('prom-client .labels() + inc + observe', (i) => {
   histogram.labels(method, route, String(status)).observe((i % 100) / 1000);
 });
 time('string key + Map.get (the old child cache)', () => void (sink += keyed.get(`${method} ${route} ${status}`)!));
-time('RedMetrics.observe (whole record)', (i) => red.observe(method, route, status, (i % 100) / 1000, false));
+time('RedMetrics.observe (whole record), classic', (i) => red.observe(method, route, status, (i % 100) / 1000, false));
+time('RedMetrics.observe (whole record), + native', (i) => redNative.observe(method, route, status, (i % 100) / 1000, false));
 time('process.hrtime.bigint() x2', () => {
   const started = process.hrtime.bigint();
   sink += Number(process.hrtime.bigint() - started) / 1e9;
@@ -43,4 +47,47 @@ time('performance.now() x2', () => {
   const started = performance.now();
   sink += (performance.now() - started) / 1000;
 });
+
+/** A request as the middleware sees it: Koa's ctx with a response that emits 'close'. */
+function fakeContext() {
+  const res = Object.assign(new EventEmitter(), { writableFinished: true, statusCode: 200, req: { socket: {} } });
+  return { method, res, matched: [{ methods: ['HEAD', 'GET'], path: route }] } as unknown as Context & { res: EventEmitter };
+}
+const next = async () => {};
+const bare = async (_ctx: Context, nextFn: () => Promise<void>) => {
+  await nextFn();
+};
+const subjects = [
+  ['bare async middleware', bare],
+  ['redMiddleware, classic', redMiddleware(red)],
+  ['redMiddleware, + native', redMiddleware(redNative)],
+] as const;
+/** ns per request of one subject over `n` requests (each ends with its 'close' event). */
+async function run(middleware: (ctx: Context, next: () => Promise<void>) => Promise<unknown>, n: number): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < n; i += 1) {
+    const ctx = fakeContext();
+    await middleware(ctx, next);
+    ctx.res.emit('close');
+  }
+  return ((performance.now() - started) * 1e6) / n;
+}
+// Paired, as the HTTP benchmarks: each round runs every subject once in a shuffled order and
+// the differences are taken within the round.
+const ROUNDS = 60;
+const PER_ROUND = Math.max(1_000, Math.round(N / 100));
+for (const [, middleware] of subjects) await run(middleware, PER_ROUND * 5); // warm-up (JIT)
+const added: number[][] = [[], []];
+for (let round = 0; round < ROUNDS; round += 1) {
+  const order = [0, 1, 2].sort(() => Math.random() - 0.5);
+  const ns: number[] = [];
+  for (const index of order) ns[index] = await run(subjects[index]![1], PER_ROUND);
+  added[0]!.push(ns[1]! - ns[0]!);
+  added[1]!.push(ns[2]! - ns[0]!);
+}
+const q = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.floor(p * (values.length - 1))]!;
+for (const [i, label] of ['redMiddleware, classic', 'redMiddleware, + native'].entries()) {
+  const values = added[i]!;
+  console.log(`${`${label}: added per request`.padEnd(44)} ${q(values, 0.5).toFixed(0).padStart(6)} ns (IQR ${q(values, 0.25).toFixed(0)}–${q(values, 0.75).toFixed(0)}, ${ROUNDS} paired rounds over a bare async middleware)`);
+}
 if (sink === -1) console.log(sink);

@@ -1,4 +1,4 @@
-// Middleware overhead: bare Koa vs Koa + redline (1 and 50 routes), bare Express vs
+// Middleware overhead: bare Koa vs Koa + redline (1 and 50 routes; native histograms off and on), bare Express vs
 // Express + express-prom-bundle, and an A/A control (two identical bare Koa servers) that
 // shows the noise floor of the method.
 import { runPaired, type PairedResult } from '../lib/paired.ts';
@@ -15,6 +15,7 @@ export interface OverheadOptions {
 export const OVERHEAD_COMPARISONS = [
   { label: 'A/A control: bare Koa vs bare Koa', a: 'koa', b: 'koa-2' },
   { label: 'Koa + redline vs bare Koa (1 route)', a: 'koa', b: 'koa-redline' },
+  { label: 'Koa + redline, native histograms on, vs bare Koa (1 route)', a: 'koa-2', b: 'koa-redline-native' },
   { label: 'Koa + redline vs bare Koa (50 routes)', a: 'koa-50', b: 'koa-redline-50' },
   { label: 'Express + express-prom-bundle vs bare Express', a: 'express', b: 'express-prom' },
 ];
@@ -26,6 +27,7 @@ export async function overhead(options: OverheadOptions): Promise<PairedResult[]
       { name: 'koa', kind: 'koa' },
       { name: 'koa-2', kind: 'koa' },
       { name: 'koa-redline', kind: 'koa-redline' },
+      { name: 'koa-redline-native', kind: 'koa-redline-native' },
       { name: 'koa-50', kind: 'koa', routes: 50 },
       { name: 'koa-redline-50', kind: 'koa-redline', routes: 50 },
       { name: 'express', kind: 'express' },

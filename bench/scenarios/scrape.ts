@@ -1,4 +1,4 @@
-// The cost of a scrape to traffic: three identical Koa + redline servers holding `series`
+// The cost of a scrape to traffic: three identical Koa + redline servers (native histograms on) holding `series`
 // RED series take the same fixed-rate load at once; in each round one of them (in turn) is
 // scraped once. Its p99 is compared with an unscraped twin in the same round; the two
 // unscraped ones give the A/A control.
@@ -8,6 +8,8 @@ import { startSubject, stopAll, type Subject } from '../lib/subjects.ts';
 
 export interface ScrapeOptions {
   series: number;
+  /** The format asked for: the text format, or protobuf as Prometheus 3 with native histograms asks. */
+  format: 'text' | 'protobuf';
   rounds: number;
   burstSeconds: number;
   rate: number;
@@ -16,6 +18,7 @@ export interface ScrapeOptions {
 
 export interface ScrapeResult {
   series: number;
+  format: 'text' | 'protobuf';
   rate: number;
   burstSeconds: number;
   /** p99 scraped / p99 unscraped, per round. */
@@ -28,18 +31,23 @@ export interface ScrapeResult {
   failures: number;
 }
 
-async function scrapeOnce(subject: Subject, afterMs: number): Promise<number> {
+const ACCEPT = {
+  text: 'text/plain;version=0.0.4',
+  protobuf: 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.5,text/plain;version=0.0.4;q=0.2',
+};
+
+async function scrapeOnce(subject: Subject, afterMs: number, format: ScrapeOptions['format'] = 'text'): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, afterMs));
   const started = performance.now();
-  const response = await fetch(`${subject.url}/metrics`);
-  await response.text();
+  const response = await fetch(`${subject.url}/metrics`, { headers: { accept: ACCEPT[format] } });
+  await response.arrayBuffer();
   return performance.now() - started;
 }
 
 export async function scrape(options: ScrapeOptions): Promise<ScrapeResult> {
   const subjects: Subject[] = [];
   try {
-    for (const name of ['s1', 's2', 's3']) subjects.push(await startSubject({ name, kind: 'koa-redline', series: options.series }));
+    for (const name of ['s1', 's2', 's3']) subjects.push(await startSubject({ name, kind: 'koa-redline-native', series: options.series }));
     options.log(`scrape: 3 servers with ${options.series} series, ${options.rounds} rounds of ${options.burstSeconds}s at ${options.rate} req/s each, one scrape per round`);
     // Warm-up: JIT the request path and the renderer.
     await Promise.all(subjects.map((s) => Promise.all([paced({ url: `${s.url}/hello`, rate: options.rate, seconds: 2 }), scrapeOnce(s, 500)])));
@@ -55,7 +63,7 @@ export async function scrape(options: ScrapeOptions): Promise<ScrapeResult> {
       const burstMs = options.burstSeconds * 1000;
       const [results, took] = await Promise.all([
         Promise.all([target!, reference!, twin!].map((s) => paced({ url: `${s.url}/hello`, rate: options.rate, seconds: options.burstSeconds }))),
-        scrapeOnce(target!, burstMs * (0.25 + Math.random() * 0.5)),
+        scrapeOnce(target!, burstMs * (0.25 + Math.random() * 0.5), options.format),
       ]);
       const [p99Target, p99Reference, p99Twin] = results.map((r) => quantile(r.latenciesMs, 0.99)) as [number, number, number];
       scraped.push(p99Target / p99Reference);
@@ -68,6 +76,7 @@ export async function scrape(options: ScrapeOptions): Promise<ScrapeResult> {
     }
     return {
       series: options.series,
+      format: options.format,
       rate: options.rate,
       burstSeconds: options.burstSeconds,
       scraped: summarise(scraped),

@@ -10,11 +10,9 @@ import { jsonErrors, methodNotAllowed, notFound } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
 import { scrapeCache } from './http/scrape-cache.ts';
 import type { Logger } from './logger.ts';
-import { metricsEndpoint } from './metrics/endpoint.ts';
-import { redMiddleware } from './metrics/middleware.ts';
-import { RedMetrics } from './metrics/red-metrics.ts';
 import { guardAdminPaths } from './routes/admin.ts';
-import { apiRouter, knownRoutes } from './routes/index.ts';
+import { apiRouter } from './routes/index.ts';
+import { RedMetrics, metricsEndpoint, redMiddleware } from './metrics/index.ts';
 import { Simulator } from './simulation/simulator.ts';
 
 export interface AppDeps {
@@ -27,10 +25,9 @@ export interface AppDeps {
 
 export function createApp({ config, logger, readiness, registry = new Registry(), simulator }: AppDeps) {
   collectDefaultMetrics({ register: registry });
-  const metrics = new RedMetrics(registry);
+  const metrics = new RedMetrics(registry, { nativeHistograms: config.metrics.nativeHistograms });
   const sim = simulator ?? new Simulator(config.simulation.profiles, config.simulation.seed);
   const router = apiRouter({ simulator: sim, orders: new OrderStore() }, config);
-  metrics.initialise(knownRoutes(router));
 
   const app = new Koa();
   app.silent = true; // jsonErrors logs what matters; Koa's default would print stacks to stderr
@@ -42,7 +39,7 @@ export function createApp({ config, logger, readiness, registry = new Registry()
   // the scrapers); without one it is served here.
   const metricsApp = config.metricsPort === undefined ? undefined : scrapeApp(registry);
   if (!metricsApp) app.use(scrapeCache()).use(metricsEndpoint(registry));
-  app.use(redMiddleware(metrics));
+  app.use(redMiddleware(metrics, { routers: [router] }));
   app.use(router.routes());
   if (config.adminToken) app.use(guardAdminPaths(config.adminToken));
   app.use(methodNotAllowed);

@@ -29,6 +29,8 @@ export interface Config {
   /** The admin endpoint is on only when a token is set. */
   adminToken: string | undefined;
   simulation: { seed: number | undefined; profiles: Record<SimulatedRoute, RouteProfile> };
+  /** Keep native (exponential) histograms of request durations, served over protobuf. */
+  metrics: { nativeHistograms: boolean };
 }
 
 export class ConfigError extends Error {
@@ -67,6 +69,15 @@ const decimal = (min: number, max: number) =>
     .pipe(z.number().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`))
     .optional();
 
+const boolean = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['true', 'false', '1', '0'], 'must be true or false'))
+    .optional()
+    .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
+
 const envSchema = z.object({
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   PORT: integer(1, 65_535, 8080),
@@ -93,6 +104,7 @@ const envSchema = z.object({
   SIM_SEED: integer(0, 2 ** 32 - 1, -1),
   SIM_ERROR_RATE: decimal(0, 1),
   SIM_LATENCY_FACTOR: decimal(0, 100),
+  METRICS_NATIVE_HISTOGRAMS: boolean(true),
 });
 
 /** Every variable the service reads, besides the per-route simulation ones below. */
@@ -174,5 +186,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logBufferBytes: e.LOG_BUFFER_BYTES,
     adminToken: e.ADMIN_TOKEN,
     simulation: { seed: e.SIM_SEED < 0 ? undefined : e.SIM_SEED, profiles: simulation.profiles },
+    metrics: { nativeHistograms: e.METRICS_NATIVE_HISTOGRAMS },
   };
 }

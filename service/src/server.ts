@@ -8,6 +8,7 @@ import type Koa from 'koa';
 import type { Registry } from 'prom-client';
 import type { Readiness } from './health.ts';
 import { admission, type AdmissionLimits } from './http/admission.ts';
+import { markSocketAnswered } from './http/status-at-close.ts';
 import type { Logger } from './logger.ts';
 
 /** How often Node checks open connections against the headers and request timeouts. */
@@ -170,6 +171,7 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
     return;
   }
   const [status, reason] = CLIENT_ERROR_STATUS[error.code ?? ''] ?? [400, 'Bad Request'];
+  markSocketAnswered(socket, status); // a request still in Koa is recorded with this status
   const body = JSON.stringify({ error: { status, message: reason.toLowerCase() } });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +

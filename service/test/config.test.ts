@@ -51,6 +51,14 @@ describe('config', () => {
     expect(config.simulation.profiles.get_item).to.deep.equal({ medianMs: 5, p99Ms: 10, errorRate: DEFAULT_PROFILES.get_item.errorRate });
   });
 
+  it('switches native histograms with METRICS_NATIVE_HISTOGRAMS (default on), refusing other values', () => {
+    expect(loadConfig({}).metrics.nativeHistograms).to.equal(true);
+    expect(loadConfig({ METRICS_NATIVE_HISTOGRAMS: 'false' }).metrics.nativeHistograms).to.equal(false);
+    expect(loadConfig({ METRICS_NATIVE_HISTOGRAMS: ' TRUE ' }).metrics.nativeHistograms).to.equal(true);
+    expect(loadConfig({ METRICS_NATIVE_HISTOGRAMS: '0' }).metrics.nativeHistograms).to.equal(false);
+    expect(() => loadConfig({ METRICS_NATIVE_HISTOGRAMS: 'yes' })).to.throw(ConfigError, /METRICS_NATIVE_HISTOGRAMS: must be true or false \(got "yes"\)/);
+  });
+
   it('applies the global error rate and latency factor under per-route values', () => {
     const config = loadConfig({ SIM_ERROR_RATE: '0.1', SIM_LATENCY_FACTOR: '2', SIM_CHECKOUT_ERROR_RATE: '0' });
     expect(config.simulation.profiles.list_items.errorRate).to.equal(0.1);

@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from '../logger.ts';
-import { statusAtClose } from '../metrics/labels.ts';
-import { routerTemplate } from '../metrics/middleware.ts';
+import { routeTemplate } from './route-template.ts';
+import { statusAtClose } from './status-at-close.ts';
 
 const SAFE_ID = /^[\w.:-]{1,128}$/;
 const QUIET_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
@@ -23,7 +23,7 @@ export function requestLog(logger: Logger): Middleware {
       const entry = {
         method: ctx.method,
         url: ctx.url.slice(0, 512),
-        route: routerTemplate(ctx),
+        route: routeTemplate(ctx),
         status,
         durationMs: Math.round((performance.now() - started) * 100) / 100,
       };

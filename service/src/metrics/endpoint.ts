@@ -1,61 +1,137 @@
-// GET /metrics: the registry in the Prometheus text format, or OpenMetrics when the scraper
-// prefers it (Prometheus 2 and 3 do by default).
+// GET /metrics: the registry in the Prometheus text format, OpenMetrics, or Prometheus'
+// protobuf format (native histograms need it), whichever the scraper's Accept ranks first.
 import type { Middleware } from 'koa';
-import { Registry, type Metric, type RegistryContentType } from 'prom-client';
+import { Registry, type RegistryContentType } from 'prom-client';
+import { DurationHistogram } from './duration-histogram.ts';
+import { PROTOBUF_CONTENT_TYPE, renderProtobuf } from './protobuf.ts';
+
+export type ExpositionFormat = 'text' | 'openmetrics' | 'protobuf';
 
 export function metricsEndpoint(registry: Registry<RegistryContentType>, path = '/metrics'): Middleware {
   const render = serialRenderer(registry);
   return async function serveMetrics(ctx, next) {
     if (ctx.path !== path || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
-    const { contentType, body } = await render(prefersOpenMetrics(ctx.get('accept')));
+    const { contentType, body } = await render(negotiateFormat(ctx.get('accept')));
     ctx.set('Content-Type', contentType);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = body;
+    ctx.body = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   };
 }
 
+/** Series of the owned histogram rendered between two turns of the event loop. */
+const SLICE_SERIES = 100;
+/** Lets requests that arrived during a render be served before the next slice. */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+interface Rendered {
+  contentType: string;
+  body: string | Uint8Array;
+}
+
 /**
- * Renders one scrape at a time, in either format. prom-client 15 renders OpenMetrics by
+ * Renders one scrape at a time, in any format. prom-client 15 renders OpenMetrics by
  * renaming counters in place (`http_requests_total` becomes `http_requests`) and never
  * renames them back, so the text format would lose `_total` after the first OpenMetrics
  * scrape. Each render here restores the names, and scrapes are serialised so none sees
  * another's renamed metrics. Scrapes come every few seconds: the queue costs nothing.
+ * prometheus/client_js#829 (https://github.com/prometheus/client_js/pull/829) computes the
+ * name per render instead: this workaround can go with the prom-client release that ships it.
+ *
+ * The RED histogram (DurationHistogram) is rendered here from its cached label text, in
+ * slices with the event loop free between them, so a large registry does not stall requests;
+ * every other metric is formatted by prom-client exactly as `registry.metrics()` would.
  */
 export function serialRenderer(registry: Registry<RegistryContentType>) {
   let queue: Promise<unknown> = Promise.resolve();
-  const renderNow = async (openMetrics: boolean) => {
-    if (!openMetrics) return { contentType: Registry.PROMETHEUS_CONTENT_TYPE, body: await registry.metrics() };
-    const metrics = registry.getMetricsAsArray() as unknown as (Metric & { name: string })[];
+  const renderNow = async (format: ExpositionFormat): Promise<Rendered> => {
+    if (format === 'protobuf') return { contentType: PROTOBUF_CONTENT_TYPE, body: await renderProtobuf(registry, yieldToLoop) };
+    const openMetrics = format === 'openmetrics';
+    const metrics = registry.getMetricsAsArray() as unknown as { name: string; type: string }[];
     const names = metrics.map((metric) => metric.name);
-    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
+    if (openMetrics) registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
     try {
-      return { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: await registry.metrics() };
+      const parts: string[] = [];
+      for (const [index, metric] of metrics.entries()) {
+        if (metric instanceof DurationHistogram && !hasDefaultLabels(registry)) {
+          parts.push(await renderSliced(metric));
+          continue;
+        }
+        if (openMetrics && metric.type === 'counter') metric.name = metric.name.replace(/_total$/, '');
+        parts.push(await registry.getSingleMetricAsString(names[index]!));
+      }
+      return openMetrics
+        ? { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: `${parts.join('\n')}\n# EOF\n` }
+        : { contentType: Registry.PROMETHEUS_CONTENT_TYPE, body: `${parts.join('\n\n')}\n` };
     } finally {
-      registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE as never);
+      if (openMetrics) registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE as never);
       for (const [index, metric] of metrics.entries()) metric.name = names[index]!;
     }
   };
-  return (openMetrics: boolean) => {
-    const rendered = queue.then(() => renderNow(openMetrics));
+  return (format: ExpositionFormat | boolean) => {
+    const chosen = format === true ? 'openmetrics' : format === false ? 'text' : format;
+    const rendered = queue.then(() => renderNow(chosen));
     queue = rendered.catch(() => undefined);
     return rendered;
   };
 }
 
+async function renderSliced(histogram: DurationHistogram): Promise<string> {
+  histogram.prepareRead();
+  let text = histogram.header();
+  const total = histogram.seriesCount;
+  for (let from = 0; from < total; from += SLICE_SERIES) {
+    text += histogram.renderLines(from, Math.min(from + SLICE_SERIES, total));
+    if (from + SLICE_SERIES < total) await yieldToLoop();
+  }
+  return text;
+}
+
 /**
- * Whether an Accept header ranks OpenMetrics at least as high as the text format. Scrapers
- * send versioned media types (`application/openmetrics-text;version=1.0.0;q=0.5`), which
- * generic negotiation would not match against an unversioned offer.
+ * Registry-wide default labels (`registry.setDefaultLabels`) are placed by prom-client's own
+ * formatter; the fast path leaves such registries to it. prom-client exposes no getter.
  */
-export function prefersOpenMetrics(accept: string): boolean {
-  let openMetrics = 0;
-  let text = 0;
-  for (const part of accept.split(',')) {
+function hasDefaultLabels(registry: Registry<RegistryContentType>): boolean {
+  const labels = (registry as unknown as { _defaultLabels?: object })._defaultLabels;
+  return labels !== undefined && Object.keys(labels).length > 0;
+}
+
+interface Ranked {
+  type: string;
+  q: number;
+  params: string[];
+}
+
+function parseAccept(accept: string): Ranked[] {
+  return accept.split(',').map((part) => {
     const [type = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase());
     const qParam = params.find((p) => p.startsWith('q='));
-    const q = qParam ? Number(qParam.slice(2)) || 0 : 1;
-    if (type === 'application/openmetrics-text') openMetrics = Math.max(openMetrics, q);
+    return { type, q: qParam ? Number(qParam.slice(2)) || 0 : 1, params: params.map((p) => p.replace(/\s+/g, '')) };
+  });
+}
+
+/**
+ * The format an Accept header ranks highest. Scrapers send versioned media types
+ * (`application/openmetrics-text;version=1.0.0;q=0.5`), which generic negotiation would not
+ * match against an unversioned offer. Protobuf must name the MetricFamily delimited encoding.
+ * Ties go to the richer format: protobuf, then OpenMetrics, then text.
+ */
+export function negotiateFormat(accept: string): ExpositionFormat {
+  let protobufQ = 0;
+  let openMetrics = 0;
+  let text = 0;
+  for (const { type, q, params } of parseAccept(accept)) {
+    if (type === 'application/vnd.google.protobuf') {
+      if (params.includes('proto=io.prometheus.client.metricfamily') && params.includes('encoding=delimited'))
+        protobufQ = Math.max(protobufQ, q);
+    } else if (type === 'application/openmetrics-text') openMetrics = Math.max(openMetrics, q);
     else if (type === 'text/plain' || type === '*/*') text = Math.max(text, q);
   }
-  return openMetrics > 0 && openMetrics >= text;
+  if (protobufQ > 0 && protobufQ >= openMetrics && protobufQ >= text) return 'protobuf';
+  if (openMetrics > 0 && openMetrics >= text) return 'openmetrics';
+  return 'text';
+}
+
+/** Whether an Accept header ranks OpenMetrics at least as high as the text format. */
+export function prefersOpenMetrics(accept: string): boolean {
+  return negotiateFormat(accept.replace(/application\/vnd\.google\.protobuf[^,]*/gi, '')) === 'openmetrics';
 }

@@ -1,22 +1,53 @@
 // Koa middleware recording the RED metrics of every request that reaches it. It knows no app:
-// the route template comes from `routeOf` (by default @koa/router's matched route), and any
-// request that no route matched shares one label.
+// the route template comes from `routeOf` (by default @koa/router's matched layers), any
+// request that no route matched shares one label, and the routes of the routers it is given
+// get their series at zero before the first request.
+import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { UNMATCHED_ROUTE, methodLabel, statusAtClose } from './labels.ts';
-import type { RedMetrics } from './red-metrics.ts';
+import { routeTemplate } from '../http/route-template.ts';
+import { statusAtClose } from '../http/status-at-close.ts';
+import { UNMATCHED_ROUTE, methodLabel } from './labels.ts';
+import type { KnownRoute, RedMetrics } from './red-metrics.ts';
 
 export interface RedMiddlewareOptions {
   /** The route template of a handled request, or undefined when none matched. */
   routeOf?: (ctx: Context) => string | undefined;
+  /** The route label of requests no route matched (default `unmatched`). */
+  unmatchedRoute?: string;
+  /** Routers whose routes get their series created at zero (method, template, usual status). */
+  routers?: Router[];
 }
 
-export function routerTemplate(ctx: Context): string | undefined {
-  const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
-  return typeof matched === 'string' ? matched : undefined;
+const USUAL_STATUS = Symbol('redline.usualStatus');
+type WithUsualStatus = { [USUAL_STATUS]?: number };
+
+/**
+ * Declares the status a route usually answers (when it is not 200), so its zero-initialised
+ * series carry it: `router.post('/orders', usualStatus(201, handler))`. Returns the handler
+ * itself: nothing is added to the request path.
+ */
+export function usualStatus<H extends (...args: never[]) => unknown>(statusCode: number, handler: H): H {
+  (handler as WithUsualStatus)[USUAL_STATUS] = statusCode;
+  return handler;
+}
+
+/** Each route of a router: method (HEAD aside, it mirrors GET), template and usual status. */
+export function routesOf(router: Router): KnownRoute[] {
+  return router.stack.flatMap((layer) => {
+    if (typeof layer.path !== 'string' || layer.methods.length === 0) return [];
+    const declared = layer.stack.map((handler) => (handler as WithUsualStatus)[USUAL_STATUS]).find((status) => status !== undefined);
+    const path = layer.path;
+    return layer.methods.filter((method) => method !== 'HEAD').map((method) => ({ method, route: path, statusCode: declared ?? 200 }));
+  });
 }
 
 export function redMiddleware(metrics: RedMetrics, options: RedMiddlewareOptions = {}): Middleware {
-  const routeOf = options.routeOf ?? routerTemplate;
+  const routeOf = options.routeOf ?? routeTemplate;
+  const unmatched = options.unmatchedRoute ?? UNMATCHED_ROUTE;
+  // Read when the metrics are first collected or first written, so routes added after this
+  // middleware was created are included.
+  const routers = options.routers ?? [];
+  if (routers.length > 0) metrics.initialiseLater(() => routers.flatMap(routesOf));
   return async function recordRed(ctx, next) {
     const started = performance.now(); // a double: no BigInt allocated per request
     const { res } = ctx;
@@ -24,17 +55,14 @@ export function redMiddleware(metrics: RedMetrics, options: RedMiddlewareOptions
     // In flight until the response has closed AND the handlers have returned: a client that
     // leaves early does not make the work it started stop.
     let open = 2;
-    const settle = () => {
-      if (--open === 0) metrics.inFlight.dec();
-    };
-    metrics.inFlight.inc();
-    // 'close' fires once the response is fully written (streams included) or the client has
-    // gone; either way the status and duration are then final. Koa's error handler runs after
-    // this middleware has rethrown, so reading the status any earlier would miss it.
-    res.once('close', () => {
+    metrics.requestStarted();
+    // 'close' fires once, when the response is fully written (streams included) or the client
+    // has gone; either way the status and duration are then final. Koa's error handler runs
+    // after this middleware has rethrown, so reading the status any earlier would miss it.
+    res.on('close', () => {
       const seconds = (performance.now() - started) / 1000;
-      metrics.observe(methodLabel(ctx.method), routeOf(ctx) ?? UNMATCHED_ROUTE, statusAtClose(res), seconds, threw);
-      settle();
+      metrics.observe(methodLabel(ctx.method), routeOf(ctx) ?? unmatched, statusAtClose(res), seconds, threw);
+      if (--open === 0) metrics.requestEnded();
     });
     try {
       await next();
@@ -42,7 +70,7 @@ export function redMiddleware(metrics: RedMetrics, options: RedMiddlewareOptions
       threw = true;
       throw error;
     } finally {
-      settle();
+      if (--open === 0) metrics.requestEnded();
     }
   };
 }

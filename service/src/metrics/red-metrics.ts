@@ -1,13 +1,36 @@
-// The RED metric family: one object owning the prom-client instruments and a cache of their
-// labelled children, so the per-request path does no label-object work after warm-up.
-// Measured (docs/benchmarks.md): prom-client's labelled counter inc hashes its labels on
-// every call (~300 ns), so the request counter is kept as a plain number per child and
-// handed to prom-client when it collects (at scrape time); the histogram is observed as is.
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { errorType, type ErrorType } from './labels.ts';
+// The RED metric family: one object owning the instruments and a cache of their labelled
+// series, so the per-request path does no label work after warm-up.
+// Measured (docs/benchmarks.md): prom-client's labelled children hash their labels on every
+// call, so the request counter is a plain number per series, handed to prom-client when it
+// collects (at scrape time), and the duration histogram's storage is owned here
+// (DurationHistogram: typed arrays, classic and native buckets). prom-client remains the
+// registry and keeps the error counter and the in-flight gauge.
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { DurationHistogram, type HistogramSeries } from './duration-histogram.ts';
+import type { ExponentialOptions } from './exponential-buckets.ts';
+import { checkNaming, errorType, type ErrorType } from './labels.ts';
 
 /** OpenTelemetry's advised boundaries for HTTP server durations, in seconds. */
 export const DEFAULT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+export type NativeHistogramOptions = ExponentialOptions;
+
+export interface RedMetricsOptions {
+  /** Prepended to every metric name (`myapp_` gives `myapp_http_requests_total`). */
+  prefix?: string;
+  /** Labels with one fixed value on every series (after the RED labels). */
+  constLabels?: Record<string, string>;
+  /** Classic histogram bucket upper bounds, in seconds (default: OpenTelemetry's). */
+  buckets?: number[];
+  /**
+   * Also keep a native (exponential) histogram of the durations, exposed in the protobuf
+   * format: `true` for client_golang's defaults (bucket factor 1.1, bucket limit 160), or
+   * the options. Off by default; the classic buckets are kept either way.
+   */
+  nativeHistograms?: boolean | NativeHistogramOptions;
+}
+
+const RED_LABELS = ['method', 'route', 'status_code', 'error_type', 'le'] as const;
 
 export interface KnownRoute {
   method: string;
@@ -20,47 +43,74 @@ interface Children {
   requests: Counter.Internal;
   /** Requests counted since prom-client last collected; added to `requests` on collect. */
   pending: number;
-  duration: Histogram.Internal<string>;
+  duration: HistogramSeries;
   errors: Partial<Record<ErrorType, Counter.Internal>>;
 }
 
 export class RedMetrics {
   readonly requests: Counter<string>;
   readonly errors: Counter<string>;
-  readonly duration: Histogram<string>;
+  readonly duration: DurationHistogram;
   readonly inFlight: Gauge<string>;
+  /** Requests being served; handed to the gauge when it is collected, like the counts. */
+  private active = 0;
   /** method → route → status → children: nested lookups, so no key string per request. */
   private readonly children = new Map<string, Map<string, Map<number, Children>>>();
   private readonly withPending: Children[] = [];
+  private readonly deferredRoutes: (() => KnownRoute[])[] = [];
+  private readonly constValues: string[];
 
-  constructor(registry: Registry, buckets: number[] = DEFAULT_BUCKETS) {
+  constructor(registry: Registry, options: RedMetricsOptions = {}) {
+    const { prefix = '', constLabels = {}, buckets = DEFAULT_BUCKETS, nativeHistograms = false } = options;
+    checkNaming(prefix, constLabels, RED_LABELS);
+    const constNames = Object.keys(constLabels);
+    this.constValues = Object.values(constLabels);
     const registers = [registry];
     const flush = () => this.flushPending();
     this.requests = new Counter({
-      name: 'http_requests_total',
+      name: `${prefix}http_requests_total`,
       help: 'HTTP requests served, by method, route template and status code.',
-      labelNames: ['method', 'route', 'status_code'],
+      labelNames: ['method', 'route', 'status_code', ...constNames],
       registers,
       collect: flush,
     });
     this.errors = new Counter({
-      name: 'http_request_errors_total',
+      name: `${prefix}http_request_errors_total`,
       help: 'HTTP requests that failed on the server side (5xx), by error type.',
-      labelNames: ['method', 'route', 'status_code', 'error_type'],
+      labelNames: ['method', 'route', 'status_code', 'error_type', ...constNames],
       registers,
     });
-    this.duration = new Histogram({
-      name: 'http_request_duration_seconds',
+    this.duration = new DurationHistogram({
+      name: `${prefix}http_request_duration_seconds`,
       help: 'Time from receiving a request to the end of its response, in seconds.',
-      labelNames: ['method', 'route', 'status_code'],
+      labelNames: ['method', 'route', 'status_code', ...constNames],
       buckets,
+      native: nativeHistograms === true ? {} : nativeHistograms,
       registers,
+      beforeRead: () => this.initialiseDeferred(),
     });
+    const constValues = this.constValues;
+    const metrics = this;
     this.inFlight = new Gauge({
-      name: 'http_requests_in_flight',
+      name: `${prefix}http_requests_in_flight`,
       help: 'HTTP requests being served right now.',
+      labelNames: constNames,
       registers,
+      collect() {
+        this.labels(...constValues).set(metrics.active);
+      },
     });
+    this.inFlight.labels(...constValues).set(0);
+  }
+
+  /** A request started being served. */
+  requestStarted(): void {
+    this.active += 1;
+  }
+
+  /** A request is no longer being served (its response closed and its handlers returned). */
+  requestEnded(): void {
+    this.active -= 1;
   }
 
   /** Records one finished (or abandoned) request. */
@@ -70,7 +120,7 @@ export class RedMetrics {
     children.duration.observe(seconds);
     const type = errorType(statusCode, threw);
     if (type) {
-      const counter = (children.errors[type] ??= this.errors.labels(method, route, String(statusCode), type));
+      const counter = (children.errors[type] ??= this.errors.labels(method, route, String(statusCode), type, ...this.constValues));
       counter.inc();
     }
   }
@@ -78,15 +128,28 @@ export class RedMetrics {
   /** Creates the series of known routes at zero, so rate() has data before the first request. */
   initialise(routes: KnownRoute[]): void {
     for (const { method, route, statusCode = 200 } of routes) {
-      const status = String(statusCode);
-      this.requests.labels(method, route, status).inc(0);
-      this.duration.zero({ method, route, status_code: status });
-      this.errors.labels(method, route, '500', 'exception').inc(0);
+      this.childrenFor(method, route, statusCode).requests.inc(0);
+      this.errors.labels(method, route, '500', 'exception', ...this.constValues).inc(0);
     }
+  }
+
+  /**
+   * Creates the series `routes()` lists at zero, once, on the first collect or the first new
+   * series, whichever comes first (so a router can still gain routes after start-up wiring).
+   */
+  initialiseLater(routes: () => KnownRoute[]): void {
+    this.deferredRoutes.push(routes);
+  }
+
+  private initialiseDeferred(): void {
+    if (this.deferredRoutes.length === 0) return;
+    const sources = this.deferredRoutes.splice(0);
+    for (const routes of sources) this.initialise(routes());
   }
 
   /** Hands the requests counted since the last collect to prom-client. */
   private flushPending(): void {
+    this.initialiseDeferred();
     for (const children of this.withPending) {
       children.requests.inc(children.pending);
       children.pending = 0;
@@ -102,11 +165,15 @@ export class RedMetrics {
     if (!byStatus) byRoute.set(route, (byStatus = new Map()));
     let children = byStatus.get(statusCode);
     if (!children) {
+      if (this.deferredRoutes.length > 0) {
+        this.initialiseDeferred();
+        return this.childrenFor(method, route, statusCode);
+      }
       const status = String(statusCode);
       children = {
-        requests: this.requests.labels(method, route, status),
+        requests: this.requests.labels(method, route, status, ...this.constValues),
         pending: 0,
-        duration: this.duration.labels(method, route, status),
+        duration: this.duration.series([method, route, status, ...this.constValues]),
         errors: {},
       };
       byStatus.set(statusCode, children);

@@ -5,7 +5,6 @@ import type { Config } from '../config.ts';
 import type { Middleware } from 'koa';
 import { HttpError } from '../http/errors.ts';
 import { rejectBody } from '../http/validate.ts';
-import type { KnownRoute } from '../metrics/red-metrics.ts';
 import { adminRoutes } from './admin.ts';
 import { checkoutRoutes } from './checkout.ts';
 import type { RouteDeps } from './deps.ts';
@@ -41,14 +40,5 @@ function refuseUnboundedEncodings(header: string): void {
   throw Object.assign(
     new HttpError(415, `unsupported Content-Encoding; use one of ${ACCEPTED_BODY_ENCODINGS.join(', ')}`),
     { headers: { 'Accept-Encoding': ACCEPTED_BODY_ENCODINGS.join(', ') } },
-  );
-}
-
-/** Each route's method and template, for creating its metric series at start-up. */
-export function knownRoutes(router: Router): KnownRoute[] {
-  return router.stack.flatMap((layer) =>
-    layer.methods
-      .filter((method) => method !== 'HEAD')
-      .map((method) => ({ method, route: String(layer.path), statusCode: method === 'POST' && layer.name === 'create_order' ? 201 : 200 })),
   );
 }

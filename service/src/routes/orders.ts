@@ -5,6 +5,7 @@ import { findItem } from '../catalogue/items.ts';
 import { ORDER_ID } from '../catalogue/orders.ts';
 import { HttpError } from '../http/errors.ts';
 import { jsonBody, parseWith } from '../http/validate.ts';
+import { usualStatus } from '../metrics/index.ts';
 import { SimulatedFailure } from '../simulation/failure.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -22,7 +23,7 @@ const newOrder = z
 const orderId = z.string().regex(ORDER_ID, 'must look like ord_ followed by 16 hex digits');
 
 export function orderRoutes(router: Router, { simulator, orders, parseJson }: RouteDeps): void {
-  router.post('create_order', '/api/orders', parseJson, async (ctx) => {
+  router.post('create_order', '/api/orders', parseJson, usualStatus(201, async (ctx) => {
     const body = jsonBody(ctx, newOrder);
     let totalCents = 0;
     for (const line of body.items) {
@@ -35,7 +36,7 @@ export function orderRoutes(router: Router, { simulator, orders, parseJson }: Ro
     ctx.status = 201;
     ctx.set('Location', `/api/orders/${order.id}`);
     ctx.body = order;
-  });
+  }));
 
   router.get('get_order', '/api/orders/:id', async (ctx) => {
     const id = parseWith(orderId, ctx.params.id, 'order id');

@@ -5,18 +5,17 @@ import Router from '@koa/router';
 import { expect } from 'chai';
 import Koa from 'koa';
 import { Registry } from 'prom-client';
-import { redMiddleware } from '../../src/metrics/middleware.ts';
-import { RedMetrics } from '../../src/metrics/red-metrics.ts';
+import { RedMetrics, redMiddleware, routesOf, usualStatus } from '../../src/metrics/index.ts';
 import { listen, samples, type Listening } from '../listen.ts';
 
 /** A small app of its own: the middleware must work in any Koa app, not only redline's. */
-function testApp() {
+function testApp(unmatchedRoute?: string) {
   const registry = new Registry();
   const metrics = new RedMetrics(registry);
   const app = new Koa();
   app.silent = true;
-  app.use(redMiddleware(metrics));
   const router = new Router();
+  app.use(redMiddleware(metrics, { routers: [router], ...(unmatchedRoute ? { unmatchedRoute } : {}) }));
   router.get('/users/:id', (ctx) => {
     ctx.body = { id: ctx.params.id };
   });
@@ -32,6 +31,12 @@ function testApp() {
     await sleep(300);
     ctx.body = 'late';
   });
+  router.post(
+    '/users',
+    usualStatus(201, (ctx: Koa.Context) => {
+      ctx.status = 201;
+    }),
+  );
   router.get('/stream', (ctx) => {
     const body = new PassThrough();
     ctx.body = body;
@@ -109,7 +114,9 @@ describe('metrics/middleware', () => {
   it('counts a 5xx answered without an exception as a server_error', async () => {
     expect((await fetch(`${server.url}/unavailable`)).status).to.equal(503);
     await eventually(async () =>
-      expect(await count('http_request_errors_total', { route: '/unavailable', status_code: '503', error_type: 'server_error' })).to.equal(1),
+      expect(await count('http_request_errors_total', { route: '/unavailable', status_code: '503', error_type: 'server_error' })).to.equal(
+        1,
+      ),
     );
   });
 
@@ -157,25 +164,56 @@ describe('metrics/middleware', () => {
     const series = await samples(registry, 'http_requests_total');
     // routes {unmatched, /users/:id} x methods {GET, POST, DELETE, PATCH, _OTHER} x a few statuses
     expect(series.length - before).to.be.at.most(20);
-    for (const s of series) expect(String(s.labels.route)).to.be.oneOf(['unmatched', '/users/:id']);
+    const templates = ['/users/:id', '/users', '/boom', '/teapot', '/unavailable', '/slow', '/stream'];
+    for (const s of series) expect(String(s.labels.route)).to.be.oneOf(['unmatched', ...templates]);
+  });
+
+  it("creates the series of every route of the routers it is given at zero, with each route's usual status", async () => {
+    const text = await registry.metrics();
+    expect(text).to.include('http_requests_total{method="GET",route="/users/:id",status_code="200"} 0');
+    expect(text).to.include('http_requests_total{method="POST",route="/users",status_code="201"} 0');
+    expect(text).not.to.match(/method="HEAD"/);
+    expect(text).to.include('http_request_duration_seconds_count{method="POST",route="/users",status_code="201"} 0');
+  });
+
+  it('keeps the route template of a path that exists but not for this method (405)', async () => {
+    const response = await fetch(`${server.url}/users/7`, { method: 'DELETE' });
+    expect(response.status).to.equal(405);
+    await eventually(async () =>
+      expect(await count('http_requests_total', { method: 'DELETE', route: '/users/:id', status_code: '405' })).to.equal(1),
+    );
+    expect(await count('http_requests_total', { route: 'unmatched' })).to.equal(0);
   });
 });
 
-describe('metrics/red-metrics', () => {
-  it('creates known routes at zero so rate() works before the first error', async () => {
-    const registry = new Registry();
-    new RedMetrics(registry).initialise([{ method: 'GET', route: '/a' }, { method: 'POST', route: '/b', statusCode: 201 }]);
-    const text = await registry.metrics();
-    expect(text).to.include('http_requests_total{method="GET",route="/a",status_code="200"} 0');
-    expect(text).to.include('http_requests_total{method="POST",route="/b",status_code="201"} 0');
-    expect(text).to.include('http_request_errors_total{method="POST",route="/b",status_code="500",error_type="exception"} 0');
-    expect(text).to.include('http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/a",status_code="200"} 0');
+describe('metrics/middleware options', () => {
+  it('labels unmatched requests with the configured value', async () => {
+    const made = testApp('__unknown__');
+    const server = await listen(made.app);
+    try {
+      await (await fetch(`${server.url}/nope`)).text();
+      await eventually(async () =>
+        expect(
+          (await samples(made.registry, 'http_requests_total')).some(
+            (s) => s.labels.route === '__unknown__' && String(s.labels.status_code) === '404',
+          ),
+        ).to.equal(true),
+      );
+      expect((await samples(made.registry, 'http_requests_total')).some((s) => s.labels.route === 'unmatched')).to.equal(false);
+    } finally {
+      await server.close();
+    }
   });
 
-  it('uses the documented buckets, in seconds', async () => {
-    const registry = new Registry();
-    new RedMetrics(registry).observe('GET', '/a', 200, 0.3, false);
-    const les = [...(await registry.metrics()).matchAll(/le="([^"]+)"/g)].map((m) => m[1]);
-    expect(les).to.deep.equal(['0.005', '0.01', '0.025', '0.05', '0.075', '0.1', '0.25', '0.5', '0.75', '1', '2.5', '5', '7.5', '10', '+Inf']);
+  it("reads routes through the router's public layers, skipping router.use() and RegExp paths", () => {
+    const router = new Router();
+    router.use('/a', (_ctx, next) => next());
+    router.get(/^\/re/, (ctx) => {
+      ctx.body = 're';
+    });
+    router.put('/a/:id', (ctx) => {
+      ctx.body = 'a';
+    });
+    expect(routesOf(router)).to.deep.equal([{ method: 'PUT', route: '/a/:id', statusCode: 200 }]);
   });
 });
