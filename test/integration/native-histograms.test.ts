@@ -10,12 +10,13 @@ import { Registry } from 'prom-client';
 import { prometheusInstall } from '../../scripts/lib/prometheus-versions.ts';
 import { RedMetrics, metricsEndpoint } from '../../service/src/metrics/index.ts';
 import { Z99 } from '../../service/src/simulation/random.ts';
-import { type RunningPrometheus, startPrometheus } from '../../scripts/lib/prometheus-server.ts';
+import { nativeHistogramScrape, type RunningPrometheus, startPrometheus } from '../../scripts/lib/prometheus-server.ts';
 import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
 import { waitFor } from '../../scripts/lib/wait.ts';
 
 const prometheus3 = prometheusInstall(3);
-const PROTOBUF_FIRST = ['PrometheusProto', 'OpenMetricsText1.0.0', 'PrometheusText0.0.4'];
+/** The scrape settings this Prometheus version needs for native histograms (feature flag before 3.8). */
+const nativeScrape = prometheus3 ? nativeHistogramScrape(prometheus3.version) : { enableFeatures: [], target: {} };
 /** Relative width of a schema-3 bucket (factor 2^(1/8)): the resolution of the native quantiles. */
 const SCHEMA_3_ERROR = 2 ** (1 / 8) - 1;
 
@@ -80,16 +81,9 @@ async function drive(url: string, path: string, total: number, concurrency: numb
       });
       prometheus = await startPrometheus({
         binary: prometheus3!.prometheus,
-        enableFeatures: ['native-histograms'],
+        enableFeatures: nativeScrape.enableFeatures,
         scrapeInterval: '1s',
-        scrapeTargets: [
-          {
-            jobName: job,
-            targets: [`${service.host}:${service.port}`],
-            scrapeProtocols: PROTOBUF_FIRST,
-            alwaysScrapeClassicHistograms: true,
-          },
-        ],
+        scrapeTargets: [{ jobName: job, targets: [`${service.host}:${service.port}`], ...nativeScrape.target }],
       });
       await Promise.all([drive(service.url, '/api/items/1', N_ITEM, 8), drive(service.url, '/api/items', N_LIST, 12)]);
       // Two scrapes after the traffic, so the latest sample holds every request.
@@ -193,11 +187,9 @@ async function drive(url: string, path: string, total: number, concurrency: numb
     const { port } = server.address() as AddressInfo;
     prometheus = await startPrometheus({
       binary: prometheus3!.prometheus,
-      enableFeatures: ['native-histograms'],
+      enableFeatures: nativeScrape.enableFeatures,
       scrapeInterval: '1s',
-      scrapeTargets: [
-        { jobName: 'wide', targets: [`127.0.0.1:${port}`], scrapeProtocols: PROTOBUF_FIRST, alwaysScrapeClassicHistograms: true },
-      ],
+      scrapeTargets: [{ jobName: 'wide', targets: [`127.0.0.1:${port}`], ...nativeScrape.target }],
     });
     await waitFor('the wide histogram in Prometheus', async () =>
       (await queryRaw(prometheus, 'http_request_duration_seconds{job="wide"}')).length > 0 ? true : undefined,
