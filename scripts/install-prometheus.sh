@@ -16,11 +16,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools=${REDLINE_TOOLS_DIR:-$PWD/.tools}
 bin=$tools/bin
-min_major=3 min_minor=5
 mkdir -p "$bin"
 
 say() { printf 'prometheus: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
+
+# The oldest 3.x accepted, from versions.env (PROMETHEUS_MINIMUM=3.5.0).
+minimum=$(sed -n 's/^PROMETHEUS_MINIMUM=//p' versions.env)
+[ -n "$minimum" ] || die "versions.env has no PROMETHEUS_MINIMUM"
+min_major=${minimum%%.*} min_minor=${minimum#*.}; min_minor=${min_minor%%.*}
 
 # "3.5.3" from `prometheus --version` ("prometheus, version 3.5.3+ds1 (branch: …)").
 version_of() { "$1" --version 2>/dev/null | sed -n '1s/^[a-z]*, version \([0-9][0-9.]*\).*/\1/p'; }

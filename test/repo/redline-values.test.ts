@@ -12,6 +12,7 @@ import { notSelectedReason, type SelectedObject } from '../../scripts/smoke/sele
 import { helmTemplate, type Manifest } from '../../scripts/lib/helm.ts';
 import { findKpsChart, kpsValuesFile, redlineValuesFile, unknownKeys } from '../../scripts/lib/kube-prometheus-stack.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
+import { versions } from '../../scripts/lib/versions.ts';
 import type { RuleGroup } from '../../scripts/rules.ts';
 import { requireKpsChart } from '../support/kps-chart.ts';
 
@@ -115,6 +116,12 @@ describe('k8s/redline-values.yaml with charts/redline and the kind kube-promethe
     expect(env).to.deep.include({ name: 'METRICS_NATIVE_HISTOGRAMS', value: 'true' });
     const dashboard = one(redline, 'ConfigMap').data!['redline.json']!;
     expect(dashboard).to.include('rate(http_request_duration_seconds{').and.not.include('http_request_duration_seconds_bucket');
+  });
+
+  it('PROMETHEUS_VERSION in versions.env (what GitHub CI tests on) is the Prometheus the pinned kube-prometheus-stack runs', function () {
+    requireKpsChart(this);
+    // The chart's tag carries an image variant suffix (v3.14.0-distroless); the release is the same.
+    expect(/^v?(\d+\.\d+\.\d+)/.exec(String(prometheus.spec!.version))?.[1]).to.equal(versions.PROMETHEUS_VERSION);
   });
 
   it('runs the loaded redline:dev image, never pulled, with the load generator on', function () {
