@@ -20,7 +20,7 @@ LOAD_RATE ?= 20
 # The spec set of each test target; .mocharc.yaml holds what they share (reporter, timeout).
 TEST_SPECS := 'service/test/**/*.test.ts' 'scripts/test/**/*.test.ts' 'charts/redline/test/**/*.test.ts' 'test/**/*.test.ts'
 # `biome ci` checks formatting as well as lint rules; `biome lint` checks the rules only.
-BIOME_CHECK ?= lint
+BIOME_CHECK ?= ci
 
 .PHONY: help bootstrap bootstrap-prometheus test lint format typecheck local smoke-local start loadgen
 

@@ -37,7 +37,14 @@ if (scenarios.has('render')) {
 }
 if (scenarios.has('scrape')) {
   const format = process.env.BENCH_SCRAPE_FORMAT === 'protobuf' ? 'protobuf' : 'text';
-  results.scrape = await scrape({ series: number('BENCH_SCRAPE_SERIES', 10_000, 10_000), format, rounds, burstSeconds: quick ? 1 : 4, rate: 500, log });
+  results.scrape = await scrape({
+    series: number('BENCH_SCRAPE_SERIES', 10_000, 10_000),
+    format,
+    rounds,
+    burstSeconds: quick ? 1 : 4,
+    rate: 500,
+    log,
+  });
 }
 if (scenarios.has('memory')) {
   results.memory = memory(quick ? 50 : 1_000, quick ? 100 : 1_000, log);

@@ -88,6 +88,8 @@ for (let round = 0; round < ROUNDS; round += 1) {
 const q = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.floor(p * (values.length - 1))]!;
 for (const [i, label] of ['redMiddleware, classic', 'redMiddleware, + native'].entries()) {
   const values = added[i]!;
-  console.log(`${`${label}: added per request`.padEnd(44)} ${q(values, 0.5).toFixed(0).padStart(6)} ns (IQR ${q(values, 0.25).toFixed(0)}–${q(values, 0.75).toFixed(0)}, ${ROUNDS} paired rounds over a bare async middleware)`);
+  console.log(
+    `${`${label}: added per request`.padEnd(44)} ${q(values, 0.5).toFixed(0).padStart(6)} ns (IQR ${q(values, 0.25).toFixed(0)}–${q(values, 0.75).toFixed(0)}, ${ROUNDS} paired rounds over a bare async middleware)`,
+  );
 }
 if (sink === -1) console.log(sink);

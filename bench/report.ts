@@ -90,7 +90,9 @@ export function report(results: Results, header: string[], command: string, seco
       `| A/A control: unscraped vs unscraped | ${ratio(s.control)} | | | |`,
       '',
     );
-    targets.push(`| a ${s.series}-series scrape (${s.format}, every ${s.burstSeconds} s) adds < 5% to p99 | ${pct(s.scraped.median - 1)} (IQR ${pct(s.scraped.q1 - 1)}–${pct(s.scraped.q3 - 1)}; A/A ${pct(s.control.median - 1)}) | ${mark(s.scraped.median < 1.05)} |`);
+    targets.push(
+      `| a ${s.series}-series scrape (${s.format}, every ${s.burstSeconds} s) adds < 5% to p99 | ${pct(s.scraped.median - 1)} (IQR ${pct(s.scraped.q1 - 1)}–${pct(s.scraped.q3 - 1)}; A/A ${pct(s.control.median - 1)}) | ${mark(s.scraped.median < 1.05)} |`,
+    );
   }
   if (results.attack) {
     const a = results.attack;
@@ -104,7 +106,9 @@ export function report(results: Results, header: string[], command: string, seco
       `| RED series (http_* sample lines) | ${a.seriesBefore} | ${a.seriesAfter} | ${pct(seriesGrowth)} |`,
       `| live heap after full GC | ${mib(a.heapBefore)} | ${mib(a.heapAfter)} | ${pct(heapGrowth)} |`,
       '',
-      `Statuses: ${Object.entries(a.byStatus).map(([k, v]) => `${k}: ${v}`).join(', ')}; transport errors: ${a.transportErrors}.`,
+      `Statuses: ${Object.entries(a.byStatus)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')}; transport errors: ${a.transportErrors}.`,
       `New request-counter series during the attack: ${a.newSeries.length === 0 ? 'none' : a.newSeries.map((l) => `\`${l}\``).join(', ')}.`,
       '',
     );
@@ -124,7 +128,9 @@ export function report(results: Results, header: string[], command: string, seco
       `| classic + native | ${Math.round(m.nativeBytesPerSet)} | ${m.nativeBucketsPerSet} |`,
       '',
     );
-    targets.push(`| memory per series, classic vs native (reported) | ${Math.round(m.classicBytesPerSet)} B vs ${Math.round(m.nativeBytesPerSet)} B per label set | |`);
+    targets.push(
+      `| memory per series, classic vs native (reported) | ${Math.round(m.classicBytesPerSet)} B vs ${Math.round(m.nativeBytesPerSet)} B per label set | |`,
+    );
   }
   if (targets.length > 0) lines.push('### Targets', '', '| target | measured | |', '| --- | --- | --- |', ...targets, '');
   if (results.quick) lines.push('_BENCH_QUICK=1: a smoke run; these numbers are not meaningful._');

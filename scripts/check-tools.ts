@@ -38,12 +38,14 @@ const tools: Record<string, Tool> = {
   docker: {
     version: ['docker', '--version'],
     minimum: '24.0.0',
-    install: (p) => (p.os === 'Darwin'
-      ? `install Docker Desktop for Mac (${p.arch === 'arm64' ? 'Apple silicon' : 'Intel chip'}): https://docs.docker.com/desktop/setup/install/mac-install/ (or colima: brew install colima docker && colima start --memory 6)`
-      : 'install Docker Engine: https://docs.docker.com/engine/install/ (then add yourself to the docker group)'),
-    ready: () => (run(['docker', 'info', '--format', '{{.ServerVersion}}']).ok
-      ? undefined
-      : 'docker is installed but its daemon is not reachable: start Docker (or check DOCKER_HOST) and retry'),
+    install: (p) =>
+      p.os === 'Darwin'
+        ? `install Docker Desktop for Mac (${p.arch === 'arm64' ? 'Apple silicon' : 'Intel chip'}): https://docs.docker.com/desktop/setup/install/mac-install/ (or colima: brew install colima docker && colima start --memory 6)`
+        : 'install Docker Engine: https://docs.docker.com/engine/install/ (then add yourself to the docker group)',
+    ready: () =>
+      run(['docker', 'info', '--format', '{{.ServerVersion}}']).ok
+        ? undefined
+        : 'docker is installed but its daemon is not reachable: start Docker (or check DOCKER_HOST) and retry',
   },
   compose: {
     version: ['docker', 'compose', 'version', '--short'],
@@ -54,25 +56,28 @@ const tools: Record<string, Tool> = {
     version: ['kind', 'version'],
     // kind-config.yaml pins the node image that this kind release was released with.
     minimum: versions.KIND_VERSION.replace(/^v/, ''),
-    install: (p) => (p.os === 'Darwin'
-      ? 'install kind: brew install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)'
-      : `install kind: curl -Lo kind https://kind.sigs.k8s.io/dl/${versions.KIND_VERSION}/kind-linux-${goArch(p)} && chmod +x kind && sudo mv kind /usr/local/bin/ (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)`),
+    install: (p) =>
+      p.os === 'Darwin'
+        ? 'install kind: brew install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)'
+        : `install kind: curl -Lo kind https://kind.sigs.k8s.io/dl/${versions.KIND_VERSION}/kind-linux-${goArch(p)} && chmod +x kind && sudo mv kind /usr/local/bin/ (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)`,
   },
   kubectl: {
     version: ['kubectl', 'version', '--client'],
     minimum: versions.KUBECTL_MINIMUM,
-    install: (p) => (p.os === 'Darwin'
-      ? `install kubectl: brew install kubectl (https://kubernetes.io/docs/tasks/tools/install-kubectl-macos/); the kind nodes run ${kubectlVersion}`
-      : `install kubectl: curl -LO https://dl.k8s.io/release/v${kubectlVersion}/bin/linux/${goArch(p)}/kubectl && chmod +x kubectl && sudo mv kubectl /usr/local/bin/ (https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/)`
-        + (p.arch === 'x86_64' ? ', or remove the old one from PATH and run make bootstrap, which then bundles one' : '')),
+    install: (p) =>
+      p.os === 'Darwin'
+        ? `install kubectl: brew install kubectl (https://kubernetes.io/docs/tasks/tools/install-kubectl-macos/); the kind nodes run ${kubectlVersion}`
+        : `install kubectl: curl -LO https://dl.k8s.io/release/v${kubectlVersion}/bin/linux/${goArch(p)}/kubectl && chmod +x kubectl && sudo mv kubectl /usr/local/bin/ (https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/)` +
+          (p.arch === 'x86_64' ? ', or remove the old one from PATH and run make bootstrap, which then bundles one' : ''),
   },
   helm: {
     version: ['helm', 'version', '--short'],
     minimum: versions.HELM_MINIMUM,
-    install: (p) => (p.os === 'Darwin'
-      ? 'install Helm: brew install helm (https://helm.sh/docs/intro/install/)'
-      : `install Helm: https://helm.sh/docs/intro/install/ (the linux-${goArch(p)} binary or your package manager)`
-        + (p.arch === 'x86_64' ? ', or remove the old one from PATH and run make bootstrap, which then bundles one' : '')),
+    install: (p) =>
+      p.os === 'Darwin'
+        ? 'install Helm: brew install helm (https://helm.sh/docs/intro/install/)'
+        : `install Helm: https://helm.sh/docs/intro/install/ (the linux-${goArch(p)} binary or your package manager)` +
+          (p.arch === 'x86_64' ? ', or remove the old one from PATH and run make bootstrap, which then bundles one' : ''),
   },
 };
 
@@ -103,7 +108,8 @@ export function checkTool(name: string, platform: Platform = detectPlatform()): 
   const install = tool.install(platform);
   if (result.missing || (name === 'compose' && !result.ok)) return [`${label} is missing: ${install}`];
   const version = parseVersion(result.output);
-  if (!result.ok || !version) return [`${label} is installed but "${tool.version.join(' ')}" failed: ${result.output.trim() || 'no output'}; ${install}`];
+  if (!result.ok || !version)
+    return [`${label} is installed but "${tool.version.join(' ')}" failed: ${result.output.trim() || 'no output'}; ${install}`];
   if (!atLeast(version, parseVersion(tool.minimum)!)) {
     return [`${label} ${version.join('.')} is too old: need ${tool.minimum} or newer; ${install}`];
   }

@@ -49,7 +49,12 @@ process.once('SIGTERM', () => void stopAll(0));
 try {
   const logPath = (name: string) => join(stateDir, 'logs', `${name}.log`);
   const serviceLog = createWriteStream(logPath('service'));
-  const service = await startService({ host, port: Number(values.port), env: { LOG_LEVEL: 'info' }, echo: (line) => serviceLog.write(`${line}\n`) });
+  const service = await startService({
+    host,
+    port: Number(values.port),
+    env: { LOG_LEVEL: 'info' },
+    echo: (line) => serviceLog.write(`${line}\n`),
+  });
   cleanups.push(() => service.stop());
   say(`service     ${service.url}   (/metrics, /healthz, /readyz; log: ${logPath('service')})`);
 
@@ -62,10 +67,14 @@ try {
     ruleFiles,
   });
   cleanups.push(() => prometheus.stop());
-  say(`prometheus  ${prometheus.url}   (scrapes every 5s; ${ruleFiles.length ? `rules: ${ruleFiles.join(', ')}` : 'no rule file rendered'})`);
+  say(
+    `prometheus  ${prometheus.url}   (scrapes every 5s; ${ruleFiles.length ? `rules: ${ruleFiles.join(', ')}` : 'no rule file rendered'})`,
+  );
 
   const loadgenLog = createWriteStream(logPath('loadgen'));
-  const loadgen = spawnNode(loadgenEntry, ['--target', service.url, '--rate', values.rate, '--duration', '0'], {}, (line) => loadgenLog.write(`${line}\n`));
+  const loadgen = spawnNode(loadgenEntry, ['--target', service.url, '--rate', values.rate, '--duration', '0'], {}, (line) =>
+    loadgenLog.write(`${line}\n`),
+  );
   cleanups.push(() => loadgen.stop());
   say(`loadgen     ${values.rate} req/s over the API routes`);
 
@@ -103,7 +112,10 @@ async function startGrafana(bindHost: string, port: number, prometheusUrl: strin
   await mkdir(join(provisioning, 'dashboards'), { recursive: true });
   await writeFile(
     join(provisioning, 'datasources', 'prometheus.yaml'),
-    stringify({ apiVersion: 1, datasources: [{ name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: prometheusUrl, isDefault: true }] }),
+    stringify({
+      apiVersion: 1,
+      datasources: [{ name: 'Prometheus', uid: 'prometheus', type: 'prometheus', access: 'proxy', url: prometheusUrl, isDefault: true }],
+    }),
   );
   // The classic dashboard only: this Prometheus scrapes the text format, and the native
   // variant beside it in the chart shares its uid.

@@ -4,7 +4,15 @@
 // kubeconfig context given by --context (else the current one). Exit 0: all true before the deadline; 1: the reasons; 2: bad usage.
 import { PrometheusClient } from './lib/prometheus-api.ts';
 import { checkNames, runPass, type Pass } from './smoke/checks.ts';
-import { connect, diagnoseSelection, forwardGrafana, forwardPrometheus, grafanaCredentials, type Cluster, type Forward } from './smoke/cluster.ts';
+import {
+  connect,
+  diagnoseSelection,
+  forwardGrafana,
+  forwardPrometheus,
+  grafanaCredentials,
+  type Cluster,
+  type Forward,
+} from './smoke/cluster.ts';
 import { GrafanaClient, grafanaCheckNames, grafanaChecks } from './smoke/grafana.ts';
 import { parseOptions, usage, type SmokeOptions } from './smoke/options.ts';
 import { formatReport, outcome } from './smoke/report.ts';
@@ -23,8 +31,9 @@ async function diagnose(pass: Pass, cluster: Cluster | undefined, options: Smoke
       failed.detail += ` (no cluster to ask why: ${kind} selection not diagnosed)`;
       continue;
     }
-    const reason = await diagnoseSelection(cluster, kind, options).catch((error: unknown) =>
-      `could not read the ${kind} selection from the cluster: ${(error as Error).message}`);
+    const reason = await diagnoseSelection(cluster, kind, options).catch(
+      (error: unknown) => `could not read the ${kind} selection from the cluster: ${(error as Error).message}`,
+    );
     if (reason) failed.detail += `; ${reason}`;
   }
 }
@@ -49,7 +58,15 @@ async function main(argv: string[]): Promise<number> {
   let grafanaForward: Forward | undefined;
   try {
     // With --prometheus-url the cluster only serves the diagnosis: without one, it is skipped.
-    cluster = options.prometheusUrl ? (() => { try { return connect(options.context); } catch { return undefined; } })() : connect(options.context);
+    cluster = options.prometheusUrl
+      ? (() => {
+          try {
+            return connect(options.context);
+          } catch {
+            return undefined;
+          }
+        })()
+      : connect(options.context);
     if (!options.prometheusUrl) {
       if (!cluster) throw new Error('no kubeconfig context: start the cluster (make kind-up) or pass --prometheus-url');
       const server = cluster.kubeConfig.getCurrentCluster()?.server;
@@ -68,9 +85,14 @@ async function main(argv: string[]): Promise<number> {
       }
       grafana = new GrafanaClient(options.grafanaUrl ?? grafanaForward!.url, login.user, login.password);
     }
-    const safePass = () => runPass(client, options).catch((error: unknown): Pass => ({
-      ok: false, red: [], checks: [{ name: checkNames.ready, ok: false, detail: `Prometheus API error: ${(error as Error).message}` }],
-    }));
+    const safePass = () =>
+      runPass(client, options).catch(
+        (error: unknown): Pass => ({
+          ok: false,
+          red: [],
+          checks: [{ name: checkNames.ready, ok: false, detail: `Prometheus API error: ${(error as Error).message}` }],
+        }),
+      );
     // Through a port-forward, "not reachable" has a cause the forward knows (no Ready pod yet,
     // an API server or websocket error): report that instead.
     const explained = async (): Promise<Pass> => {
@@ -79,10 +101,13 @@ async function main(argv: string[]): Promise<number> {
       const ready = pass.checks.find((c) => c.name === checkNames.ready);
       if (failure && ready && !ready.ok) ready.detail = failure;
       if (grafana) {
-        const checks = await grafanaChecks(grafana, options).catch((error: unknown) => [{
-          name: grafanaCheckNames.ready, ok: false,
-          detail: grafanaForward?.lastError() ?? `Grafana API error at ${grafana!.url}: ${(error as Error).message}`,
-        }]);
+        const checks = await grafanaChecks(grafana, options).catch((error: unknown) => [
+          {
+            name: grafanaCheckNames.ready,
+            ok: false,
+            detail: grafanaForward?.lastError() ?? `Grafana API error at ${grafana!.url}: ${(error as Error).message}`,
+          },
+        ]);
         pass.checks.push(...checks);
         pass.ok = pass.ok && checks.every((c) => c.ok);
       }
@@ -125,7 +150,10 @@ async function grafanaLogin(cluster: Cluster | undefined, options: SmokeOptions)
 
 /** The cluster, if its API server answers within 3s; otherwise undefined. */
 async function reachable(cluster: Cluster): Promise<Cluster | undefined> {
-  const probe = cluster.core.getAPIResources().then(() => cluster, () => undefined);
+  const probe = cluster.core.getAPIResources().then(
+    () => cluster,
+    () => undefined,
+  );
   const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 3_000).unref());
   return Promise.race([probe, timeout]);
 }

@@ -14,7 +14,21 @@ describe('make local (scripts/local.ts)', function () {
     const script = fileURLToPath(new URL('../scripts/local.ts', import.meta.url));
     const child = spawn(
       process.execPath,
-      [script, '--port', String(port), '--prometheus-port', String(prometheusPort), '--grafana-port', String(await freePort()), '--rate', '30', '--duration', '45s', '--refresh-seconds', '5'],
+      [
+        script,
+        '--port',
+        String(port),
+        '--prometheus-port',
+        String(prometheusPort),
+        '--grafana-port',
+        String(await freePort()),
+        '--rate',
+        '30',
+        '--duration',
+        '45s',
+        '--refresh-seconds',
+        '5',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
@@ -30,9 +44,12 @@ describe('make local (scripts/local.ts)', function () {
 
     await Promise.race([twoTables, exited]);
     const smoke = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile('make', ['--no-print-directory', 'smoke-local', 'HOST=127.0.0.1', `PROMETHEUS_PORT=${prometheusPort}`, 'SMOKE_ARGS=--deadline 25s --json'],
+      execFile(
+        'make',
+        ['--no-print-directory', 'smoke-local', 'HOST=127.0.0.1', `PROMETHEUS_PORT=${prometheusPort}`, 'SMOKE_ARGS=--deadline 25s --json'],
         { cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 60_000 },
-        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
     });
     expect(smoke.code, `${smoke.stdout}\n${smoke.stderr}`).to.equal(0);
     const outcome = JSON.parse(smoke.stdout) as { ok: boolean; prometheus: string; checks: { name: string; ok: boolean }[] };

@@ -12,16 +12,25 @@ import { InspectorClient } from '../lib/inspector.ts';
 const METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE'];
 const KNOWN = ['/api/items', '/api/items/1', '/api/orders', '/api/checkout', '/api/orders/ord_0123456789abcdef'];
 const rand = (n: number) => Math.floor(Math.random() * n);
-const token = () => Math.random().toString(36).slice(2, 2 + 1 + rand(10));
+const token = () =>
+  Math.random()
+    .toString(36)
+    .slice(2, 2 + 1 + rand(10));
 
 function randomPath(): string {
   switch (rand(6)) {
-    case 0: return `/${token()}/${token()}`;
-    case 1: return `/api/items/${token()}`;
-    case 2: return `/api/orders/${token()}`;
-    case 3: return `/api/${token()}%2F..%2F${token()}`;
-    case 4: return `/${'x'.repeat(rand(2000))}`;
-    default: return KNOWN[rand(KNOWN.length)]!;
+    case 0:
+      return `/${token()}/${token()}`;
+    case 1:
+      return `/api/items/${token()}`;
+    case 2:
+      return `/api/orders/${token()}`;
+    case 3:
+      return `/api/${token()}%2F..%2F${token()}`;
+    case 4:
+      return `/${'x'.repeat(rand(2000))}`;
+    default:
+      return KNOWN[rand(KNOWN.length)]!;
   }
 }
 
@@ -55,7 +64,12 @@ export interface AttackResult {
 /** The RED series (sample lines without their values) the service exposes. */
 async function redSeries(url: string): Promise<Set<string>> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  return new Set(text.split('\n').filter((line) => line.startsWith('http_')).map((line) => line.slice(0, line.lastIndexOf(' '))));
+  return new Set(
+    text
+      .split('\n')
+      .filter((line) => line.startsWith('http_'))
+      .map((line) => line.slice(0, line.lastIndexOf(' '))),
+  );
 }
 
 async function fire(url: string, amount: number, byStatus: Record<string, number>): Promise<number> {

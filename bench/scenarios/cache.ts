@@ -7,7 +7,11 @@ import type { OverheadOptions } from './overhead.ts';
 export async function cache(options: OverheadOptions): Promise<PairedResult[]> {
   const subjects: Subject[] = [];
   try {
-    for (const [name, kind] of [['cached', 'koa-redline'], ['cached-2', 'koa-redline'], ['labels', 'koa-redline-labels']] as const) {
+    for (const [name, kind] of [
+      ['cached', 'koa-redline'],
+      ['cached-2', 'koa-redline'],
+      ['labels', 'koa-redline-labels'],
+    ] as const) {
       subjects.push(await startSubject({ name, kind }));
     }
     options.log(`cache: 3 servers, ${options.rounds} rounds`);

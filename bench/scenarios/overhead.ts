@@ -34,7 +34,9 @@ export async function overhead(options: OverheadOptions): Promise<PairedResult[]
       { name: 'express-prom', kind: 'express-prom' },
     ] as const;
     for (const spec of specs) subjects.push(await startSubject(spec));
-    options.log(`overhead: ${subjects.length} servers, ${options.rounds} rounds of ${options.burstSeconds}s bursts, ${options.connections} connections`);
+    options.log(
+      `overhead: ${subjects.length} servers, ${options.rounds} rounds of ${options.burstSeconds}s bursts, ${options.connections} connections`,
+    );
     return await runPaired({
       subjects,
       comparisons: OVERHEAD_COMPARISONS,

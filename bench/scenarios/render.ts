@@ -28,8 +28,19 @@ function promClientTwin(series: number): Registry {
   const registry = new Registry();
   const labelNames = ['method', 'route', 'status_code'];
   const requests = new Counter({ name: 'http_requests_total', help: 'h', labelNames, registers: [registry] });
-  const errors = new Counter({ name: 'http_request_errors_total', help: 'h', labelNames: [...labelNames, 'error_type'], registers: [registry] });
-  const duration = new Histogram({ name: 'http_request_duration_seconds', help: 'h', labelNames, buckets: DEFAULT_BUCKETS, registers: [registry] });
+  const errors = new Counter({
+    name: 'http_request_errors_total',
+    help: 'h',
+    labelNames: [...labelNames, 'error_type'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'h',
+    labelNames,
+    buckets: DEFAULT_BUCKETS,
+    registers: [registry],
+  });
   for (const [method, route, statusCode] of labelSetsFor(series)) {
     const status = String(statusCode);
     requests.labels(method, route, status).inc();
@@ -74,8 +85,21 @@ export async function render(sizes: number[], repeats: number, log: (line: strin
     const ms = textTimes.wall;
     const protobufMs = protobufTimes.wall;
     const lines = text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).length;
-    results.push({ series, labelSets, lines, bytes: Buffer.byteLength(text), ms, cpuMs: textTimes.cpu, promClientMs, protobufMs, protobufCpuMs: protobufTimes.cpu, protobufBytes: proto.byteLength });
-    log(`render: ${series} series: text ${ms.median.toFixed(1)} ms (CPU ${textTimes.cpu.median.toFixed(1)}), protobuf ${protobufMs.median.toFixed(1)} ms, prom-client ${promClientMs.median.toFixed(1)} ms (median of ${repeats})`);
+    results.push({
+      series,
+      labelSets,
+      lines,
+      bytes: Buffer.byteLength(text),
+      ms,
+      cpuMs: textTimes.cpu,
+      promClientMs,
+      protobufMs,
+      protobufCpuMs: protobufTimes.cpu,
+      protobufBytes: proto.byteLength,
+    });
+    log(
+      `render: ${series} series: text ${ms.median.toFixed(1)} ms (CPU ${textTimes.cpu.median.toFixed(1)}), protobuf ${protobufMs.median.toFixed(1)} ms, prom-client ${promClientMs.median.toFixed(1)} ms (median of ${repeats})`,
+    );
   }
   return results;
 }

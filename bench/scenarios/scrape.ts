@@ -33,7 +33,8 @@ export interface ScrapeResult {
 
 const ACCEPT = {
   text: 'text/plain;version=0.0.4',
-  protobuf: 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.5,text/plain;version=0.0.4;q=0.2',
+  protobuf:
+    'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.5,text/plain;version=0.0.4;q=0.2',
 };
 
 async function scrapeOnce(subject: Subject, afterMs: number, format: ScrapeOptions['format'] = 'text'): Promise<number> {
@@ -48,9 +49,13 @@ export async function scrape(options: ScrapeOptions): Promise<ScrapeResult> {
   const subjects: Subject[] = [];
   try {
     for (const name of ['s1', 's2', 's3']) subjects.push(await startSubject({ name, kind: 'koa-redline-native', series: options.series }));
-    options.log(`scrape: 3 servers with ${options.series} series, ${options.rounds} rounds of ${options.burstSeconds}s at ${options.rate} req/s each, one scrape per round`);
+    options.log(
+      `scrape: 3 servers with ${options.series} series, ${options.rounds} rounds of ${options.burstSeconds}s at ${options.rate} req/s each, one scrape per round`,
+    );
     // Warm-up: JIT the request path and the renderer.
-    await Promise.all(subjects.map((s) => Promise.all([paced({ url: `${s.url}/hello`, rate: options.rate, seconds: 2 }), scrapeOnce(s, 500)])));
+    await Promise.all(
+      subjects.map((s) => Promise.all([paced({ url: `${s.url}/hello`, rate: options.rate, seconds: 2 }), scrapeOnce(s, 500)])),
+    );
 
     const scraped: number[] = [];
     const control: number[] = [];
@@ -62,7 +67,9 @@ export async function scrape(options: ScrapeOptions): Promise<ScrapeResult> {
       const [target, reference, twin] = [0, 1, 2].map((i) => subjects[(round + i) % 3]!);
       const burstMs = options.burstSeconds * 1000;
       const [results, took] = await Promise.all([
-        Promise.all([target!, reference!, twin!].map((s) => paced({ url: `${s.url}/hello`, rate: options.rate, seconds: options.burstSeconds }))),
+        Promise.all(
+          [target!, reference!, twin!].map((s) => paced({ url: `${s.url}/hello`, rate: options.rate, seconds: options.burstSeconds })),
+        ),
         scrapeOnce(target!, burstMs * (0.25 + Math.random() * 0.5), options.format),
       ]);
       const [p99Target, p99Reference, p99Twin] = results.map((r) => quantile(r.latenciesMs, 0.99)) as [number, number, number];

@@ -126,9 +126,17 @@ export interface ValuesKeys {
 /** The key tree of chart defaults: maps kept, everything else (leaves, lists) null. */
 export function valuesKeyTree(values: unknown): unknown {
   if (!isPlainObject(values)) return null;
-  return Object.fromEntries(Object.keys(values).sort().map((k) => [k, valuesKeyTree(values[k])]));
+  return Object.fromEntries(
+    Object.keys(values)
+      .sort()
+      .map((k) => [k, valuesKeyTree(values[k])]),
+  );
 }
 
 export async function kpsValuesKeys(chartTgz: string): Promise<ValuesKeys> {
-  return { chart: 'kube-prometheus-stack', version: KPS_VERSION, keys: valuesKeyTree(await chartDefaults(chartTgz)) as Record<string, unknown> };
+  return {
+    chart: 'kube-prometheus-stack',
+    version: KPS_VERSION,
+    keys: valuesKeyTree(await chartDefaults(chartTgz)) as Record<string, unknown>,
+  };
 }

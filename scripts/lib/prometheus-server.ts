@@ -57,7 +57,9 @@ export function scrapeConfig(target: StaticTarget, scrapeInterval?: string): Rec
     ...(scrapeInterval ? { scrape_interval: scrapeInterval } : {}),
     metrics_path: target.metricsPath ?? '/metrics',
     ...(target.scrapeProtocols ? { scrape_protocols: target.scrapeProtocols } : {}),
-    ...(target.alwaysScrapeClassicHistograms !== undefined ? { always_scrape_classic_histograms: target.alwaysScrapeClassicHistograms } : {}),
+    ...(target.alwaysScrapeClassicHistograms !== undefined
+      ? { always_scrape_classic_histograms: target.alwaysScrapeClassicHistograms }
+      : {}),
     static_configs: [{ targets: target.targets, labels: target.labels ?? {} }],
   };
 }
@@ -95,10 +97,7 @@ export function prometheusConfig(options: PrometheusOptions): Record<string, unk
   return {
     global: { scrape_interval: interval, evaluation_interval: options.evaluationInterval ?? interval },
     rule_files: options.ruleFiles ?? [],
-    scrape_configs: [
-      ...(options.scrapeTargets ?? []).map((target) => scrapeConfig(target)),
-      ...(options.scrapeConfigs ?? []),
-    ],
+    scrape_configs: [...(options.scrapeTargets ?? []).map((target) => scrapeConfig(target)), ...(options.scrapeConfigs ?? [])],
   };
 }
 
@@ -146,10 +145,14 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   };
 
   try {
-    await waitFor('Prometheus to be ready', async () => {
-      if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode}`);
-      return (await client.ready()) ? true : undefined;
-    }, { timeoutMs: 30_000 });
+    await waitFor(
+      'Prometheus to be ready',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode}`);
+        return (await client.ready()) ? true : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n${output.join('\n')}`);

@@ -22,7 +22,11 @@ export function redQueries(selector: string, window: string) {
 
 export async function redByRoute(prometheus: PrometheusClient, selector: string, window = '1m'): Promise<RouteRed[]> {
   const queries = redQueries(selector, window);
-  const [rates, errors, p95s] = await Promise.all([prometheus.query(queries.rate), prometheus.query(queries.errors), prometheus.query(queries.p95)]);
+  const [rates, errors, p95s] = await Promise.all([
+    prometheus.query(queries.rate),
+    prometheus.query(queries.errors),
+    prometheus.query(queries.p95),
+  ]);
   const byRoute = (samples: { metric: Record<string, string>; value: number }[]) =>
     new Map(samples.map((s) => [s.metric.route ?? '', s.value]));
   const errorMap = byRoute(errors);
@@ -30,7 +34,12 @@ export async function redByRoute(prometheus: PrometheusClient, selector: string,
   return rates
     .map((s) => {
       const route = s.metric.route ?? '';
-      return { route, rate: s.value, errorRatio: s.value > 0 ? (errorMap.get(route) ?? 0) / s.value : Number.NaN, p95: p95Map.get(route) ?? Number.NaN };
+      return {
+        route,
+        rate: s.value,
+        errorRatio: s.value > 0 ? (errorMap.get(route) ?? 0) / s.value : Number.NaN,
+        p95: p95Map.get(route) ?? Number.NaN,
+      };
     })
     .sort((a, b) => a.route.localeCompare(b.route));
 }

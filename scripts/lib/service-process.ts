@@ -50,9 +50,7 @@ export function spawnNode(entry: string, args: string[], env: Record<string, str
       }
     });
   }
-  const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
-  );
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   const stop = async (signal: NodeJS.Signals = 'SIGINT'): Promise<number | string> => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
@@ -71,11 +69,15 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
   const { child, output, stop } = spawnNode(serviceEntry, [], env, options.echo);
   const url = `http://${host}:${port}`;
   try {
-    await waitFor('the service to be ready', async () => {
-      if (child.exitCode !== null) throw new Error(`service exited with code ${child.exitCode}: ${output.join('\n')}`);
-      const response = await fetch(`${url}/readyz`).catch(() => undefined);
-      return response?.ok ? true : undefined;
-    }, { timeoutMs: 20_000 });
+    await waitFor(
+      'the service to be ready',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`service exited with code ${child.exitCode}: ${output.join('\n')}`);
+        const response = await fetch(`${url}/readyz`).catch(() => undefined);
+        return response?.ok ? true : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
   } catch (error) {
     await stop('SIGKILL');
     throw error;

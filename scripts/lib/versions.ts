@@ -19,8 +19,17 @@ export interface Versions {
 }
 
 const keys: (keyof Versions)[] = [
-  'NODE_VERSION', 'KIND_VERSION', 'KIND_NODE_IMAGE', 'KPS_VERSION', 'KUBECTL_LAYER_PACKAGE', 'KUBECTL_LAYER_VERSION', 'KUBECTL_MINIMUM', 'HELM_MINIMUM',
-  'PROMETHEUS_VERSION', 'PROMETHEUS_SHA256', 'PROMETHEUS_MINIMUM',
+  'NODE_VERSION',
+  'KIND_VERSION',
+  'KIND_NODE_IMAGE',
+  'KPS_VERSION',
+  'KUBECTL_LAYER_PACKAGE',
+  'KUBECTL_LAYER_VERSION',
+  'KUBECTL_MINIMUM',
+  'HELM_MINIMUM',
+  'PROMETHEUS_VERSION',
+  'PROMETHEUS_SHA256',
+  'PROMETHEUS_MINIMUM',
 ];
 
 /** Parses KEY=value lines; comments and blank lines are skipped, anything else is an error. */

@@ -49,8 +49,13 @@ function poolChecks(targets: Target[], options: CheckOptions, now: number): Chec
   const inPool = targets.filter((t) => t.scrapePool === options.scrapePool);
   if (inPool.length === 0) {
     const pools = [...new Set(targets.map((t) => t.scrapePool))].sort();
-    return [check(checkNames.pool, false,
-      `scrape pool ${options.scrapePool} not found; Prometheus has ${pools.length ? pools.join(', ') : 'no active targets'}`)];
+    return [
+      check(
+        checkNames.pool,
+        false,
+        `scrape pool ${options.scrapePool} not found; Prometheus has ${pools.length ? pools.join(', ') : 'no active targets'}`,
+      ),
+    ];
   }
   const down = inPool.filter((t) => t.health !== 'up');
   const intervalMs = options.intervalSeconds * 1_000;
@@ -62,15 +67,25 @@ function poolChecks(targets: Target[], options: CheckOptions, now: number): Chec
   const intervalOk = intervals.every((i) => i !== 'unknown' && parseDuration(i) === intervalMs);
   return [
     check(checkNames.pool, true, `${options.scrapePool}: ${inPool.length} target(s)`),
-    check(checkNames.up, down.length === 0, down.length === 0
-      ? `${inPool.length}/${inPool.length} up`
-      : down.map((t) => `target ${targetName(t)} is ${t.health}${t.lastError ? `: ${t.lastError}` : ''}`).join('; ')),
-    check(checkNames.fresh, stale.length === 0, stale.length === 0
-      ? `last scrape at most ${(Math.max(...ages) / 1_000).toFixed(1)}s ago`
-      : stale.map((t) => `target ${targetName(t)} last scraped ${t.lastScrape.startsWith('0001') ? 'never' : t.lastScrape}`).join('; ')),
-    check(checkNames.interval, intervalOk, intervalOk
-      ? `every ${intervals[0]}`
-      : `scrape interval is ${intervals.join(', ')}, expected ${options.intervalSeconds}s`),
+    check(
+      checkNames.up,
+      down.length === 0,
+      down.length === 0
+        ? `${inPool.length}/${inPool.length} up`
+        : down.map((t) => `target ${targetName(t)} is ${t.health}${t.lastError ? `: ${t.lastError}` : ''}`).join('; '),
+    ),
+    check(
+      checkNames.fresh,
+      stale.length === 0,
+      stale.length === 0
+        ? `last scrape at most ${(Math.max(...ages) / 1_000).toFixed(1)}s ago`
+        : stale.map((t) => `target ${targetName(t)} last scraped ${t.lastScrape.startsWith('0001') ? 'never' : t.lastScrape}`).join('; '),
+    ),
+    check(
+      checkNames.interval,
+      intervalOk,
+      intervalOk ? `every ${intervals[0]}` : `scrape interval is ${intervals.join(', ')}, expected ${options.intervalSeconds}s`,
+    ),
   ];
 }
 
@@ -79,23 +94,35 @@ function groupChecks(groups: PromRuleGroup[]): Check[] {
   if (ours.length === 0) {
     return [check(checkNames.groups, false, `no rule group named ${ruleGroupPrefix}* is loaded (${groups.length} other group(s))`)];
   }
-  const broken = ours.flatMap((g) => g.rules.filter((r) => r.health === 'err').map((r) => `${g.name}/${r.name}: ${r.lastError ?? 'error'}`));
+  const broken = ours.flatMap((g) =>
+    g.rules.filter((r) => r.health === 'err').map((r) => `${g.name}/${r.name}: ${r.lastError ?? 'error'}`),
+  );
   const count = ours.reduce((n, g) => n + g.rules.length, 0);
-  return [check(checkNames.groups, broken.length === 0, broken.length === 0
-    ? `${ours.map((g) => g.name).join(', ')} (${count} rules)`
-    : `rules failing to evaluate: ${broken.join('; ')}`)];
+  return [
+    check(
+      checkNames.groups,
+      broken.length === 0,
+      broken.length === 0 ? `${ours.map((g) => g.name).join(', ')} (${count} rules)` : `rules failing to evaluate: ${broken.join('; ')}`,
+    ),
+  ];
 }
 
 async function recordingCheck(client: PrometheusClient, groups: PromRuleGroup[]): Promise<Check> {
-  const records = [...new Set(groups.filter((g) => g.name.startsWith(ruleGroupPrefix))
-    .flatMap((g) => g.rules.filter((r) => r.type === 'recording').map((r) => r.name)))];
+  const records = [
+    ...new Set(
+      groups
+        .filter((g) => g.name.startsWith(ruleGroupPrefix))
+        .flatMap((g) => g.rules.filter((r) => r.type === 'recording').map((r) => r.name)),
+    ),
+  ];
   if (records.length === 0) return check(checkNames.recording, false, `no recording rule in the ${ruleGroupPrefix}* groups`);
-  const counts = await Promise.all(records.map(async (name) =>
-    (await client.query(`count({__name__="${name}"})`))[0]?.value ?? 0));
+  const counts = await Promise.all(records.map(async (name) => (await client.query(`count({__name__="${name}"})`))[0]?.value ?? 0));
   const empty = records.filter((_, i) => counts[i] === 0);
-  return check(checkNames.recording, empty.length === 0, empty.length === 0
-    ? `${records.length} recording rule(s) return data`
-    : `no data yet for ${empty.join(', ')}`);
+  return check(
+    checkNames.recording,
+    empty.length === 0,
+    empty.length === 0 ? `${records.length} recording rule(s) return data` : `no data yet for ${empty.join(', ')}`,
+  );
 }
 
 /**
@@ -106,9 +133,13 @@ async function nativeCheck(client: PrometheusClient, groups: PromRuleGroup[], se
   const native = /\brate\(http_request_duration_seconds\{/;
   if (!groups.some((g) => g.name.startsWith(ruleGroupPrefix) && g.rules.some((r) => native.test(r.query)))) return undefined;
   const count = (await client.query(`sum(histogram_count(http_request_duration_seconds{${selector}}))`))[0]?.value ?? 0;
-  return check(checkNames.native, count > 0, count > 0
-    ? `http_request_duration_seconds is native (${count} requests counted)`
-    : `the rules read http_request_duration_seconds as a native histogram, but Prometheus has none with {${selector}}: is it scraped over protobuf with native histograms on (ServiceMonitor scrapeNativeHistograms, Prometheus >= 3.8, METRICS_NATIVE_HISTOGRAMS)?`);
+  return check(
+    checkNames.native,
+    count > 0,
+    count > 0
+      ? `http_request_duration_seconds is native (${count} requests counted)`
+      : `the rules read http_request_duration_seconds as a native histogram, but Prometheus has none with {${selector}}: is it scraped over protobuf with native histograms on (ServiceMonitor scrapeNativeHistograms, Prometheus >= 3.8, METRICS_NATIVE_HISTOGRAMS)?`,
+  );
 }
 
 export async function runPass(client: PrometheusClient, options: CheckOptions, now: () => number = Date.now): Promise<Pass> {
@@ -127,16 +158,28 @@ export async function runPass(client: PrometheusClient, options: CheckOptions, n
   checks.push(...poolChecks(targets, options, now()));
 
   const series = (await client.query(`count(http_requests_total{${selector}})`))[0]?.value ?? 0;
-  checks.push(check(checkNames.metrics, series > 0, series > 0
-    ? `${series} http_requests_total series with {${selector}}`
-    : `metrics absent: no http_requests_total series with {${selector}}; is the target a redline /metrics endpoint?`));
+  checks.push(
+    check(
+      checkNames.metrics,
+      series > 0,
+      series > 0
+        ? `${series} http_requests_total series with {${selector}}`
+        : `metrics absent: no http_requests_total series with {${selector}}; is the target a redline /metrics endpoint?`,
+    ),
+  );
 
   if (series > 0) {
     red = await redByRoute(client, selector, options.window);
     const total = red.reduce((sum, row) => sum + row.rate, 0);
-    checks.push(check(checkNames.red, total > 0, total > 0
-      ? `${red.length} route(s), ${total.toFixed(2)} req/s in total`
-      : `no traffic: request rate over ${options.window} is 0 on every route (is the load generator running?)`));
+    checks.push(
+      check(
+        checkNames.red,
+        total > 0,
+        total > 0
+          ? `${red.length} route(s), ${total.toFixed(2)} req/s in total`
+          : `no traffic: request rate over ${options.window} is 0 on every route (is the load generator running?)`,
+      ),
+    );
   }
 
   checks.push(...groupChecks(groups));
@@ -144,12 +187,22 @@ export async function runPass(client: PrometheusClient, options: CheckOptions, n
   const native = series > 0 ? await nativeCheck(client, groups, selector) : undefined;
   if (native) checks.push(native);
 
-  const firing = alerts.filter((a) => a.state === 'firing' && (a.labels.alertname ?? '').startsWith(alertPrefix)
-    && (a.labels.namespace === undefined || a.labels.namespace === options.namespace));
+  const firing = alerts.filter(
+    (a) =>
+      a.state === 'firing' &&
+      (a.labels.alertname ?? '').startsWith(alertPrefix) &&
+      (a.labels.namespace === undefined || a.labels.namespace === options.namespace),
+  );
   const pending = alerts.filter((a) => a.state === 'pending' && (a.labels.alertname ?? '').startsWith(alertPrefix));
-  checks.push(check(checkNames.alerts, firing.length === 0, firing.length === 0
-    ? `no ${alertPrefix}* alert firing${pending.length ? ` (${pending.length} pending)` : ''}`
-    : `firing: ${firing.map((a) => `${a.labels.alertname}${a.labels.route ? `{route="${a.labels.route}"}` : ''}`).join(', ')}`));
+  checks.push(
+    check(
+      checkNames.alerts,
+      firing.length === 0,
+      firing.length === 0
+        ? `no ${alertPrefix}* alert firing${pending.length ? ` (${pending.length} pending)` : ''}`
+        : `firing: ${firing.map((a) => `${a.labels.alertname}${a.labels.route ? `{route="${a.labels.route}"}` : ''}`).join(', ')}`,
+    ),
+  );
 
   return finish();
 }

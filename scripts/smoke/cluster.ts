@@ -45,7 +45,9 @@ export function connect(context?: string): Cluster | undefined {
   if (context) {
     if (!kubeConfig.getContextObject(context)) {
       const known = kubeConfig.getContexts().map((c) => c.name);
-      throw new Error(`kubeconfig has no context ${context} (it has ${known.length ? known.join(', ') : 'none'}): start the cluster (make kind-up) or pass --prometheus-url`);
+      throw new Error(
+        `kubeconfig has no context ${context} (it has ${known.length ? known.join(', ') : 'none'}): start the cluster (make kind-up) or pass --prometheus-url`,
+      );
     }
     kubeConfig.setCurrentContext(context);
   }
@@ -80,7 +82,9 @@ export async function forwardPrometheus(cluster: Cluster, namespace: string, rel
   });
   const service = services.items[0];
   if (!service?.metadata?.name) {
-    throw new Error(`no Prometheus Service of release ${release} in namespace ${namespace} (is kube-prometheus-stack installed? run make kind-up)`);
+    throw new Error(
+      `no Prometheus Service of release ${release} in namespace ${namespace} (is kube-prometheus-stack installed? run make kind-up)`,
+    );
   }
   const port = service.spec?.ports?.find((p) => p.name === 'http-web')?.targetPort ?? 9090;
   return forwardService(cluster, namespace, service.metadata.name, Number(port), 'Prometheus');
@@ -91,7 +95,13 @@ export async function forwardPrometheus(cluster: Cluster, namespace: string, rel
  * the Service. A connection that cannot be forwarded is closed and its reason kept (lastError):
  * the caller sees a failed request, retries, and reports the reason.
  */
-export async function forwardService(cluster: Cluster, namespace: string, serviceName: string, port: number, subject: string): Promise<Forward> {
+export async function forwardService(
+  cluster: Cluster,
+  namespace: string,
+  serviceName: string,
+  port: number,
+  subject: string,
+): Promise<Forward> {
   const forward = new k8s.PortForward(cluster.kubeConfig);
   let lastError: string | undefined;
   const sockets = new Set<Socket>();
@@ -130,10 +140,11 @@ export async function forwardService(cluster: Cluster, namespace: string, servic
     url: `http://127.0.0.1:${local}`,
     target: `${namespace}/${serviceName}:${port}`,
     lastError: () => lastError,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      for (const socket of sockets) socket.destroy();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
   };
 }
 
@@ -153,17 +164,29 @@ export async function forwardGrafana(cluster: Cluster, namespace: string, releas
   let port = Number(targetPort);
   if (!Number.isInteger(port)) {
     // A named port (kube-prometheus-stack's is "grafana"): the number is on the pods' containers.
-    const selector = Object.entries(service.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const selector = Object.entries(service.spec?.selector ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const pods = await cluster.core.listNamespacedPod({ namespace, labelSelector: selector });
-    const named = pods.items.flatMap((p) => p.spec?.containers ?? []).flatMap((c) => c.ports ?? []).find((p) => p.name === targetPort);
+    const named = pods.items
+      .flatMap((p) => p.spec?.containers ?? [])
+      .flatMap((c) => c.ports ?? [])
+      .find((p) => p.name === targetPort);
     port = named?.containerPort ?? 3000;
   }
   return forwardService(cluster, namespace, service.metadata.name, port, 'Grafana');
 }
 
 /** Grafana's admin login, from the Secret kube-prometheus-stack generates for it. */
-export async function grafanaCredentials(cluster: Cluster, namespace: string, release: string): Promise<{ user: string; password: string; secret: string }> {
-  const secrets = await cluster.core.listNamespacedSecret({ namespace, labelSelector: `${grafanaSelector(release)},app.kubernetes.io/component=admin-secret` });
+export async function grafanaCredentials(
+  cluster: Cluster,
+  namespace: string,
+  release: string,
+): Promise<{ user: string; password: string; secret: string }> {
+  const secrets = await cluster.core.listNamespacedSecret({
+    namespace,
+    labelSelector: `${grafanaSelector(release)},app.kubernetes.io/component=admin-secret`,
+  });
   const secret = secrets.items[0];
   const decode = (key: string) => (secret?.data?.[key] ? Buffer.from(secret.data[key]!, 'base64').toString('utf8') : undefined);
   const user = decode('admin-user');
@@ -176,7 +199,11 @@ export async function grafanaCredentials(cluster: Cluster, namespace: string, re
 
 async function prometheusCRs(cluster: Cluster, namespace: string, release: string): Promise<PrometheusCR[]> {
   const list = (await cluster.custom.listNamespacedCustomObject({
-    group, version, namespace, plural: 'prometheuses', labelSelector: `release=${release}`,
+    group,
+    version,
+    namespace,
+    plural: 'prometheuses',
+    labelSelector: `release=${release}`,
   })) as { items: PrometheusCR[] };
   return list.items;
 }
@@ -188,7 +215,11 @@ async function objects(cluster: Cluster, kind: SelectedObject['kind'], namespace
     cluster.core.readNamespace({ name: namespace }),
   ]);
   return list.items.map(({ metadata }) => ({
-    kind, namespace, name: metadata.name, labels: metadata.labels ?? {}, namespaceLabels: ns.metadata?.labels ?? {},
+    kind,
+    namespace,
+    name: metadata.name,
+    labels: metadata.labels ?? {},
+    namespaceLabels: ns.metadata?.labels ?? {},
   }));
 }
 

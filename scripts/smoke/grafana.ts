@@ -19,13 +19,42 @@ export interface GrafanaOptions {
   job: string;
 }
 
-interface DataSourceRef { type?: string; uid?: string }
-interface Panel { title?: string; type?: string; datasource?: DataSourceRef; targets?: { refId?: string; expr?: string; datasource?: DataSourceRef }[]; panels?: Panel[] }
-interface Variable { name: string; type: string; query?: unknown; current?: { value?: unknown } }
-interface Dashboard { uid: string; title: string; panels?: Panel[]; templating?: { list?: Variable[] } }
-interface DataSource { uid: string; name: string; type: string; isDefault?: boolean }
-interface Frame { schema?: { fields?: { type?: string }[] }; data?: { values?: unknown[][] } }
-interface QueryResults { results?: Record<string, { status?: number; error?: string; frames?: Frame[] }> }
+interface DataSourceRef {
+  type?: string;
+  uid?: string;
+}
+interface Panel {
+  title?: string;
+  type?: string;
+  datasource?: DataSourceRef;
+  targets?: { refId?: string; expr?: string; datasource?: DataSourceRef }[];
+  panels?: Panel[];
+}
+interface Variable {
+  name: string;
+  type: string;
+  query?: unknown;
+  current?: { value?: unknown };
+}
+interface Dashboard {
+  uid: string;
+  title: string;
+  panels?: Panel[];
+  templating?: { list?: Variable[] };
+}
+interface DataSource {
+  uid: string;
+  name: string;
+  type: string;
+  isDefault?: boolean;
+}
+interface Frame {
+  schema?: { fields?: { type?: string }[] };
+  data?: { values?: unknown[][] };
+}
+interface QueryResults {
+  results?: Record<string, { status?: number; error?: string; frames?: Frame[] }>;
+}
 
 export class GrafanaClient {
   readonly url: string;
@@ -40,7 +69,11 @@ export class GrafanaClient {
   async request<T>(path: string, body?: unknown): Promise<{ status: number; body: T }> {
     const response = await fetch(`${this.url}${path}`, {
       method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: this.#authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: this.#authorization,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(10_000),
     });
@@ -67,7 +100,10 @@ function allPanels(panels: Panel[] = []): Panel[] {
 /** The dashboard variables smoke pins (the rest Grafana's backend interpolates: $__rate_interval). */
 export function interpolate(expr: string, options: GrafanaOptions): string {
   const values: Record<string, string> = { namespace: options.namespace, job: options.job, route: '.*' };
-  return expr.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => values[braced ?? bare ?? ''] ?? whole);
+  return expr.replace(
+    /\$\{(\w+)\}|\$(\w+)/g,
+    (whole, braced: string | undefined, bare: string | undefined) => values[braced ?? bare ?? ''] ?? whole,
+  );
 }
 
 /**
@@ -75,18 +111,24 @@ export function interpolate(expr: string, options: GrafanaOptions): string {
  * datasource variable, whose current value or else the default datasource of its type is used,
  * as Grafana does when the dashboard is opened.
  */
-async function resolveDatasource(client: GrafanaClient, dashboard: Dashboard, ref: DataSourceRef | undefined): Promise<{ uid?: string; why: string }> {
+async function resolveDatasource(
+  client: GrafanaClient,
+  dashboard: Dashboard,
+  ref: DataSourceRef | undefined,
+): Promise<{ uid?: string; why: string }> {
   const variable = /^\$\{?(\w+)\}?$/.exec(ref?.uid ?? '')?.[1];
   if (ref?.uid && !variable) return { uid: ref.uid, why: `uid ${ref.uid}` };
   const declared = dashboard.templating?.list?.find((v) => v.name === variable && v.type === 'datasource');
-  const type = typeof declared?.query === 'string' ? declared.query : ref?.type ?? 'prometheus';
+  const type = typeof declared?.query === 'string' ? declared.query : (ref?.type ?? 'prometheus');
   const current = declared?.current?.value;
   if (typeof current === 'string' && current && !current.startsWith('$')) return { uid: current, why: `variable ${variable} = ${current}` };
   const list = await client.request<DataSource[]>('/api/datasources');
-  if (list.status !== 200 || !Array.isArray(list.body)) return { why: `GET /api/datasources answered ${list.status}: ${message(list.body)}` };
+  if (list.status !== 200 || !Array.isArray(list.body))
+    return { why: `GET /api/datasources answered ${list.status}: ${message(list.body)}` };
   const ofType = list.body.filter((d) => d.type === type);
   const chosen = ofType.find((d) => d.isDefault) ?? ofType[0];
-  if (!chosen) return { why: `no ${type} datasource in Grafana (it has ${list.body.map((d) => `${d.name} (${d.type})`).join(', ') || 'none'})` };
+  if (!chosen)
+    return { why: `no ${type} datasource in Grafana (it has ${list.body.map((d) => `${d.name} (${d.type})`).join(', ') || 'none'})` };
   return { uid: chosen.uid, why: `variable ${variable ?? '(none)'}: ${chosen.isDefault ? 'default' : 'first'} ${type} datasource` };
 }
 
@@ -109,46 +151,72 @@ export async function grafanaChecks(client: GrafanaClient, options: GrafanaOptio
 
   const health = await client.request<{ database?: string; version?: string }>('/api/health');
   if (health.status !== 200 || health.body?.database !== 'ok') {
-    check(grafanaCheckNames.ready, false, `Grafana at ${client.url}: /api/health answered ${health.status}: ${JSON.stringify(health.body).slice(0, 200)}`);
+    check(
+      grafanaCheckNames.ready,
+      false,
+      `Grafana at ${client.url}: /api/health answered ${health.status}: ${JSON.stringify(health.body).slice(0, 200)}`,
+    );
     return checks;
   }
   check(grafanaCheckNames.ready, true, `${client.url} (Grafana ${health.body.version ?? '?'})`);
 
   const found = await client.request<{ dashboard?: Dashboard }>(`/api/dashboards/uid/${dashboardUid}`);
   if (found.status !== 200 || !found.body?.dashboard) {
-    check(grafanaCheckNames.dashboard, false, found.status === 404
-      ? `dashboard ${dashboardUid} not loaded (is the dashboard ConfigMap labelled for Grafana's sidecar?)`
-      : `GET /api/dashboards/uid/${dashboardUid} answered ${found.status}: ${message(found.body)}`);
+    check(
+      grafanaCheckNames.dashboard,
+      false,
+      found.status === 404
+        ? `dashboard ${dashboardUid} not loaded (is the dashboard ConfigMap labelled for Grafana's sidecar?)`
+        : `GET /api/dashboards/uid/${dashboardUid} answered ${found.status}: ${message(found.body)}`,
+    );
     return checks;
   }
   const dashboard = found.body.dashboard;
   const panels = allPanels(dashboard.panels);
   const wanted = panelTitles.map((title) => ({ title, panel: panels.find((p) => p.title === title) }));
   const missing = wanted.filter((w) => !w.panel).map((w) => w.title);
-  check(grafanaCheckNames.dashboard, missing.length === 0, missing.length === 0
-    ? `"${dashboard.title}" (uid ${dashboardUid}, ${panels.filter((p) => p.type !== 'row').length} panels)`
-    : `"${dashboard.title}" has no panel ${missing.map((t) => `"${t}"`).join(', ')}`);
+  check(
+    grafanaCheckNames.dashboard,
+    missing.length === 0,
+    missing.length === 0
+      ? `"${dashboard.title}" (uid ${dashboardUid}, ${panels.filter((p) => p.type !== 'row').length} panels)`
+      : `"${dashboard.title}" has no panel ${missing.map((t) => `"${t}"`).join(', ')}`,
+  );
   if (missing.length) return checks;
 
   const resolved = await resolveDatasource(client, dashboard, wanted[0]!.panel!.datasource);
-  const datasource = resolved.uid ? await client.request<DataSource>(`/api/datasources/uid/${encodeURIComponent(resolved.uid)}`) : undefined;
+  const datasource = resolved.uid
+    ? await client.request<DataSource>(`/api/datasources/uid/${encodeURIComponent(resolved.uid)}`)
+    : undefined;
   if (datasource?.status !== 200) {
-    check(grafanaCheckNames.datasource, false, datasource
-      ? `${resolved.why}: GET /api/datasources/uid/${resolved.uid} answered ${datasource.status}: ${message(datasource.body)}`
-      : resolved.why);
+    check(
+      grafanaCheckNames.datasource,
+      false,
+      datasource
+        ? `${resolved.why}: GET /api/datasources/uid/${resolved.uid} answered ${datasource.status}: ${message(datasource.body)}`
+        : resolved.why,
+    );
     return checks;
   }
-  check(grafanaCheckNames.datasource, true, `${datasource.body.name} (${datasource.body.type}, uid ${datasource.body.uid}; ${resolved.why})`);
+  check(
+    grafanaCheckNames.datasource,
+    true,
+    `${datasource.body.name} (${datasource.body.type}, uid ${datasource.body.uid}; ${resolved.why})`,
+  );
 
-  const queries = wanted.flatMap(({ panel }) => (panel!.targets ?? []).filter((t) => t.expr).map((t, i) => ({
-    refId: `${panel!.title}#${t.refId ?? i}`,
-    datasource: { type: datasource.body.type, uid: datasource.body.uid },
-    expr: interpolate(t.expr!, options),
-    range: true,
-    instant: false,
-    intervalMs: 15_000,
-    maxDataPoints: 100,
-  })));
+  const queries = wanted.flatMap(({ panel }) =>
+    (panel!.targets ?? [])
+      .filter((t) => t.expr)
+      .map((t, i) => ({
+        refId: `${panel!.title}#${t.refId ?? i}`,
+        datasource: { type: datasource.body.type, uid: datasource.body.uid },
+        expr: interpolate(t.expr!, options),
+        range: true,
+        instant: false,
+        intervalMs: 15_000,
+        maxDataPoints: 100,
+      })),
+  );
   const answer = await client.request<QueryResults>('/api/ds/query', { queries, from: 'now-5m', to: 'now' });
   if (answer.status !== 200 && answer.status !== 207) {
     check(grafanaCheckNames.queries, false, `POST /api/ds/query answered ${answer.status}: ${message(answer.body)}`);

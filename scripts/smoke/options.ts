@@ -80,7 +80,8 @@ export function parseOptions(argv: string[]): SmokeOptions | 'help' {
   const url = values['prometheus-url'];
   if (url !== undefined && !/^https?:\/\/[^/]+/.test(url)) throw new Error(`--prometheus-url must be an http(s) URL, got "${url}"`);
   const grafanaUrl = values['grafana-url'];
-  if (grafanaUrl !== undefined && !/^https?:\/\/[^/]+/.test(grafanaUrl)) throw new Error(`--grafana-url must be an http(s) URL, got "${grafanaUrl}"`);
+  if (grafanaUrl !== undefined && !/^https?:\/\/[^/]+/.test(grafanaUrl))
+    throw new Error(`--grafana-url must be an http(s) URL, got "${grafanaUrl}"`);
   return {
     ...(url ? { prometheusUrl: url } : {}),
     namespace: values.namespace,

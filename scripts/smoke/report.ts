@@ -32,16 +32,27 @@ export function formatReport(result: Outcome): string {
   const width = Math.max(...result.checks.map((c) => c.name.length));
   const lines = [
     `redline smoke: Prometheus ${result.prometheus}${result.via ? ` (port-forward to ${result.via})` : ''}`,
-    ...(result.grafana ? [`              Grafana ${result.grafana}${result.grafanaVia ? ` (port-forward to ${result.grafanaVia})` : ''}`] : []),
+    ...(result.grafana
+      ? [`              Grafana ${result.grafana}${result.grafanaVia ? ` (port-forward to ${result.grafanaVia})` : ''}`]
+      : []),
     '',
     ...result.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}`),
   ];
   if (result.red.length > 0) {
-    lines.push('', `RED per route (rate over ${result.window}):`, ...formatRedTable(result.red).split('\n').map((l) => `  ${l}`));
+    lines.push(
+      '',
+      `RED per route (rate over ${result.window}):`,
+      ...formatRedTable(result.red)
+        .split('\n')
+        .map((l) => `  ${l}`),
+    );
   }
   const seconds = (result.elapsedMs / 1_000).toFixed(1);
-  lines.push('', result.ok
-    ? `PASS after ${seconds}s (${result.attempts} attempt(s))`
-    : `FAIL after ${seconds}s (${result.attempts} attempt(s)):\n${result.reasons.map((r) => `  - ${r}`).join('\n')}`);
+  lines.push(
+    '',
+    result.ok
+      ? `PASS after ${seconds}s (${result.attempts} attempt(s))`
+      : `FAIL after ${seconds}s (${result.attempts} attempt(s)):\n${result.reasons.map((r) => `  - ${r}`).join('\n')}`,
+  );
   return lines.join('\n');
 }

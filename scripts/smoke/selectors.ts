@@ -15,11 +15,15 @@ export function matches(selector: LabelSelector | undefined, labels: Record<stri
   for (const { key, operator, values = [] } of selector.matchExpressions ?? []) {
     const has = Object.hasOwn(labels, key);
     const ok =
-      operator === 'In' ? has && values.includes(labels[key]!) :
-      operator === 'NotIn' ? !has || !values.includes(labels[key]!) :
-      operator === 'Exists' ? has :
-      operator === 'DoesNotExist' ? !has :
-      false;
+      operator === 'In'
+        ? has && values.includes(labels[key]!)
+        : operator === 'NotIn'
+          ? !has || !values.includes(labels[key]!)
+          : operator === 'Exists'
+            ? has
+            : operator === 'DoesNotExist'
+              ? !has
+              : false;
     if (!ok) return false;
   }
   return true;
@@ -31,7 +35,8 @@ export function describeSelector(selector: LabelSelector | undefined): string {
   const parts = [
     ...Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
     ...(selector.matchExpressions ?? []).map(({ key, operator, values = [] }) =>
-      operator === 'Exists' ? key : operator === 'DoesNotExist' ? `!${key}` : `${key} ${operator.toLowerCase()} (${values.join(',')})`),
+      operator === 'Exists' ? key : operator === 'DoesNotExist' ? `!${key}` : `${key} ${operator.toLowerCase()} (${values.join(',')})`,
+    ),
   ];
   return parts.length ? parts.join(',') : 'everything';
 }
@@ -69,7 +74,9 @@ export function notSelectedReason(prometheus: PrometheusSelectors & { namespace:
   }
   const namespaceOk = namespaceSelector ? matches(namespaceSelector, object.namespaceLabels) : object.namespace === prometheus.namespace;
   if (!namespaceOk) {
-    const wanted = namespaceSelector ? `namespaces with ${describeSelector(namespaceSelector)}` : `only its own namespace ${prometheus.namespace}`;
+    const wanted = namespaceSelector
+      ? `namespaces with ${describeSelector(namespaceSelector)}`
+      : `only its own namespace ${prometheus.namespace}`;
     return `${object.kind} not selected: Prometheus ${prometheus.name} watches ${wanted}, ${where} is outside it`;
   }
   return undefined;

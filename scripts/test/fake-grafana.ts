@@ -33,13 +33,35 @@ async function body(req: IncomingMessage): Promise<string> {
   return text;
 }
 
-interface Query { refId: string; expr: string; datasource?: { uid?: string }; intervalMs?: number }
-interface Matrix { status: string; error?: string; data?: { result: { metric: Record<string, string>; values: [number, string][] }[] } }
+interface Query {
+  refId: string;
+  expr: string;
+  datasource?: { uid?: string };
+  intervalMs?: number;
+}
+interface Matrix {
+  status: string;
+  error?: string;
+  data?: { result: { metric: Record<string, string>; values: [number, string][] }[] };
+}
 
 export async function startFakeGrafana(options: FakeGrafanaOptions): Promise<FakeGrafana> {
   const requests: string[] = [];
   const datasources = options.prometheusUrl
-    ? [{ id: 1, uid: 'prometheus', orgId: 1, name: 'Prometheus', type: 'prometheus', typeName: 'Prometheus', access: 'proxy', url: options.prometheusUrl, isDefault: true, readOnly: true }]
+    ? [
+        {
+          id: 1,
+          uid: 'prometheus',
+          orgId: 1,
+          name: 'Prometheus',
+          type: 'prometheus',
+          typeName: 'Prometheus',
+          access: 'proxy',
+          url: options.prometheusUrl,
+          isDefault: true,
+          readOnly: true,
+        },
+      ]
     : [];
   const expected = `Basic ${Buffer.from(`${options.user}:${options.password}`).toString('base64')}`;
 
@@ -59,7 +81,17 @@ export async function startFakeGrafana(options: FakeGrafanaOptions): Promise<Fak
     if (req.method === 'GET' && dashboard) {
       const found = options.dashboards.find((d) => d.uid === dashboard[1]);
       if (!found) return send(404, { message: 'Dashboard not found' });
-      return send(200, { dashboard: { id: 7, ...found }, meta: { type: 'db', canSave: true, slug: 'redline-red', url: `/d/${found.uid}/redline-red`, provisioned: false, folderTitle: 'General' } });
+      return send(200, {
+        dashboard: { id: 7, ...found },
+        meta: {
+          type: 'db',
+          canSave: true,
+          slug: 'redline-red',
+          url: `/d/${found.uid}/redline-red`,
+          provisioned: false,
+          folderTitle: 'General',
+        },
+      });
     }
     if (req.method === 'GET' && url.pathname === '/api/datasources') return send(200, datasources);
     const datasource = /^\/api\/datasources\/uid\/([^/]+)$/.exec(url.pathname);
@@ -77,7 +109,9 @@ export async function startFakeGrafana(options: FakeGrafanaOptions): Promise<Fak
         const end = Date.now() / 1_000;
         const params = new URLSearchParams({
           query: query.expr.replaceAll('$__rate_interval', '1m'),
-          start: String(end - 300), end: String(end), step: String((query.intervalMs ?? 15_000) / 1_000),
+          start: String(end - 300),
+          end: String(end),
+          step: String((query.intervalMs ?? 15_000) / 1_000),
         });
         const answer = (await (await fetch(`${source.url}/api/v1/query_range?${params}`)).json()) as Matrix;
         if (answer.status !== 'success') {
@@ -110,9 +144,10 @@ export async function startFakeGrafana(options: FakeGrafanaOptions): Promise<Fak
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

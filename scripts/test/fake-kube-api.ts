@@ -55,7 +55,12 @@ export interface FakeKubeApi {
 }
 
 const plural: Record<string, string> = {
-  Prometheus: 'prometheuses', ServiceMonitor: 'servicemonitors', PrometheusRule: 'prometheusrules', Service: 'services', Pod: 'pods', Secret: 'secrets',
+  Prometheus: 'prometheuses',
+  ServiceMonitor: 'servicemonitors',
+  PrometheusRule: 'prometheusrules',
+  Service: 'services',
+  Pod: 'pods',
+  Secret: 'secrets',
 };
 
 /** "a=1,b=2" equality selectors, the only kind smoke sends. */
@@ -91,21 +96,40 @@ export async function startFakeKubeApi(
     }
     const ns = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(url.pathname);
     if (ns) {
-      return send(200, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns[1], labels: { 'kubernetes.io/metadata.name': ns[1] } } });
+      return send(200, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: ns[1], labels: { 'kubernetes.io/metadata.name': ns[1] } },
+      });
     }
     const list = /^\/(?:apis\/monitoring\.coreos\.com|api)\/v1\/namespaces\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (list) {
       const [, namespace, resource] = list;
-      const items = objects.filter((o) => plural[o.kind] === resource && o.metadata.namespace === namespace
-        && selected(o.metadata.labels, url.searchParams.get('labelSelector')));
+      const items = objects.filter(
+        (o) =>
+          plural[o.kind] === resource &&
+          o.metadata.namespace === namespace &&
+          selected(o.metadata.labels, url.searchParams.get('labelSelector')),
+      );
       return send(200, { apiVersion: 'v1', kind: 'List', metadata: {}, items });
     }
     const one = /^\/(?:apis\/monitoring\.coreos\.com|api)\/v1\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     const found = one && objects.find((o) => plural[o.kind] === one[2] && o.metadata.namespace === one[1] && o.metadata.name === one[3]);
     if (found) return send(200, found);
-    return send(404, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `${url.pathname} not found`, reason: 'NotFound', code: 404 });
+    return send(404, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `${url.pathname} not found`,
+      reason: 'NotFound',
+      code: 404,
+    });
   });
-  const sockets = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false) });
+  const sockets = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => (protocols.has('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : false),
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     requests.push(`${url.pathname}${url.search}`);
@@ -116,26 +140,31 @@ export async function startFakeKubeApi(
       return;
     }
     const { hostname, port } = new URL(target);
-    sockets.handleUpgrade(req, socket, head, (ws) => portForwardSession(ws, Number(url.searchParams.get('ports')), { host: hostname, port: Number(port) }));
+    sockets.handleUpgrade(req, socket, head, (ws) =>
+      portForwardSession(ws, Number(url.searchParams.get('ports')), { host: hostname, port: Number(port) }),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   const dir = await mkdtemp(join(tmpdir(), 'redline-kubeconfig-'));
   const kubeconfig = join(dir, 'config');
-  await writeFile(kubeconfig, stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [
-      { name: 'fake', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } },
-      { name: 'elsewhere', cluster: { server: 'http://127.0.0.1:1', 'insecure-skip-tls-verify': true } },
-    ],
-    users: [{ name: 'fake', user: { token: 'not-a-secret' } }],
-    contexts: [
-      { name: contexts.context ?? 'fake', context: { cluster: 'fake', user: 'fake' } },
-      ...(contexts.current ? [{ name: contexts.current, context: { cluster: 'elsewhere', user: 'fake' } }] : []),
-    ],
-    'current-context': contexts.current ?? contexts.context ?? 'fake',
-  }));
+  await writeFile(
+    kubeconfig,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        { name: 'fake', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } },
+        { name: 'elsewhere', cluster: { server: 'http://127.0.0.1:1', 'insecure-skip-tls-verify': true } },
+      ],
+      users: [{ name: 'fake', user: { token: 'not-a-secret' } }],
+      contexts: [
+        { name: contexts.context ?? 'fake', context: { cluster: 'fake', user: 'fake' } },
+        ...(contexts.current ? [{ name: contexts.current, context: { cluster: 'elsewhere', user: 'fake' } }] : []),
+      ],
+      'current-context': contexts.current ?? contexts.context ?? 'fake',
+    }),
+  );
   return {
     kubeconfig,
     requests,

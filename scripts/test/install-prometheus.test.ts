@@ -32,8 +32,12 @@ async function install(env: Record<string, string>): Promise<{ code: number; out
 describe('scripts/install-prometheus.sh', function () {
   this.timeout(90_000);
   let root: string;
-  beforeEach(async () => { root = await mkdtemp(join(tmpdir(), 'redline-install-prometheus-')); });
-  afterEach(async () => { await rm(root, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'redline-install-prometheus-'));
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
 
   it('takes a 3.x >= 3.5 as the default, links it as .tools/bin/prometheus and promtool, and prints the versions', async () => {
     const tools = join(root, 'tools');
@@ -54,7 +58,7 @@ describe('scripts/install-prometheus.sh', function () {
     expect(out).to.include('3.4.2').and.include('need >= 3.5');
   });
 
-  it('left a real Prometheus 3 (>= 3.5) and promtool for the tests, the default on the make targets\' PATH', async () => {
+  it("left a real Prometheus 3 (>= 3.5) and promtool for the tests, the default on the make targets' PATH", async () => {
     const v3 = prometheusInstall(3);
     expect(v3, 'run make bootstrap').to.not.equal(undefined);
     const [major, minor] = v3!.version.split('.').map(Number);

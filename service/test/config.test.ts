@@ -22,8 +22,22 @@ describe('config', () => {
   });
 
   it('reads METRICS_PORT and the memory bounds', () => {
-    const config = loadConfig({ METRICS_PORT: '9797', MAX_REQUESTS_IN_FLIGHT: '10', MAX_PIPELINED_REQUESTS: '2', MAX_CONNECTIONS: '100', SEND_TIMEOUT_MS: '2000', LOG_BUFFER_BYTES: '65536' });
-    expect(config).to.include({ metricsPort: 9797, maxRequestsInFlight: 10, maxPipelinedRequests: 2, maxConnections: 100, sendTimeoutMs: 2_000, logBufferBytes: 65_536 });
+    const config = loadConfig({
+      METRICS_PORT: '9797',
+      MAX_REQUESTS_IN_FLIGHT: '10',
+      MAX_PIPELINED_REQUESTS: '2',
+      MAX_CONNECTIONS: '100',
+      SEND_TIMEOUT_MS: '2000',
+      LOG_BUFFER_BYTES: '65536',
+    });
+    expect(config).to.include({
+      metricsPort: 9797,
+      maxRequestsInFlight: 10,
+      maxPipelinedRequests: 2,
+      maxConnections: 100,
+      sendTimeoutMs: 2_000,
+      logBufferBytes: 65_536,
+    });
   });
 
   it('caps a default p99 at the largest spread when only the median is set', () => {
@@ -56,7 +70,10 @@ describe('config', () => {
     expect(loadConfig({ METRICS_NATIVE_HISTOGRAMS: 'false' }).metrics.nativeHistograms).to.equal(false);
     expect(loadConfig({ METRICS_NATIVE_HISTOGRAMS: ' TRUE ' }).metrics.nativeHistograms).to.equal(true);
     expect(loadConfig({ METRICS_NATIVE_HISTOGRAMS: '0' }).metrics.nativeHistograms).to.equal(false);
-    expect(() => loadConfig({ METRICS_NATIVE_HISTOGRAMS: 'yes' })).to.throw(ConfigError, /METRICS_NATIVE_HISTOGRAMS: must be true or false \(got "yes"\)/);
+    expect(() => loadConfig({ METRICS_NATIVE_HISTOGRAMS: 'yes' })).to.throw(
+      ConfigError,
+      /METRICS_NATIVE_HISTOGRAMS: must be true or false \(got "yes"\)/,
+    );
   });
 
   it('applies the global error rate and latency factor under per-route values', () => {

@@ -26,7 +26,10 @@ export async function listen(app: Koa): Promise<Listening> {
 
 /** One metric's samples from the registry, as label-set → value. */
 export async function samples(registry: { getMetricsAsJSON(): Promise<unknown[]> }, name: string) {
-  const all = (await registry.getMetricsAsJSON()) as { name: string; values: { labels: Record<string, string | number>; value: number; metricName?: string }[] }[];
+  const all = (await registry.getMetricsAsJSON()) as {
+    name: string;
+    values: { labels: Record<string, string | number>; value: number; metricName?: string }[];
+  }[];
   // A histogram's _sum, _count and _bucket samples live under the histogram's own name.
   const family = all.find((metric) => metric.name === name) ?? all.find((metric) => name.startsWith(`${metric.name}_`));
   return (family?.values ?? []).filter((value) => family?.name === name || value.metricName === name);

@@ -54,7 +54,11 @@ describe('server lifecycle', () => {
   it('flips readiness at once, lets in-flight requests finish, then stops', async () => {
     const s = await start(400, { shutdownDelayMs: 200 });
     running = s.running;
-    const inFlight = fetch(`${s.url}/work`).then(async (r) => ({ status: r.status, body: await r.text(), connection: r.headers.get('connection') }));
+    const inFlight = fetch(`${s.url}/work`).then(async (r) => ({
+      status: r.status,
+      body: await r.text(),
+      connection: r.headers.get('connection'),
+    }));
     await sleep(50);
     const stopping = s.running.shutdown('test');
     const ready = await fetch(`${s.url}/readyz`);
@@ -136,12 +140,22 @@ describe('server lifecycle', () => {
 
   it('the real process exits 0 on SIGTERM after finishing its in-flight request', async function () {
     this.timeout(30_000);
-    const service = await startService({ env: { SHUTDOWN_TIMEOUT_MS: '5000', SIM_CHECKOUT_MEDIAN_MS: '600', SIM_CHECKOUT_P99_MS: '600', SIM_CHECKOUT_ERROR_RATE: '0', SIM_CREATE_ORDER_ERROR_RATE: '0' } });
-    const order = (await (await fetch(`${service.url}/api/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ items: [{ itemId: 1, quantity: 1 }] }),
-    })).json()) as { id: string };
+    const service = await startService({
+      env: {
+        SHUTDOWN_TIMEOUT_MS: '5000',
+        SIM_CHECKOUT_MEDIAN_MS: '600',
+        SIM_CHECKOUT_P99_MS: '600',
+        SIM_CHECKOUT_ERROR_RATE: '0',
+        SIM_CREATE_ORDER_ERROR_RATE: '0',
+      },
+    });
+    const order = (await (
+      await fetch(`${service.url}/api/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ items: [{ itemId: 1, quantity: 1 }] }),
+      })
+    ).json()) as { id: string };
     const checkout = fetch(`${service.url}/api/checkout`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

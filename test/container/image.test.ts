@@ -35,19 +35,28 @@ describe('container image (podman build of the committed Dockerfile)', function 
     const base = image.base.standIn
       ? `STAND-IN base ${image.base.name} (${image.base.source}; no image registry reachable here)`
       : `base ${image.base.name} from a registry`;
-    console.log(`      built ${image.tag} in ${image.buildSeconds.toFixed(1)} s (no cache): ${mib(image.sizeBytes)}, on ${base}, ${mib(image.base.sizeBytes)}`);
+    console.log(
+      `      built ${image.tag} in ${image.buildSeconds.toFixed(1)} s (no cache): ${mib(image.sizeBytes)}, on ${base}, ${mib(image.base.sizeBytes)}`,
+    );
   });
 
   it('adds only the app on top of the base image (production dependencies, no dev tooling)', function () {
     const added = image.sizeBytes - image.base.sizeBytes;
     console.log(`      app layers: ${mib(added)}`);
     // prod deps + sources are ~20 MiB; the dev dependencies alone (tsc, helm layer, …) are hundreds.
-    expect(added).to.be.greaterThan(1024 * 1024).and.lessThan(60 * 1024 * 1024);
+    expect(added)
+      .to.be.greaterThan(1024 * 1024)
+      .and.lessThan(60 * 1024 * 1024);
   });
 
   it('is configured as production runs it: numeric non-root user, port 8080, production env, node as the command, no HEALTHCHECK', async function () {
     const config = JSON.parse((await podman(['image', 'inspect', '--format', '{{json .Config}}', image.tag])).stdout) as {
-      User: string; ExposedPorts: Record<string, unknown>; Env: string[]; Cmd: string[]; Healthcheck?: unknown; WorkingDir: string;
+      User: string;
+      ExposedPorts: Record<string, unknown>;
+      Env: string[];
+      Cmd: string[];
+      Healthcheck?: unknown;
+      WorkingDir: string;
     };
     expect(config.User).to.match(/^[1-9]\d*(:\d+)?$/, 'USER must be numeric (runAsNonRoot checks it) and not 0');
     expect(config.User.split(':')[1] ?? '').to.not.equal('0', 'group must not be root');
@@ -98,11 +107,16 @@ describe('container image (podman build of the committed Dockerfile)', function 
 // Needs no podman, so it runs everywhere.
 describe('Dockerfiles lint', function () {
   it('Dockerfile and the Prometheus stand-in pass dockerfilelint (hadolint is not installable here)', async function () {
-    const { stdout } = await promisify(execFile)(join(repoRoot, 'node_modules/.bin/dockerfilelint'), ['-o', 'json', 'Dockerfile', 'scripts/container/prometheus.Dockerfile'], { cwd: repoRoot }).catch(
-      (error: { stdout: string }) => ({ stdout: error.stdout }),
-    );
+    const { stdout } = await promisify(execFile)(
+      join(repoRoot, 'node_modules/.bin/dockerfilelint'),
+      ['-o', 'json', 'Dockerfile', 'scripts/container/prometheus.Dockerfile'],
+      { cwd: repoRoot },
+    ).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
     const report = JSON.parse(stdout) as { totalIssues: number; files: { issues: unknown[] }[] };
-    expect(report.files.flatMap((f) => f.issues), 'dockerfilelint issues').to.deep.equal([]);
+    expect(
+      report.files.flatMap((f) => f.issues),
+      'dockerfilelint issues',
+    ).to.deep.equal([]);
     expect(report.files).to.have.length(2);
     expect(report.totalIssues).to.equal(0);
   });

@@ -30,7 +30,9 @@ describe('container wiring: Prometheus (stand-in image) scrapes the redline cont
     configDir = await mkdtemp(join(tmpdir(), 'redline-prom-config-'));
     try {
       // Layer-cached after the first run (apt-get from the Debian mirror, ~20 s once).
-      await podman(['build', '--pull=never', '-f', 'scripts/container/prometheus.Dockerfile', '-t', prometheusImage, emptyContext], { timeoutMs: 600_000 });
+      await podman(['build', '--pull=never', '-f', 'scripts/container/prometheus.Dockerfile', '-t', prometheusImage, emptyContext], {
+        timeoutMs: 600_000,
+      });
     } finally {
       await rm(emptyContext, { recursive: true, force: true });
     }
@@ -56,29 +58,48 @@ describe('container wiring: Prometheus (stand-in image) scrapes the redline cont
     const port = await freePort();
     prometheusName = uniqueName('redline-prometheus');
     await podman([
-      'run', '--detach', '--name', prometheusName, '--network', network.name, ...hardenedArgs,
-      '--tmpfs', '/prometheus:rw,nosuid,nodev,noexec,size=64m,U' /* U: owned by the container user */,
-      '--volume', `${join(configDir, 'prometheus.yml')}:/etc/prometheus/prometheus.yml:ro`,
-      '--publish', `127.0.0.1:${port}:9090`,
+      'run',
+      '--detach',
+      '--name',
+      prometheusName,
+      '--network',
+      network.name,
+      ...hardenedArgs,
+      '--tmpfs',
+      '/prometheus:rw,nosuid,nodev,noexec,size=64m,U' /* U: owned by the container user */,
+      '--volume',
+      `${join(configDir, 'prometheus.yml')}:/etc/prometheus/prometheus.yml:ro`,
+      '--publish',
+      `127.0.0.1:${port}:9090`,
       prometheusImage,
     ]);
     const prometheus = new PrometheusClient(`http://127.0.0.1:${port}`);
 
-    const target = await waitFor('the redline target to be up', async () => {
-      const up = (await prometheus.targets()).find((t) => t.labels.job === 'redline' && t.health === 'up');
-      return up;
-    }, { timeoutMs: 30_000, intervalMs: 250 });
+    const target = await waitFor(
+      'the redline target to be up',
+      async () => {
+        const up = (await prometheus.targets()).find((t) => t.labels.job === 'redline' && t.health === 'up');
+        return up;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
     expect(target.scrapeUrl).to.equal(`http://${service.name}:8080/metrics`);
     expect(target.labels).to.include({ job: 'redline', namespace: 'local', instance: `${service.name}:8080` });
 
     for (let i = 0; i < 7; i += 1) expect((await fetch(`${service.url}/api/items`)).status).to.equal(200);
     const expr = 'sum(http_requests_total{job="redline",namespace="local",route="/api/items",method="GET",status_code="200"})';
-    const stored = await waitFor('Prometheus to scrape the 7 requests', async () => {
-      const [sample] = await prometheus.query(expr);
-      return sample && sample.value >= 7 ? sample.value : undefined;
-    }, { timeoutMs: 20_000, intervalMs: 250 });
+    const stored = await waitFor(
+      'Prometheus to scrape the 7 requests',
+      async () => {
+        const [sample] = await prometheus.query(expr);
+        return sample && sample.value >= 7 ? sample.value : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
     expect(stored).to.equal(7);
-    const [buckets] = await prometheus.query('count(http_request_duration_seconds_bucket{job="redline",route="/api/items",status_code="200"})');
+    const [buckets] = await prometheus.query(
+      'count(http_request_duration_seconds_bucket{job="redline",route="/api/items",status_code="200"})',
+    );
     expect(buckets?.value).to.equal(15); // 14 boundaries + le="+Inf"
   });
 });

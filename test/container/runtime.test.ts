@@ -39,7 +39,12 @@ describe('container at runtime (read-only root, --cap-drop ALL, no-new-privilege
   it('runs node as PID 1 under the numeric non-root UID, with no capabilities and no_new_privs', async function () {
     const { stdout } = await service.exec(['sh', '-c', 'tr "\\0" " " </proc/1/cmdline; echo; cat /proc/1/status']);
     const [cmdline = '', ...status] = stdout.split('\n');
-    const field = (key: string) => status.find((line) => line.startsWith(`${key}:`))?.split(/\s+/).slice(1).join(' ');
+    const field = (key: string) =>
+      status
+        .find((line) => line.startsWith(`${key}:`))
+        ?.split(/\s+/)
+        .slice(1)
+        .join(' ');
     expect(cmdline.trim()).to.equal('node --disable-sigusr1 service/src/main.ts');
     expect(field('Uid')).to.equal('10001 10001 10001 10001');
     expect(field('Gid')).to.equal('10001 10001 10001 10001');
@@ -48,7 +53,10 @@ describe('container at runtime (read-only root, --cap-drop ALL, no-new-privilege
   });
 
   it('has a read-only root filesystem, and /tmp (tmpfs) is the only writable mount outside /dev, /proc, /sys', async function () {
-    const mounts = (await service.exec(['cat', '/proc/mounts'])).stdout.split('\n').filter(Boolean).map((line) => line.split(' '));
+    const mounts = (await service.exec(['cat', '/proc/mounts'])).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(' '));
     const root = mounts.find((m) => m[1] === '/');
     expect(root?.[3]?.split(',')).to.include('ro');
     const writable = mounts
@@ -63,7 +71,10 @@ describe('container at runtime (read-only root, --cap-drop ALL, no-new-privilege
   });
 
   it('answers /healthz, /readyz and /metrics on the published port', async function () {
-    for (const [path, body] of [['/healthz', { status: 'ok' }], ['/readyz', { status: 'ready' }]] as const) {
+    for (const [path, body] of [
+      ['/healthz', { status: 'ok' }],
+      ['/readyz', { status: 'ready' }],
+    ] as const) {
       const response = await fetch(service.url + path);
       expect(response.status, path).to.equal(200);
       expect(await response.json()).to.deep.equal(body);
@@ -75,7 +86,9 @@ describe('container at runtime (read-only root, --cap-drop ALL, no-new-privilege
     const check = await promtoolCheckMetrics(text);
     expect(check.code, check.output).to.be.oneOf([0, 3]);
     const problems = check.output.split('\n').filter(Boolean);
-    expect(problems.filter((line) => !/^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/.test(line))).to.deep.equal([]);
+    expect(
+      problems.filter((line) => !/^nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/.test(line)),
+    ).to.deep.equal([]);
   });
 
   it('counts API traffic on the published port in the RED metrics (rate, errors, duration by route)', async function () {
@@ -89,23 +102,45 @@ describe('container at runtime (read-only root, --cap-drop ALL, no-new-privilege
     expect(delta('http_request_duration_seconds_count', labels)).to.equal(5);
     expect(delta('http_request_duration_seconds_bucket', { ...labels, le: '+Inf' })).to.equal(5);
     expect(delta('http_requests_total', { route: 'unmatched', status_code: '404' })).to.equal(1);
-    expect(after.some((s) => s.name === 'http_request_errors_total' && s.labels.route === '/api/checkout'), 'error series exist from start-up').to.equal(true);
+    expect(
+      after.some((s) => s.name === 'http_request_errors_total' && s.labels.route === '/api/checkout'),
+      'error series exist from start-up',
+    ).to.equal(true);
     expect(after.some((s) => s.name === 'http_requests_in_flight')).to.equal(true);
     // The probes and the scrape itself are not RED traffic.
-    expect(after.filter((s) => s.name === 'http_requests_total' && /^\/(metrics|healthz|readyz)$/.test(s.labels.route ?? ''))).to.deep.equal([]);
+    expect(
+      after.filter((s) => s.name === 'http_requests_total' && /^\/(metrics|healthz|readyz)$/.test(s.labels.route ?? '')),
+    ).to.deep.equal([]);
   });
 
   it('runs the load generator from the same image against the service by name on a shared network', async function () {
     this.timeout(60_000);
     const before = sumOf((await scrape(service.url)).samples, 'http_requests_total');
     const { stdout } = await podman(
-      ['run', '--rm', '--network', network.name, ...hardenedArgs, image.tag,
-        'node', 'service/src/loadgen/main.ts', '--target', `http://${service.name}:8080`, '--rate', '20', '--duration', '5s', '--json'],
+      [
+        'run',
+        '--rm',
+        '--network',
+        network.name,
+        ...hardenedArgs,
+        image.tag,
+        'node',
+        'service/src/loadgen/main.ts',
+        '--target',
+        `http://${service.name}:8080`,
+        '--rate',
+        '20',
+        '--duration',
+        '5s',
+        '--json',
+      ],
       { timeoutMs: 50_000 },
     );
     const report = JSON.parse(stdout.trim().split('\n').at(-1)!) as { sent: number; failed: number; byStatus: Record<string, number> };
     const answered = Object.values(report.byStatus).reduce((a, b) => a + b, 0);
-    console.log(`      loadgen in a second container: ${JSON.stringify({ sent: report.sent, failed: report.failed, byStatus: report.byStatus })}`);
+    console.log(
+      `      loadgen in a second container: ${JSON.stringify({ sent: report.sent, failed: report.failed, byStatus: report.byStatus })}`,
+    );
     expect(report.sent).to.be.within(90, 101);
     expect(report.failed).to.equal(0);
     expect(answered).to.equal(report.sent);

@@ -7,7 +7,7 @@ import type { BuiltImage } from './support/image.ts';
 import { steadyLoad, type Outcome } from './support/load.ts';
 import { requireImage } from './support/suite.ts';
 
-const STOP_TIMEOUT_S = 30;      // podman's grace period before SIGKILL (Kubernetes: terminationGracePeriodSeconds)
+const STOP_TIMEOUT_S = 30; // podman's grace period before SIGKILL (Kubernetes: terminationGracePeriodSeconds)
 const SHUTDOWN_DELAY_MS = 1500; // readiness 503 → listener closes (endpoints catch up meanwhile)
 
 describe('container shutdown: podman stop (SIGTERM to PID 1) under steady load', function () {
@@ -77,7 +77,10 @@ describe('container shutdown: podman stop (SIGTERM to PID 1) under steady load',
 
     expect(notReadyAt, '/readyz never answered 503 after SIGTERM').to.not.equal(undefined);
     expect(notReadyAt! - stopAt).to.be.lessThan(SHUTDOWN_DELAY_MS, 'readiness must flip before the listener closes');
-    expect(failed.map((o) => o.error ?? o.status), 'failed requests').to.deep.equal([]);
+    expect(
+      failed.map((o) => o.error ?? o.status),
+      'failed requests',
+    ).to.deep.equal([]);
     expect(inFlightAtStop.length, 'requests in flight at SIGTERM (the test needs some)').to.be.greaterThan(3);
     expect(inFlightAtStop.every((o) => o.status === 200)).to.equal(true);
     expect(numbers.exitCode, `exit code; logs:\n${logs}`).to.equal(0);

@@ -16,7 +16,12 @@ describe('hardening: admin endpoint edges (real process)', function () {
   after(() => service?.stop());
 
   const put = (route: string, body: unknown, headers: Record<string, string> = AUTH) =>
-    send(service.url, { method: 'PUT', path: `/admin/simulation/${route}`, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    send(service.url, {
+      method: 'PUT',
+      path: `/admin/simulation/${route}`,
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('refuses a latency profile whose spread is degenerate (5e-324 ms median, 30 s p99), and the route stays fast', async () => {
     const answer = await put('get_item', { medianMs: 5e-324, p99Ms: 30_000 });
@@ -40,7 +45,11 @@ describe('hardening: admin endpoint edges (real process)', function () {
   });
 
   it('refuses duplicate Authorization headers, even when one of them is right', async () => {
-    for (const pair of [[`Bearer ${TOKEN}`, 'Bearer wrong'], ['Bearer wrong', `Bearer ${TOKEN}`], [`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]]) {
+    for (const pair of [
+      [`Bearer ${TOKEN}`, 'Bearer wrong'],
+      ['Bearer wrong', `Bearer ${TOKEN}`],
+      [`Bearer ${TOKEN}`, `Bearer ${TOKEN}`],
+    ]) {
       const raw = await sendRaw(
         service.url,
         `GET /admin/simulation HTTP/1.1\r\nHost: x\r\nAuthorization: ${pair[0]}\r\nAuthorization: ${pair[1]}\r\nConnection: close\r\n\r\n`,
@@ -65,7 +74,11 @@ describe('hardening: admin endpoint edges (real process)', function () {
 
   it('refuses a non-ASCII ADMIN_TOKEN at startup (exit 78, naming the variable)', () => {
     for (const token of ['pässwörd-0123456789', 'token with spaces 0123']) {
-      const result = spawnSync(process.execPath, [serviceEntry], { env: { ...process.env, ADMIN_TOKEN: token, PORT: '1' }, encoding: 'utf8', timeout: 15_000 });
+      const result = spawnSync(process.execPath, [serviceEntry], {
+        env: { ...process.env, ADMIN_TOKEN: token, PORT: '1' },
+        encoding: 'utf8',
+        timeout: 15_000,
+      });
       expect(result.status).to.equal(78);
       expect(result.stderr).to.match(/ADMIN_TOKEN: must be printable ASCII without spaces/);
     }

@@ -1,6 +1,6 @@
 // Raw HTTP for the hardening specs: node:http rather than fetch, so a test can send any
 // method, malformed header or partial request, and see exactly what came back.
-import { Agent, request } from 'node:http';
+import { type Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
 export interface Answer {
@@ -21,16 +21,13 @@ export interface RawOptions {
 export function send(base: string, { method = 'GET', path, headers = {}, body, agent = false, signal }: RawOptions): Promise<Answer> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, method, path, headers, agent, signal },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-        res.once('error', reject);
-      },
-    );
+    const req = request({ host: url.hostname, port: url.port, method, path, headers, agent, signal }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      res.once('error', reject);
+    });
     req.once('error', reject);
     req.end(body);
   });

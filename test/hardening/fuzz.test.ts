@@ -33,7 +33,10 @@ async function fuzzPass(service: RunningService, seed: number): Promise<Record<n
     for (let i = 0; i < CASES_PER_GENERATOR; i += 1) {
       const c = generate(uniform);
       const answer = await send(service.url, c);
-      expectJsonClientError(answer, `${name} (seed ${seed}, case ${i}): ${describeCase(c)} → ${answer.status} ${answer.body.slice(0, 200)}`);
+      expectJsonClientError(
+        answer,
+        `${name} (seed ${seed}, case ${i}): ${describeCase(c)} → ${answer.status} ${answer.body.slice(0, 200)}`,
+      );
       statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
     }
   }
@@ -73,7 +76,12 @@ describe('hardening: bad input (real process)', function () {
   it('enforces the body limit with 413, also for a chunked body without a length', async () => {
     const big = JSON.stringify({ items: Array.from({ length: 500 }, () => ({ itemId: 1, quantity: 1 })) });
     expect(big.length).to.be.above(BODY_LIMIT);
-    const declared = await send(service.url, { method: 'POST', path: '/api/orders', headers: { 'content-type': 'application/json' }, body: big });
+    const declared = await send(service.url, {
+      method: 'POST',
+      path: '/api/orders',
+      headers: { 'content-type': 'application/json' },
+      body: big,
+    });
     expectJsonClientError(declared, 'declared length');
     expect(declared.status).to.equal(413);
     const chunked = await send(service.url, {
@@ -112,7 +120,12 @@ describe('hardening: bad input (real process)', function () {
   });
 
   it('labels a request whose body fails to parse with its route', async () => {
-    const answer = await send(service.url, { method: 'POST', path: '/api/orders', headers: { 'content-type': 'application/json' }, body: '{' });
+    const answer = await send(service.url, {
+      method: 'POST',
+      path: '/api/orders',
+      headers: { 'content-type': 'application/json' },
+      body: '{',
+    });
     expect(answer.status).to.equal(400);
     const labels = redLabelValues(await (await fetch(`${service.url}/metrics`)).text());
     expect([...labels.routes]).not.to.include(BODY_PARSER_LAYER);

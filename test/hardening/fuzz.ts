@@ -51,8 +51,36 @@ export function badQuery(u: Uniform): RawOptions {
   return { path: `/api/items?${parts.join('&')}` };
 }
 
-const MALFORMED_JSON = ['{', '{"items": [', '{"items": [1,]}', "{'items': []}", 'NaN', '{"items": NaN}', '\ufeff{"items": []}', '{"a":1}{"b":2}', 'nul', '"unterminated', '{"items": [{"itemId": 1, "quantity": 1}]', ']'];
-const WRONG_SHAPES = ['null', '[]', '42', '"text"', 'true', '{}', '{"items": "x"}', '{"items": []}', '{"items": [{"itemId": -1, "quantity": 1}]}', '{"items": [{"itemId": 1, "quantity": 1000}]}', '{"items": [{"itemId": 1, "quantity": 1}], "admin": true}', '{"__proto__": {"x": 1}, "items": []}', '{"orderId": "ord_zzz", "paymentMethod": "cash"}', '{"orderId": 1}'];
+const MALFORMED_JSON = [
+  '{',
+  '{"items": [',
+  '{"items": [1,]}',
+  "{'items': []}",
+  'NaN',
+  '{"items": NaN}',
+  '\ufeff{"items": []}',
+  '{"a":1}{"b":2}',
+  'nul',
+  '"unterminated',
+  '{"items": [{"itemId": 1, "quantity": 1}]',
+  ']',
+];
+const WRONG_SHAPES = [
+  'null',
+  '[]',
+  '42',
+  '"text"',
+  'true',
+  '{}',
+  '{"items": "x"}',
+  '{"items": []}',
+  '{"items": [{"itemId": -1, "quantity": 1}]}',
+  '{"items": [{"itemId": 1, "quantity": 1000}]}',
+  '{"items": [{"itemId": 1, "quantity": 1}], "admin": true}',
+  '{"__proto__": {"x": 1}, "items": []}',
+  '{"orderId": "ord_zzz", "paymentMethod": "cash"}',
+  '{"orderId": 1}',
+];
 
 /** Bodies the write routes refuse: malformed or mis-shaped JSON, wrong types, too big. */
 export function badBody(u: Uniform): RawOptions {
@@ -67,12 +95,26 @@ export function badBody(u: Uniform): RawOptions {
     () => ({
       method: 'POST',
       path,
-      headers: { 'content-type': pick(u, ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', 'application/jsonx', junk(u, 10).replace(/[^\x21-\x7e]/g, 'x')]) },
+      headers: {
+        'content-type': pick(u, [
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'application/xml',
+          'application/jsonx',
+          junk(u, 10).replace(/[^\x21-\x7e]/g, 'x'),
+        ]),
+      },
       body: '{"items": [{"itemId": 1, "quantity": 1}]}',
     }),
     () => ({ method: 'POST', path, body: '{"items": [{"itemId": 1, "quantity": 1}]}' }), // no content type
     // gzip, br and deflate with a corrupt body are a known bug (500), tested apart in fuzz.test.ts.
-    () => ({ method: 'POST', path, headers: { ...json, 'content-encoding': pick(u, ['zstd', 'x-junk', 'identity', 'gzip, x-junk']) }, body: 'not compressed' }),
+    () => ({
+      method: 'POST',
+      path,
+      headers: { ...json, 'content-encoding': pick(u, ['zstd', 'x-junk', 'identity', 'gzip, x-junk']) },
+      body: 'not compressed',
+    }),
   ])();
 }
 
@@ -94,10 +136,43 @@ export function oddHeaders(u: Uniform): RawOptions {
 }
 
 // Methods Node's parser accepts that the API does not serve (HEAD and OPTIONS are answered).
-const ODD_METHODS = ['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'PURGE', 'SEARCH', 'REPORT', 'LINK', 'UNLINK', 'MKACTIVITY', 'CHECKOUT', 'MERGE', 'M-SEARCH', 'NOTIFY', 'SUBSCRIBE', 'UNSUBSCRIBE', 'BIND', 'REBIND', 'UNBIND', 'ACL', 'SOURCE', 'QUERY', 'TRACE', 'DELETE', 'PATCH', 'PUT'];
+const ODD_METHODS = [
+  'PROPFIND',
+  'PROPPATCH',
+  'MKCOL',
+  'COPY',
+  'MOVE',
+  'LOCK',
+  'UNLOCK',
+  'PURGE',
+  'SEARCH',
+  'REPORT',
+  'LINK',
+  'UNLINK',
+  'MKACTIVITY',
+  'CHECKOUT',
+  'MERGE',
+  'M-SEARCH',
+  'NOTIFY',
+  'SUBSCRIBE',
+  'UNSUBSCRIBE',
+  'BIND',
+  'REBIND',
+  'UNBIND',
+  'ACL',
+  'SOURCE',
+  'QUERY',
+  'TRACE',
+  'DELETE',
+  'PATCH',
+  'PUT',
+];
 
 export function oddMethod(u: Uniform): RawOptions {
-  return { method: pick(u, ODD_METHODS), path: pick(u, ['/api/items', '/api/items/1', '/api/orders', '/api/checkout', `/${encodeURIComponent(junk(u))}`]) };
+  return {
+    method: pick(u, ODD_METHODS),
+    path: pick(u, ['/api/items', '/api/items/1', '/api/orders', '/api/checkout', `/${encodeURIComponent(junk(u))}`]),
+  };
 }
 
 export const GENERATORS = { badPathParam, badQuery, badBody, oddHeaders, oddMethod } as const;

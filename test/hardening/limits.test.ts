@@ -48,7 +48,10 @@ describe('hardening: memory bounds (real process)', function () {
     after(() => service?.stop());
 
     it('answers pipelined requests within the per-connection limit, in order', async () => {
-      const raw = await sendRaw(service.url, 'GET /api/items/1 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(3) + 'GET /api/items/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      const raw = await sendRaw(
+        service.url,
+        'GET /api/items/1 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(3) + 'GET /api/items/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      );
       expect(raw.match(/HTTP\/1\.1 200/g)).to.have.length(4);
       expect(raw.lastIndexOf('"id":2')).to.be.above(raw.lastIndexOf('"id":1'));
     });
@@ -82,7 +85,13 @@ describe('hardening: memory bounds (real process)', function () {
   it('closes a connection whose output the client stops reading, after SEND_TIMEOUT_MS', async function () {
     this.timeout(40_000);
     const service = await startService({
-      env: { SIM_ERROR_RATE: '0', SIM_LATENCY_FACTOR: '0', MAX_PIPELINED_REQUESTS: '100000', MAX_REQUESTS_IN_FLIGHT: '100000', SEND_TIMEOUT_MS: '1000' },
+      env: {
+        SIM_ERROR_RATE: '0',
+        SIM_LATENCY_FACTOR: '0',
+        MAX_PIPELINED_REQUESTS: '100000',
+        MAX_REQUESTS_IN_FLIGHT: '100000',
+        SEND_TIMEOUT_MS: '1000',
+      },
     });
     try {
       // 8 000 answers of 7.6 KB, 60 MB: more than loopback's socket buffers hold (the reader's
@@ -93,10 +102,14 @@ describe('hardening: memory bounds (real process)', function () {
       const closed = new Promise((resolve) => socket.once('close', resolve));
       socket.write('GET /api/items?limit=100 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(8_000));
       const started = performance.now();
-      const counted = await waitFor('the send timeout to fire', async () => {
-        const closes = await metric(service, 'redline_connections_closed_total{reason="send_timeout"}');
-        return closes > 0 ? closes : undefined;
-      }, { timeoutMs: 25_000, intervalMs: 250 });
+      const counted = await waitFor(
+        'the send timeout to fire',
+        async () => {
+          const closes = await metric(service, 'redline_connections_closed_total{reason="send_timeout"}');
+          return closes > 0 ? closes : undefined;
+        },
+        { timeoutMs: 25_000, intervalMs: 250 },
+      );
       expect(counted).to.equal(1);
       expect(performance.now() - started).to.be.above(1_000);
       // The client sees it once it reads again: what was sent, then the end of the stream.
@@ -116,7 +129,12 @@ describe('hardening: memory bounds (real process)', function () {
     after(() => service?.stop());
     const order = Buffer.from(JSON.stringify({ items: [{ itemId: 1, quantity: 1 }] }));
     const post = (encoding: string, body: Buffer) =>
-      send(service.url, { method: 'POST', path: '/api/orders', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body });
+      send(service.url, {
+        method: 'POST',
+        path: '/api/orders',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body,
+      });
 
     it('refuses brotli (its decoder window is up to 16 MiB) with 415 and says what is accepted', async () => {
       const answer = await post('br', brotliCompressSync(order));

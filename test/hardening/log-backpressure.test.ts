@@ -16,7 +16,9 @@ describe('hardening: stalled log reader (real process)', function () {
   this.timeout(90_000);
 
   it('drops and counts log lines past LOG_BUFFER_BYTES while stdout is not read, then logs again', async () => {
-    const service = await startService({ env: { LOG_LEVEL: 'info', LOG_BUFFER_BYTES: String(256 * 1024), SIM_ERROR_RATE: '0', SIM_LATENCY_FACTOR: '0' } });
+    const service = await startService({
+      env: { LOG_LEVEL: 'info', LOG_BUFFER_BYTES: String(256 * 1024), SIM_ERROR_RATE: '0', SIM_LATENCY_FACTOR: '0' },
+    });
     try {
       expect(await dropped(service.url)).to.equal(0);
       service.process.stdout!.pause(); // the log shipper stalls: the pipe fills, writes block
@@ -37,7 +39,10 @@ describe('hardening: stalled log reader (real process)', function () {
       service.process.stdout!.resume();
       await fetch(`${service.url}/api/items/2?after=stall`).then((r) => r.arrayBuffer());
       for (let i = 0; i < 50 && !service.output.some((line) => line.includes('after=stall')); i += 1) await sleep(100);
-      expect(service.output.some((line) => line.includes('after=stall')), 'a line logged after the stall').to.equal(true);
+      expect(
+        service.output.some((line) => line.includes('after=stall')),
+        'a line logged after the stall',
+      ).to.equal(true);
       expect(service.output.length).to.be.above(linesBefore);
     } finally {
       await service.stop();

@@ -33,7 +33,9 @@ describe('hardening: /metrics listener and scrape rationing (real process)', fun
     const started = performance.now();
     for (let round = 0; round < 6; round += 1) {
       const wave = await Promise.all(Array.from({ length: 20 }, () => send(metricsUrl, { path: '/metrics' })));
-      answers.push(...wave.map((a) => ({ status: a.status, retryAfter: (a.headers['retry-after'] as string | undefined) ?? null, body: a.body })));
+      answers.push(
+        ...wave.map((a) => ({ status: a.status, retryAfter: (a.headers['retry-after'] as string | undefined) ?? null, body: a.body })),
+      );
     }
     const ok = answers.filter((a) => a.status === 200);
     const limited = answers.filter((a) => a.status === 429);
@@ -50,7 +52,11 @@ describe('hardening: /metrics listener and scrape rationing (real process)', fun
   });
 
   it('refuses METRICS_PORT equal to PORT at startup', () => {
-    const result = spawnSync(process.execPath, [serviceEntry], { env: { ...process.env, PORT: '18080', METRICS_PORT: '18080' }, encoding: 'utf8', timeout: 15_000 });
+    const result = spawnSync(process.execPath, [serviceEntry], {
+      env: { ...process.env, PORT: '18080', METRICS_PORT: '18080' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
     expect(result.status).to.equal(78);
     expect(result.stderr).to.match(/METRICS_PORT: must differ from PORT/);
   });

@@ -88,7 +88,13 @@ describe('hardening: graceful shutdown under load (real process)', function () {
 
   it('finishes requests still in flight when the listener closes at once (SHUTDOWN_DELAY_MS=0)', async () => {
     const service = await startService({
-      env: { ...SLOW_ROUTE, SIM_LIST_ITEMS_MEDIAN_MS: '1500', SIM_LIST_ITEMS_P99_MS: '1500', SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000' },
+      env: {
+        ...SLOW_ROUTE,
+        SIM_LIST_ITEMS_MEDIAN_MS: '1500',
+        SIM_LIST_ITEMS_P99_MS: '1500',
+        SHUTDOWN_DELAY_MS: '0',
+        SHUTDOWN_TIMEOUT_MS: '5000',
+      },
     });
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
     // 16 requests on 16 keep-alive connections, all in flight when the signal lands: wait until
@@ -114,7 +120,15 @@ describe('hardening: graceful shutdown under load (real process)', function () {
   it('gives up after SHUTDOWN_TIMEOUT_MS when a request outlives it, and exits 1', async () => {
     const timeoutMs = 800;
     const service = await startService({
-      env: { SIM_ERROR_RATE: '0', SIM_CHECKOUT_MEDIAN_MS: '5000', SIM_CHECKOUT_P99_MS: '5000', SIM_LIST_ITEMS_MEDIAN_MS: '5000', SIM_LIST_ITEMS_P99_MS: '5000', SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: String(timeoutMs) },
+      env: {
+        SIM_ERROR_RATE: '0',
+        SIM_CHECKOUT_MEDIAN_MS: '5000',
+        SIM_CHECKOUT_P99_MS: '5000',
+        SIM_LIST_ITEMS_MEDIAN_MS: '5000',
+        SIM_LIST_ITEMS_P99_MS: '5000',
+        SHUTDOWN_DELAY_MS: '0',
+        SHUTDOWN_TIMEOUT_MS: String(timeoutMs),
+      },
     });
     const slow = send(service.url, { path: '/api/items' }).catch((error: Error) => error);
     await sleep(100);
@@ -147,7 +161,10 @@ describe('hardening: shutdown with the default readiness delay (real process)', 
     }
     expect(readyz.length).to.be.above(5);
     expect(new Set(readyz)).to.deep.equal(new Set([503]));
-    expect(api.every((a) => a.status === 200 && a.connection === 'close'), JSON.stringify(api)).to.equal(true);
+    expect(
+      api.every((a) => a.status === 200 && a.connection === 'close'),
+      JSON.stringify(api),
+    ).to.equal(true);
     const { code, at } = await exited;
     expect(code).to.equal(0);
     // DEFAULT_SHUTDOWN_DELAY_MS (3 s), then an idle drain.

@@ -38,7 +38,9 @@ async function afterSigusr1(args: string[], env: Record<string, string> = {}) {
   child.stdout.on('data', (chunk: Buffer) => (output += chunk));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk));
   try {
-    await waitFor('the service', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok ? true : undefined));
+    await waitFor('the service', async () =>
+      (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok ? true : undefined,
+    );
     child.kill('SIGUSR1');
     await sleep(1_000);
     const alive = child.exitCode === null && child.signalCode === null;

@@ -110,7 +110,12 @@ describe('hardening: slow clients, aborted requests and timeouts (real process)'
     // once), so create one order per aborted request.
     const ids = await Promise.all(
       Array.from({ length: 20 }, async () => {
-        const order = await send(service.url, { method: 'POST', path: '/api/orders', headers: { 'content-type': 'application/json' }, body: '{"items":[{"itemId":1,"quantity":1}]}' });
+        const order = await send(service.url, {
+          method: 'POST',
+          path: '/api/orders',
+          headers: { 'content-type': 'application/json' },
+          body: '{"items":[{"itemId":1,"quantity":1}]}',
+        });
         return (JSON.parse(order.body) as { id: string }).id;
       }),
     );

@@ -74,7 +74,13 @@ function integration(this: Mocha.Suite, install: PrometheusInstall) {
       const found = await prometheus.query('http_requests_total{job="redline"} == 0');
       return found.length >= 5 ? found : undefined;
     });
-    expect(series.map((s) => s.metric.route)).to.include.members(['/api/items', '/api/items/:id', '/api/orders', '/api/orders/:id', '/api/checkout']);
+    expect(series.map((s) => s.metric.route)).to.include.members([
+      '/api/items',
+      '/api/items/:id',
+      '/api/orders',
+      '/api/orders/:id',
+      '/api/checkout',
+    ]);
   });
 
   it('reports rate, error ratio and p95 matching the simulation', async () => {

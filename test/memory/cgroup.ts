@@ -91,11 +91,15 @@ export async function startConfinedService(cgroup: MemoryCgroup, env: Record<str
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const url = `http://127.0.0.1:${port}`;
-  await waitFor('the confined service to be ready', async () => {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`service exited: ${output.join('\n')}`);
-    const response = await fetch(`${url}/readyz`).catch(() => undefined);
-    return response?.ok ? true : undefined;
-  }, { timeoutMs: 20_000 });
+  await waitFor(
+    'the confined service to be ready',
+    async () => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`service exited: ${output.join('\n')}`);
+      const response = await fetch(`${url}/readyz`).catch(() => undefined);
+      return response?.ok ? true : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
   const peakRss = () => {
     try {
       const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];

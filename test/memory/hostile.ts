@@ -10,7 +10,11 @@ export interface ProbeTally {
 }
 
 /** One GET on a fresh connection; the status, or the error's message. */
-export async function probe(url: string, path: string, timeoutMs = 3_000): Promise<{ status: number; retryAfter: string | null; ms: number } | string> {
+export async function probe(
+  url: string,
+  path: string,
+  timeoutMs = 3_000,
+): Promise<{ status: number; retryAfter: string | null; ms: number } | string> {
   const started = performance.now();
   try {
     const response = await fetch(url + path, { signal: AbortSignal.timeout(timeoutMs), headers: { connection: 'close' } });
@@ -26,7 +30,8 @@ export async function keepProbing(url: string, apiPath: string, stop: { now: boo
   const tally: ProbeTally = { healthz: { ok: 0, failed: [], maxMs: 0 }, api: { ok: 0, shed: 0, failed: [], maxMs: 0 } };
   while (!stop.now) {
     const [health, api] = await Promise.all([probe(url, '/healthz'), probe(url, apiPath)]);
-    if (typeof health === 'string' || health.status !== 200) tally.healthz.failed.push(typeof health === 'string' ? health : `status ${health.status}`);
+    if (typeof health === 'string' || health.status !== 200)
+      tally.healthz.failed.push(typeof health === 'string' ? health : `status ${health.status}`);
     else {
       tally.healthz.ok += 1;
       tally.healthz.maxMs = Math.max(tally.healthz.maxMs, health.ms);
@@ -53,7 +58,11 @@ function open(url: string): Socket {
  * `connections` sockets each pipeline `GET /api/items?limit=100` as fast as the server takes
  * them and never read a byte of the answers.
  */
-export async function pipelineWithoutReading(url: string, connections: number, durationMs: number): Promise<{ sentRequests: number; connectionsOpened: number }> {
+export async function pipelineWithoutReading(
+  url: string,
+  connections: number,
+  durationMs: number,
+): Promise<{ sentRequests: number; connectionsOpened: number }> {
   const request = `GET /api/items?limit=100 HTTP/1.1\r\nHost: x\r\n\r\n`;
   const batch = request.repeat(100);
   const until = Date.now() + durationMs;

@@ -78,5 +78,6 @@ export function floodSummary(r: FloodResult): { quietP99: number; floodedP99: nu
 
 // node test/memory/metrics-flood.ts: prints the API p99 with and without a /metrics flood.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const separate of process.env.REDLINE_SERVICE_ENTRY ? [false] : [false, true]) console.log(floodSummary(await measureFlood(separate)).line);
+  for (const separate of process.env.REDLINE_SERVICE_ENTRY ? [false] : [false, true])
+    console.log(floodSummary(await measureFlood(separate)).line);
 }

@@ -50,7 +50,9 @@ export async function runPattern(pattern: Pattern, durationMs: number): Promise<
   try {
     const service = await startConfinedService(cgroup, { SIM_ERROR_RATE: '0', ...pattern.env });
     try {
-      const prober = spawn(process.execPath, [PROBER, service.url, pattern.apiPath ?? '/api/items?limit=2'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const prober = spawn(process.execPath, [PROBER, service.url, pattern.apiPath ?? '/api/items?limit=2'], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
       let report = '';
       prober.stdout.setEncoding('utf8').on('data', (chunk: string) => (report += chunk));
       const proberExited = new Promise((resolve) => prober.once('exit', resolve));
@@ -85,7 +87,9 @@ export function summary(r: PatternResult): string {
     `${r.pattern}: ${r.alive ? 'alive' : 'DEAD'}, oom_kill ${r.oomKills}, peak RSS ${r.peakRssMiB ?? '?'} MiB, cgroup peak ${r.cgroupPeakMiB} MiB; ` +
     `/healthz ${p.healthz.ok} ok ${p.healthz.failed.length} failed (max ${Math.round(p.healthz.maxMs)} ms); ` +
     `api ${p.api.ok} ok ${p.api.shed} shed ${p.api.failed.length} failed (max ${Math.round(p.api.maxMs)} ms); attack ${JSON.stringify(r.attack)}` +
-    (p.healthz.failed.length + p.api.failed.length > 0 ? `; failures ${JSON.stringify([...new Set([...p.healthz.failed, ...p.api.failed])])}` : '')
+    (p.healthz.failed.length + p.api.failed.length > 0
+      ? `; failures ${JSON.stringify([...new Set([...p.healthz.failed, ...p.api.failed])])}`
+      : '')
   );
 }
 

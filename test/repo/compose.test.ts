@@ -17,32 +17,56 @@ import { redlineRuleFile } from '../support/rule-file.ts';
 
 const run = promisify(execFile);
 
-interface Bind { type: string; source: string; target: string; read_only?: boolean; bind?: { create_host_path?: boolean } }
-interface Service { image?: string; build?: string; command?: string[]; ports?: string[]; environment?: Record<string, string>; volumes?: (Bind | string)[] }
-interface Compose { services: Record<string, Service> }
+interface Bind {
+  type: string;
+  source: string;
+  target: string;
+  read_only?: boolean;
+  bind?: { create_host_path?: boolean };
+}
+interface Service {
+  image?: string;
+  build?: string;
+  command?: string[];
+  ports?: string[];
+  environment?: Record<string, string>;
+  volumes?: (Bind | string)[];
+}
+interface Compose {
+  services: Record<string, Service>;
+}
 
 const composeText = await readFile(join(repoRoot, 'compose.yaml'), 'utf8');
 const compose = parse(composeText) as Compose;
-const binds = (service: string) => (compose.services[service]!.volumes ?? []).filter((v): v is Bind => typeof v === 'object' && v.type === 'bind');
+const binds = (service: string) =>
+  (compose.services[service]!.volumes ?? []).filter((v): v is Bind => typeof v === 'object' && v.type === 'bind');
 const bindTo = (service: string, target: string) => binds(service).find((b) => b.target === target);
 
 async function dclint(file: string, cwd: string): Promise<{ code: number; errors: number; messages: string[] }> {
   const bin = join(repoRoot, 'node_modules/.bin/dclint');
   const args = ['-c', join(repoRoot, 'compose/dclint.json'), '--max-warnings', '0', '-f', 'json', file];
-  const result = await run(bin, args, { cwd }).then((r) => ({ code: 0, stdout: r.stdout }), (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }));
+  const result = await run(bin, args, { cwd }).then(
+    (r) => ({ code: 0, stdout: r.stdout }),
+    (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+  );
   const [report] = JSON.parse(result.stdout) as { errorCount: number; messages: { message: string }[] }[];
   return { code: result.code, errors: report!.errorCount, messages: report!.messages.map((m) => m.message) };
 }
 
 /** Lays out Prometheus' bind mounts under a temporary root, as the container sees them. */
-async function withPrometheusRoot<T>(ruleFile: string | undefined, fn: (config: string) => Promise<T>, editConfig?: (text: string) => string): Promise<T> {
+async function withPrometheusRoot<T>(
+  ruleFile: string | undefined,
+  fn: (config: string) => Promise<T>,
+  editConfig?: (text: string) => string,
+): Promise<T> {
   return withTempDir('redline-compose-', async (root) => {
     for (const bind of binds('prometheus')) {
       const isRules = bind.source === './.local/redline.rules.yml';
       if (isRules && !ruleFile) continue;
       const at = join(root, bind.target);
       await mkdir(dirname(at), { recursive: true });
-      if (editConfig && bind.target === '/etc/prometheus/prometheus.yml') await writeFile(at, editConfig(await readFile(join(repoRoot, bind.source), 'utf8')));
+      if (editConfig && bind.target === '/etc/prometheus/prometheus.yml')
+        await writeFile(at, editConfig(await readFile(join(repoRoot, bind.source), 'utf8')));
       else await symlink(isRules ? ruleFile! : join(repoRoot, bind.source), at);
     }
     return fn(join(root, '/etc/prometheus/prometheus.yml'));
@@ -89,7 +113,12 @@ describe('compose.yaml', function () {
   });
 
   it('pins Prometheus and Grafana to the releases kube-prometheus-stack 88.5.3 runs', async function () {
-    const manifests = await helmTemplate({ release: 'kps', chart: requireKpsChart(this), namespace: 'monitoring', valuesFiles: [kpsValuesFile] });
+    const manifests = await helmTemplate({
+      release: 'kps',
+      chart: requireKpsChart(this),
+      namespace: 'monitoring',
+      valuesFiles: [kpsValuesFile],
+    });
     const text = stringify(manifests);
     const prometheus = /quay\.io\/prometheus\/prometheus:(v[\d.]+)/.exec(text)?.[1];
     const grafana = /docker\.io\/grafana\/grafana:([\d.]+)/.exec(text)?.[1];
@@ -107,7 +136,9 @@ describe('compose.yaml', function () {
 describe('compose/prometheus/prometheus.yml', function () {
   this.timeout(30_000);
   let rules: { file: string; cleanup(): Promise<void> };
-  before(async () => { rules = await redlineRuleFile([join(repoRoot, 'compose/redline-values.yaml')]); });
+  before(async () => {
+    rules = await redlineRuleFile([join(repoRoot, 'compose/redline-values.yaml')]);
+  });
   after(async () => rules?.cleanup());
 
   it('scrapes redline every 5s with the labels the rules and dashboard expect', async function () {
@@ -117,7 +148,7 @@ describe('compose/prometheus/prometheus.yml', function () {
     expect(job.static_configs).to.deep.equal([{ targets: ['redline:8080'], labels: { namespace: 'local' } }]);
   });
 
-  it('scrapes redline\'s native histograms over protobuf, keeping the classic buckets, as the chart\'s native ServiceMonitor does', async function () {
+  it("scrapes redline's native histograms over protobuf, keeping the classic buckets, as the chart's native ServiceMonitor does", async function () {
     const config = parse(await readFile(join(repoRoot, 'compose/prometheus/prometheus.yml'), 'utf8'));
     const job = config.scrape_configs.find((j: { job_name: string }) => j.job_name === 'redline');
     const rendered = await helmTemplate({ valuesFiles: [join(repoRoot, 'compose/redline-values.yaml')] });
@@ -143,19 +174,30 @@ describe('compose/prometheus/prometheus.yml', function () {
     // promtool < 3.8 does not know scrape_native_histograms (checked above): it checks the rest.
     const tool = promtool3();
     if (!tool.knowsNativeSetting) console.warn(`      promtool ${tool.version} < 3.8: scrape_native_histograms left out of the check`);
-    await withPrometheusRoot(rules.file, async (config) => {
-      const { stdout } = await run(tool.promtool, ['check', 'config', config]);
-      expect(stdout).to.match(/SUCCESS: 1 rule files found/);
-      expect(stdout).to.match(/rules\/redline\.rules\.yml\s*\n\s*SUCCESS: [1-9]\d* rules found/);
-    }, tool.knowsNativeSetting ? undefined : withoutNativeSetting);
+    await withPrometheusRoot(
+      rules.file,
+      async (config) => {
+        const { stdout } = await run(tool.promtool, ['check', 'config', config]);
+        expect(stdout).to.match(/SUCCESS: 1 rule files found/);
+        expect(stdout).to.match(/rules\/redline\.rules\.yml\s*\n\s*SUCCESS: [1-9]\d* rules found/);
+      },
+      tool.knowsNativeSetting ? undefined : withoutNativeSetting,
+    );
   });
 
   it('fails promtool check config when the rule file is not mounted (the path is checked)', async function () {
     const tool = promtool3();
-    await withPrometheusRoot(undefined, async (config) => {
-      const failed = await run(tool.promtool, ['check', 'config', config]).then(() => undefined, (e: { stdout: string; stderr: string }) => e.stdout + e.stderr);
-      expect(failed).to.match(/redline\.rules\.yml/);
-    }, tool.knowsNativeSetting ? undefined : withoutNativeSetting);
+    await withPrometheusRoot(
+      undefined,
+      async (config) => {
+        const failed = await run(tool.promtool, ['check', 'config', config]).then(
+          () => undefined,
+          (e: { stdout: string; stderr: string }) => e.stdout + e.stderr,
+        );
+        expect(failed).to.match(/redline\.rules\.yml/);
+      },
+      tool.knowsNativeSetting ? undefined : withoutNativeSetting,
+    );
   });
 
   it('compose mounts the rule file read-only and refuses to start without it', function () {
@@ -177,13 +219,17 @@ describe('compose/grafana/provisioning', function () {
     expect(file.apiVersion).to.equal(1);
     expect(file.datasources).to.have.length(1);
     expect(file.datasources[0]).to.include({
-      type: 'prometheus', uid: 'prometheus', access: 'proxy', url: 'http://prometheus:9090', isDefault: true,
+      type: 'prometheus',
+      uid: 'prometheus',
+      access: 'proxy',
+      url: 'http://prometheus:9090',
+      isDefault: true,
     });
     // The URL names the compose service that runs Prometheus, on the port it listens on.
     expect(compose.services).to.have.property('prometheus');
   });
 
-  it('provisions the chart\'s own dashboard JSON from the directory compose mounts it into', async function () {
+  it("provisions the chart's own dashboard JSON from the directory compose mounts it into", async function () {
     const file = parse(await readFile(join(provisioning, 'dashboards/redline.yaml'), 'utf8'));
     expect(file.apiVersion).to.equal(1);
     const [provider] = file.providers;

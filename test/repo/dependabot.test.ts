@@ -30,7 +30,10 @@ describe('.github/dependabot.yml', function () {
         expect(existsSync(at(update, 'package.json')) && existsSync(at(update, 'package-lock.json')), ecosystem).to.equal(true);
       } else if (ecosystem === 'github-actions') {
         const workflows = await readdir(at(update, '.github/workflows'));
-        expect(workflows.filter((f) => /\.ya?ml$/.test(f)), ecosystem).to.not.be.empty;
+        expect(
+          workflows.filter((f) => /\.ya?ml$/.test(f)),
+          ecosystem,
+        ).to.not.be.empty;
       } else if (ecosystem === 'docker') {
         // The registry image a build starts from: what Dependabot bumps.
         const dockerfile = await readFile(at(update, 'Dockerfile'), 'utf8');

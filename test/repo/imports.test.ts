@@ -20,9 +20,17 @@ const testCode = /(^|\/)test\//;
 
 const rules: Rule[] = [
   { from: 'service/src/', onlyFrom: ['service/src/'], why: 'the image ships service/src alone' },
-  { from: 'service/src/metrics/', never: ['service/src/routes/', 'service/src/catalogue/', 'service/src/simulation/', 'service/src/app.ts', 'service/src/config.ts'], why: 'the metrics middleware knows no app' },
+  {
+    from: 'service/src/metrics/',
+    never: ['service/src/routes/', 'service/src/catalogue/', 'service/src/simulation/', 'service/src/app.ts', 'service/src/config.ts'],
+    why: 'the metrics middleware knows no app',
+  },
   { from: 'service/src/http/', never: ['service/src/metrics/'], why: 'request handling does not depend on the metrics package' },
-  { from: 'scripts/', onlyFrom: ['scripts/', 'service/src/duration.ts'], why: 'tools talk to the service over HTTP; they share only dependency-free modules' },
+  {
+    from: 'scripts/',
+    onlyFrom: ['scripts/', 'service/src/duration.ts'],
+    why: 'tools talk to the service over HTTP; they share only dependency-free modules',
+  },
   { from: 'dashboards/', onlyFrom: ['dashboards/'], why: 'the dashboard is generated from its own specs' },
 ];
 
@@ -31,7 +39,9 @@ const pending = new Map<string, string>([]);
 
 /** Repository-relative targets of a file's relative imports (static, re-exports and import()). */
 function importsOf(file: string, text: string): string[] {
-  const specifiers = [...text.matchAll(/(?:^|[\s;])(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/gm)].map((m) => (m[1] ?? m[2])!);
+  const specifiers = [...text.matchAll(/(?:^|[\s;])(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/gm)].map(
+    (m) => (m[1] ?? m[2])!,
+  );
   return specifiers.filter((s) => s.startsWith('.')).map((s) => normalize(join(dirname(file), s)));
 }
 
@@ -74,7 +84,12 @@ describe('import rules (docs/architecture.md)', function () {
       "import type { Ok } from './labels.ts';",
     ].join('\n');
     const file = 'service/src/metrics/example.ts';
-    expect(importsOf(file, source)).to.deep.equal(['scripts/lib/helm.ts', 'service/src/routes/items.ts', 'service/src/app.ts', 'service/src/metrics/labels.ts']);
+    expect(importsOf(file, source)).to.deep.equal([
+      'scripts/lib/helm.ts',
+      'service/src/routes/items.ts',
+      'service/src/app.ts',
+      'service/src/metrics/labels.ts',
+    ]);
     expect(violations(new Map([[file, importsOf(file, source)]]))).to.deep.equal([
       'service/src/metrics/example.ts -> scripts/lib/helm.ts',
       'service/src/metrics/example.ts -> service/src/routes/items.ts',

@@ -12,7 +12,9 @@ const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
 
 async function config() {
   return parse(await readFile(join(repoRoot, 'kind-config.yaml'), 'utf8')) as {
-    name: string; nodes: { role: string; image: string }[]; networking: { apiServerAddress: string };
+    name: string;
+    nodes: { role: string; image: string }[];
+    networking: { apiServerAddress: string };
   };
 }
 

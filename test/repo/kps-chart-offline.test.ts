@@ -62,6 +62,8 @@ describe('kube-prometheus-stack chart unavailable (offline clone without ../shar
     expect(passed).to.include('keys: uses only keys the chart and its subcharts have');
     expect(run.stderr).to.include('checked against the committed key list');
     expect(passed).to.include('runs the loaded redline:dev image, never pulled');
-    expect(passed).to.include('k8s/redline-values.yaml with charts/redline and the kind kube-prometheus-stack uses only keys the chart has');
+    expect(passed).to.include(
+      'k8s/redline-values.yaml with charts/redline and the kind kube-prometheus-stack uses only keys the chart has',
+    );
   });
 });

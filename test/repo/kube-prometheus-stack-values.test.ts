@@ -10,7 +10,15 @@ import type { RuleGroup } from '../../scripts/rules.ts';
 import { parseDuration } from '../../service/src/duration.ts';
 import { helmTemplate, type Manifest } from '../../scripts/lib/helm.ts';
 import {
-  chartDefaults, findKpsChart, KPS_CHART_NAME, KPS_VERSION, kpsValuesFile, kpsValuesKeys, kpsValuesKeysFile, unknownKeys, type ValuesKeys,
+  chartDefaults,
+  findKpsChart,
+  KPS_CHART_NAME,
+  KPS_VERSION,
+  kpsValuesFile,
+  kpsValuesKeys,
+  kpsValuesKeysFile,
+  unknownKeys,
+  type ValuesKeys,
 } from '../../scripts/lib/kube-prometheus-stack.ts';
 import { requireKpsChart } from '../support/kps-chart.ts';
 
@@ -46,22 +54,28 @@ describe('kube-prometheus-stack values for kind (helm template of the pinned 88.
     expect(unknownKeys({ kubeProxy: { enabeld: false } }, defaults)).to.deep.equal(['kubeProxy.enabeld']);
   });
 
-  it('keys: the committed key list is the pinned chart\'s (make kps-values-keys regenerates it)', async function () {
+  it("keys: the committed key list is the pinned chart's (make kps-values-keys regenerates it)", async function () {
     if (!chart) requireKpsChart(this);
     const committed = JSON.parse(await readFile(kpsValuesKeysFile, 'utf8')) as ValuesKeys;
     expect(committed).to.deep.equal(await kpsValuesKeys(chart!));
   });
 
   it('drops the scrapes that are always down on kind, and their rules and alerts', function () {
-    const monitors = byKind('ServiceMonitor').map((m) => m.metadata.name).join(' ');
+    const monitors = byKind('ServiceMonitor')
+      .map((m) => m.metadata.name)
+      .join(' ');
     expect(monitors).to.not.match(/etcd|scheduler|controller-manager|kube-proxy/);
-    expect(monitors).to.match(/kubelet/).and.match(/apiserver/); // the rest stays
+    expect(monitors)
+      .to.match(/kubelet/)
+      .and.match(/apiserver/); // the rest stays
     const groups = byKind('PrometheusRule').flatMap((r) => r.spec!.groups as RuleGroup[]);
     const alerts = groups.flatMap((g) => g.rules.map((r) => r.alert).filter(Boolean));
     expect(groups.map((g) => g.name).join(' ')).to.not.match(/etcd|kube-scheduler|controller-manager|kube-proxy/);
     expect(alerts).to.not.include.members(['KubeProxyDown', 'KubeSchedulerDown', 'KubeControllerManagerDown', 'etcdMembersDown']);
     expect(alerts).to.include('Watchdog');
-    const services = byKind('Service').map((s) => s.metadata.name).join(' ');
+    const services = byKind('Service')
+      .map((s) => s.metadata.name)
+      .join(' ');
     expect(services).to.not.match(/etcd|scheduler|controller-manager|kube-proxy/);
   });
 
@@ -74,7 +88,10 @@ describe('kube-prometheus-stack values for kind (helm template of the pinned 88.
     expect(Math.max(...windows.map(parseDuration))).to.be.at.most(parseDuration(prometheus!.spec!.retention));
     expect(prometheus!.spec!.resources).to.deep.equal({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } });
     for (const deployment of byKind('Deployment')) {
-      for (const container of deployment.spec!.template.spec.containers as { name: string; resources?: { limits?: { memory?: string } } }[]) {
+      for (const container of deployment.spec!.template.spec.containers as {
+        name: string;
+        resources?: { limits?: { memory?: string } };
+      }[]) {
         if (container.name.startsWith('grafana-sc-')) continue; // the sidecars keep the chart's own small defaults
         expect(container.resources?.limits?.memory, `${deployment.metadata.name}/${container.name}`).to.match(/^\d+Mi$/);
       }
@@ -91,8 +108,9 @@ describe('kube-prometheus-stack values for kind (helm template of the pinned 88.
 
   it('has the Services, Secret and sidecar settings that the Makefile and smoke rely on', function () {
     // smoke port-forwards to the Service it finds by these labels, port http-web.
-    const prometheusService = byKind('Service').find((s) =>
-      s.metadata.labels?.app === 'kube-prometheus-stack-prometheus' && s.metadata.labels?.release === 'kps');
+    const prometheusService = byKind('Service').find(
+      (s) => s.metadata.labels?.app === 'kube-prometheus-stack-prometheus' && s.metadata.labels?.release === 'kps',
+    );
     expect(prometheusService?.metadata.name).to.equal('kps-kube-prometheus-stack-prometheus'); // make prometheus, e2e dump
     expect(prometheusService!.spec!.ports).to.deep.include({ name: 'http-web', port: 9090, targetPort: 9090 });
     // make grafana: svc/kps-grafana port 80 and the Secret kps-grafana with admin-user/admin-password.
@@ -102,8 +120,9 @@ describe('kube-prometheus-stack values for kind (helm template of the pinned 88.
     expect(Object.keys(secret?.data ?? {})).to.include.members(['admin-user', 'admin-password']);
     // The dashboard sidecar watches ConfigMaps labelled grafana_dashboard=1 in all namespaces.
     const grafana = byKind('Deployment').find((d) => d.metadata.name === 'kps-grafana')!;
-    const sidecar = (grafana.spec!.template.spec.containers as { name: string; env: { name: string; value?: string }[] }[])
-      .find((c) => c.name === 'grafana-sc-dashboard')!;
+    const sidecar = (grafana.spec!.template.spec.containers as { name: string; env: { name: string; value?: string }[] }[]).find(
+      (c) => c.name === 'grafana-sc-dashboard',
+    )!;
     const env = Object.fromEntries(sidecar.env.map((e) => [e.name, e.value]));
     expect(env).to.include({ LABEL: 'grafana_dashboard', LABEL_VALUE: '1', NAMESPACE: 'ALL' });
   });

@@ -24,7 +24,10 @@ function codeBlockAfter(file: string, heading: string): string {
 
 describe('README layout and docs/architecture.md folder map', function () {
   const layout = codeBlockAfter('README.md', '## Layout');
-  const named = layout.split('\n').map((line) => line.split(/\s{2,}/)[0]!.trim()).filter(Boolean);
+  const named = layout
+    .split('\n')
+    .map((line) => line.split(/\s{2,}/)[0]!.trim())
+    .filter(Boolean);
 
   it('the README names only paths that exist', function () {
     expect(named.length).to.be.greaterThan(5);
@@ -32,7 +35,11 @@ describe('README layout and docs/architecture.md folder map', function () {
   });
 
   it('the README names every top-level folder', function () {
-    for (const folder of folders('')) expect(named.some((path) => path.startsWith(folder)), folder).to.equal(true);
+    for (const folder of folders(''))
+      expect(
+        named.some((path) => path.startsWith(folder)),
+        folder,
+      ).to.equal(true);
   });
 
   it('the architecture map names every folder of service/src and scripts, and only real ones', function () {

@@ -74,7 +74,10 @@ describe('make targets for kind and compose', function () {
       at(/kind load docker-image redline:dev --name redline/),
       at(/helm upgrade --install redline charts\/redline/),
     ];
-    expect(order.every((i) => i >= 0), `${order}\n${out}`).to.equal(true);
+    expect(
+      order.every((i) => i >= 0),
+      `${order}\n${out}`,
+    ).to.equal(true);
     expect(order).to.deep.equal([...order].sort((a, b) => a - b));
   });
 
@@ -88,12 +91,16 @@ describe('make targets for kind and compose', function () {
     const plain = (await make(['-n', 'smoke'])).out;
     expect(plain).to.match(/node scripts\/smoke\.ts --context kind-redline /);
     expect(plain).to.not.match(/--grafana/);
-    expect((await make(['-n', 'smoke', 'GRAFANA=1', 'KIND_CLUSTER=other'])).out).to.match(/--context kind-other [^\n]*(\\\n[^\n]*)*--grafana\b/);
+    expect((await make(['-n', 'smoke', 'GRAFANA=1', 'KIND_CLUSTER=other'])).out).to.match(
+      /--context kind-other [^\n]*(\\\n[^\n]*)*--grafana\b/,
+    );
   });
 
   it('make -n smoke-local asks the Prometheus of make local, as its target is labelled', async function () {
     const { out } = await make(['-n', 'smoke-local', 'PROMETHEUS_PORT=9191']);
-    expect(out).to.match(/node scripts\/smoke\.ts --prometheus-url http:\/\/127\.0\.0\.1:9191 --namespace local --job redline --scrape-pool redline/);
+    expect(out).to.match(
+      /node scripts\/smoke\.ts --prometheus-url http:\/\/127\.0\.0\.1:9191 --namespace local --job redline --scrape-pool redline/,
+    );
   });
 
   it('kind-tools says to install kind when it is missing', async function () {
@@ -103,7 +110,12 @@ describe('make targets for kind and compose', function () {
   });
 
   it('kind-tools names a tool that is too old, and all problems at once', async function () {
-    const dir = await standIns({ ...goodTools, kind: 'echo "kind v0.20.0 go1.20.4 linux/amd64"', helm: 'echo "v3.10.1+g9f88ccb"', kubectl: 'echo "Client Version: v1.33.4"' });
+    const dir = await standIns({
+      ...goodTools,
+      kind: 'echo "kind v0.20.0 go1.20.4 linux/amd64"',
+      helm: 'echo "v3.10.1+g9f88ccb"',
+      kubectl: 'echo "Client Version: v1.33.4"',
+    });
     const { code, out } = await makeWith(['kind-tools'], kindToolNames, dir);
     expect(code).to.not.equal(0);
     expect(out).to.match(/kind 0\.20\.0 is too old: need 0\.32\.0 or newer; install kind/);
@@ -117,7 +129,8 @@ describe('make targets for kind and compose', function () {
     expect(missing.out).to.match(/docker is missing: install Docker Engine/);
     const dir = await standIns({
       ...goodTools,
-      docker: 'case "$1" in --version) echo "Docker version 28.2.2, build e6534b4";; *) echo "Cannot connect to the Docker daemon" >&2; exit 1;; esac',
+      docker:
+        'case "$1" in --version) echo "Docker version 28.2.2, build e6534b4";; *) echo "Cannot connect to the Docker daemon" >&2; exit 1;; esac',
     });
     const stopped = await makeWith(['kind-tools'], kindToolNames, dir);
     expect(stopped.code).to.not.equal(0);
@@ -132,34 +145,54 @@ describe('make targets for kind and compose', function () {
   });
 
   const platforms = [
-    { name: 'macOS on Apple silicon', uname: platformScripts('Darwin', 'arm64', true), expected: [
-      /docker is missing: install Docker Desktop for Mac \(Apple silicon\): https:\/\/docs\.docker\.com\/desktop\/setup\/install\/mac-install\//,
-      /kind is missing: install kind: brew install kind/,
-      /kubectl is missing: install kubectl: brew install kubectl \(https:\/\/kubernetes\.io\/docs\/tasks\/tools\/install-kubectl-macos\/\); the kind nodes run 1\.36\.1/,
-      /helm is missing: install Helm: brew install helm/,
-    ] },
-    { name: 'macOS on Intel', uname: platformScripts('Darwin', 'x86_64', false), expected: [
-      /docker is missing: install Docker Desktop for Mac \(Intel chip\)/,
-      /kind is missing: install kind: brew install kind/,
-      /kubectl is missing: install kubectl: brew install kubectl/,
-      /helm is missing: install Helm: brew install helm/,
-    ] },
-    { name: 'Linux arm64', uname: platformScripts('Linux', 'aarch64'), expected: [
-      /docker is missing: install Docker Engine: https:\/\/docs\.docker\.com\/engine\/install\//,
-      /kind is missing: install kind: curl -Lo kind https:\/\/kind\.sigs\.k8s\.io\/dl\/v0\.32\.0\/kind-linux-arm64 /,
-      /kubectl is missing: install kubectl: curl -LO https:\/\/dl\.k8s\.io\/release\/v1\.36\.1\/bin\/linux\/arm64\/kubectl [^\n]*install-kubectl-linux\/\)\n/,
-      /helm is missing: install Helm: https:\/\/helm\.sh\/docs\/intro\/install\/ \(the linux-arm64 binary or your package manager\)\n/,
-    ] },
-    { name: 'Linux x86_64 (helm and kubectl too old: bootstrap bundles none beside them)', uname: platformScripts('Linux', 'x86_64'), expected: [
-      /kind is missing: install kind: curl -Lo kind https:\/\/kind\.sigs\.k8s\.io\/dl\/v0\.32\.0\/kind-linux-amd64 /,
-      /kubectl 1\.30\.0 is too old: need 1\.35\.0 or newer; install kubectl: curl -LO https:\/\/dl\.k8s\.io\/release\/v1\.36\.1\/bin\/linux\/amd64\/kubectl .*, or remove the old one from PATH and run make bootstrap, which then bundles one/,
-      /helm 3\.12\.0 is too old: need 3\.16\.0 or newer; install Helm: .*linux-amd64.*, or remove the old one from PATH and run make bootstrap/,
-    ] },
+    {
+      name: 'macOS on Apple silicon',
+      uname: platformScripts('Darwin', 'arm64', true),
+      expected: [
+        /docker is missing: install Docker Desktop for Mac \(Apple silicon\): https:\/\/docs\.docker\.com\/desktop\/setup\/install\/mac-install\//,
+        /kind is missing: install kind: brew install kind/,
+        /kubectl is missing: install kubectl: brew install kubectl \(https:\/\/kubernetes\.io\/docs\/tasks\/tools\/install-kubectl-macos\/\); the kind nodes run 1\.36\.1/,
+        /helm is missing: install Helm: brew install helm/,
+      ],
+    },
+    {
+      name: 'macOS on Intel',
+      uname: platformScripts('Darwin', 'x86_64', false),
+      expected: [
+        /docker is missing: install Docker Desktop for Mac \(Intel chip\)/,
+        /kind is missing: install kind: brew install kind/,
+        /kubectl is missing: install kubectl: brew install kubectl/,
+        /helm is missing: install Helm: brew install helm/,
+      ],
+    },
+    {
+      name: 'Linux arm64',
+      uname: platformScripts('Linux', 'aarch64'),
+      expected: [
+        /docker is missing: install Docker Engine: https:\/\/docs\.docker\.com\/engine\/install\//,
+        /kind is missing: install kind: curl -Lo kind https:\/\/kind\.sigs\.k8s\.io\/dl\/v0\.32\.0\/kind-linux-arm64 /,
+        /kubectl is missing: install kubectl: curl -LO https:\/\/dl\.k8s\.io\/release\/v1\.36\.1\/bin\/linux\/arm64\/kubectl [^\n]*install-kubectl-linux\/\)\n/,
+        /helm is missing: install Helm: https:\/\/helm\.sh\/docs\/intro\/install\/ \(the linux-arm64 binary or your package manager\)\n/,
+      ],
+    },
+    {
+      name: 'Linux x86_64 (helm and kubectl too old: bootstrap bundles none beside them)',
+      uname: platformScripts('Linux', 'x86_64'),
+      expected: [
+        /kind is missing: install kind: curl -Lo kind https:\/\/kind\.sigs\.k8s\.io\/dl\/v0\.32\.0\/kind-linux-amd64 /,
+        /kubectl 1\.30\.0 is too old: need 1\.35\.0 or newer; install kubectl: curl -LO https:\/\/dl\.k8s\.io\/release\/v1\.36\.1\/bin\/linux\/amd64\/kubectl .*, or remove the old one from PATH and run make bootstrap, which then bundles one/,
+        /helm 3\.12\.0 is too old: need 3\.16\.0 or newer; install Helm: .*linux-amd64.*, or remove the old one from PATH and run make bootstrap/,
+      ],
+    },
   ];
   for (const { name, uname, expected } of platforms) {
     it(`kind-tools says what to install on ${name}`, async function () {
       const old = name.startsWith('Linux x86_64') ? { helm: 'echo v3.12.0', kubectl: 'echo "Client Version: v1.30.0"' } : {};
-      const { code, out } = await makeWith(['kind-tools'], [...kindToolNames, 'uname', 'sysctl', 'prometheus', 'promtool'], await standIns({ ...uname, ...old }));
+      const { code, out } = await makeWith(
+        ['kind-tools'],
+        [...kindToolNames, 'uname', 'sysctl', 'prometheus', 'promtool'],
+        await standIns({ ...uname, ...old }),
+      );
       expect(code).to.not.equal(0);
       for (const line of expected) expect(out).to.match(line);
       expect(out).to.not.match(/bootstrap: error/);
@@ -168,7 +201,8 @@ describe('make targets for kind and compose', function () {
 
   it('compose-tools says to install the compose plugin when docker has none', async function () {
     const dir = await standIns({
-      docker: 'case "$1" in --version) echo "Docker version 28.2.2";; info) echo 28.2.2;; *) echo "docker: unknown command: docker $1" >&2; exit 1;; esac',
+      docker:
+        'case "$1" in --version) echo "Docker version 28.2.2";; info) echo 28.2.2;; *) echo "docker: unknown command: docker $1" >&2; exit 1;; esac',
     });
     const { code, out } = await makeWith(['compose-tools'], ['docker'], dir);
     expect(code).to.not.equal(0);

@@ -30,13 +30,18 @@ describe('k8s/redline-values.yaml with charts/redline and the kind kube-promethe
     return found[0]!;
   };
   const asObject = (m: Manifest, kind: SelectedObject['kind']): SelectedObject => ({
-    kind, namespace: m.metadata.namespace ?? 'redline', name: m.metadata.name, labels: m.metadata.labels ?? {}, namespaceLabels: redlineNamespace,
+    kind,
+    namespace: m.metadata.namespace ?? 'redline',
+    name: m.metadata.name,
+    labels: m.metadata.labels ?? {},
+    namespaceLabels: redlineNamespace,
   });
   const selectors = (kind: SelectedObject['kind']) => ({
     name: prometheus.metadata.name,
     namespace: prometheus.metadata.namespace!,
     selector: kind === 'ServiceMonitor' ? prometheus.spec!.serviceMonitorSelector : prometheus.spec!.ruleSelector,
-    namespaceSelector: kind === 'ServiceMonitor' ? prometheus.spec!.serviceMonitorNamespaceSelector : prometheus.spec!.ruleNamespaceSelector,
+    namespaceSelector:
+      kind === 'ServiceMonitor' ? prometheus.spec!.serviceMonitorNamespaceSelector : prometheus.spec!.ruleNamespaceSelector,
   });
 
   before(async function () {
@@ -44,7 +49,9 @@ describe('k8s/redline-values.yaml with charts/redline and the kind kube-promethe
     const kpsTgz = findKpsChart().chart;
     [redline, kps] = await Promise.all([
       helmTemplate({ release: 'redline', chart, namespace: 'redline', valuesFiles: [redlineValuesFile] }),
-      kpsTgz ? helmTemplate({ release: 'kps', chart: kpsTgz, namespace: 'monitoring', valuesFiles: [kpsValuesFile] }) : Promise.resolve(undefined),
+      kpsTgz
+        ? helmTemplate({ release: 'kps', chart: kpsTgz, namespace: 'monitoring', valuesFiles: [kpsValuesFile] })
+        : Promise.resolve(undefined),
     ]);
     if (kps) prometheus = one(kps, 'Prometheus');
   });
@@ -87,8 +94,9 @@ describe('k8s/redline-values.yaml with charts/redline and the kind kube-promethe
 
   it('the dashboard ConfigMap carries the label the Grafana sidecar watches', function () {
     const grafana = needKps(this).find((m) => m.kind === 'Deployment' && m.metadata.name === 'kps-grafana')!;
-    const sidecar = (grafana.spec!.template.spec.containers as { name: string; env: { name: string; value?: string }[] }[])
-      .find((c) => c.name === 'grafana-sc-dashboard')!;
+    const sidecar = (grafana.spec!.template.spec.containers as { name: string; env: { name: string; value?: string }[] }[]).find(
+      (c) => c.name === 'grafana-sc-dashboard',
+    )!;
     const env = Object.fromEntries(sidecar.env.map((e) => [e.name, e.value]));
     const dashboards = redline.filter((m) => m.kind === 'ConfigMap' && m.metadata.labels?.[env.LABEL!] === env.LABEL_VALUE);
     expect(dashboards).to.have.length(1);
@@ -102,7 +110,10 @@ describe('k8s/redline-values.yaml with charts/redline and the kind kube-promethe
     expect(monitor.spec!.scrapeProtocols[0]).to.equal('PrometheusProto');
     // The CRD's own schema, from the pinned chart. Structural schemas drop unknown fields
     // instead of rejecting them, so every field must also be declared.
-    const crdYaml = execFileSync('tar', ['-xzOf', kpsTgz, 'kube-prometheus-stack/charts/crds/crds/crd-servicemonitors.yaml'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const crdYaml = execFileSync('tar', ['-xzOf', kpsTgz, 'kube-prometheus-stack/charts/crds/crds/crd-servicemonitors.yaml'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     const schema = parse(crdYaml).spec.versions.find((v: { name: string }) => v.name === 'v1').schema.openAPIV3Schema;
     const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false, logger: false }).compile(schema);
     expect(validate(monitor), JSON.stringify(validate.errors)).to.equal(true);
@@ -111,7 +122,10 @@ describe('k8s/redline-values.yaml with charts/redline and the kind kube-promethe
     const [major, minor] = (/^v?(\d+)\.(\d+)/.exec(String(prometheus.spec!.version)) ?? []).slice(1).map(Number);
     expect(major! > 3 || (major === 3 && minor! >= 8), `Prometheus ${prometheus.spec!.version}`).to.equal(true);
     expect(prometheus.spec!.enableFeatures ?? [], 'no obsolete native-histograms flag').to.not.include('native-histograms');
-    const deployment = one(redline.filter((m) => m.metadata.name === 'redline'), 'Deployment');
+    const deployment = one(
+      redline.filter((m) => m.metadata.name === 'redline'),
+      'Deployment',
+    );
     const env = deployment.spec!.template.spec.containers[0].env as { name: string; value?: string }[];
     expect(env).to.deep.include({ name: 'METRICS_NATIVE_HISTOGRAMS', value: 'true' });
     const dashboard = one(redline, 'ConfigMap').data!['redline.json']!;
@@ -134,16 +148,22 @@ describe('k8s/redline-values.yaml with charts/redline and the kind kube-promethe
     }
   });
 
-  it('smoke\'s diagnosis names the mismatch when the labels are for another release', async function () {
+  it("smoke's diagnosis names the mismatch when the labels are for another release", async function () {
     needKps(this);
     const other = await helmTemplate({
-      release: 'redline', chart, namespace: 'redline', valuesFiles: [redlineValuesFile], values: { monitoring: { selectorLabels: { release: 'prometheus' } } },
+      release: 'redline',
+      chart,
+      namespace: 'redline',
+      valuesFiles: [redlineValuesFile],
+      values: { monitoring: { selectorLabels: { release: 'prometheus' } } },
     });
     const monitor = asObject(one(other, 'ServiceMonitor'), 'ServiceMonitor');
     expect(notSelectedReason(selectors('ServiceMonitor'), monitor)).to.equal(
-      'ServiceMonitor not selected: Prometheus selects release=kps, ServiceMonitor redline/redline has release=prometheus');
+      'ServiceMonitor not selected: Prometheus selects release=kps, ServiceMonitor redline/redline has release=prometheus',
+    );
     const rule = asObject(one(other, 'PrometheusRule'), 'PrometheusRule');
     expect(notSelectedReason(selectors('PrometheusRule'), rule)).to.match(
-      /^PrometheusRule not selected: Prometheus selects release=kps, PrometheusRule redline\/\S+ has release=prometheus$/);
+      /^PrometheusRule not selected: Prometheus selects release=kps, PrometheusRule redline\/\S+ has release=prometheus$/,
+    );
   });
 });

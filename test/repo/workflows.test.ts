@@ -16,8 +16,17 @@ const run = promisify(execFile);
 const dir = join(repoRoot, '.github/workflows');
 const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
 
-interface Step { name?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown> }
-interface Workflow { on: unknown; jobs: Record<string, { steps: Step[] }> }
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+}
+interface Workflow {
+  on: unknown;
+  jobs: Record<string, { steps: Step[] }>;
+}
 
 async function workflow(file: string): Promise<{ text: string; doc: Workflow; steps: Step[] }> {
   const text = await readFile(join(dir, file), 'utf8');
@@ -120,10 +129,15 @@ describe('GitHub workflows', function () {
     const runs = steps.map((s) => s.run ?? '');
     const index = (re: RegExp) => runs.findIndex((r) => re.test(r));
     const order = [index(/^make kind-up$/m), index(/helm test redline/), index(/^make smoke GRAFANA=1\b/m)];
-    expect(order.every((i) => i >= 0), String(order)).to.equal(true);
+    expect(
+      order.every((i) => i >= 0),
+      String(order),
+    ).to.equal(true);
     expect(order).to.deep.equal([...order].sort((a, b) => a - b));
     const dump = steps.find((s) => s.if === 'failure()');
-    expect(dump?.run).to.match(/logs/).and.match(/api\/v1\/targets/);
+    expect(dump?.run)
+      .to.match(/logs/)
+      .and.match(/api\/v1\/targets/);
     expect(runs.filter((r) => /^make smoke\b/m.test(r)).every((r) => /GRAFANA=1/.test(r))).to.equal(true);
     // The kind installed in CI is the one kind-config.yaml's node image was released with.
     const kind = steps.find((s) => s.uses?.startsWith('helm/kind-action@'));

@@ -2,7 +2,12 @@
 // the spec skipped with one loud banner per run when the chart cannot be had.
 import type { Context } from 'mocha';
 import {
-  findKpsChart, KPS_CHART_NAME, KPS_DEFAULT_REF, KPS_VERSION, kpsChartLookedUp, PULL_TIMEOUT_MS,
+  findKpsChart,
+  KPS_CHART_NAME,
+  KPS_DEFAULT_REF,
+  KPS_VERSION,
+  kpsChartLookedUp,
+  PULL_TIMEOUT_MS,
 } from '../../scripts/lib/kube-prometheus-stack.ts';
 
 let warned = false;
@@ -12,9 +17,11 @@ export function warnKpsChartMissing(): void {
   if (warned) return;
   warned = true;
   const bar = '!'.repeat(100);
-  console.warn(`\n${bar}\n!!! KUBE-PROMETHEUS-STACK SPECS SKIPPED: ${findKpsChart().why}.\n` +
-    `!!! The kind values were NOT rendered with helm template. Set KPS_CHART_TGZ to a local ${KPS_CHART_NAME}, or run\n` +
-    `!!! helm pull ${KPS_DEFAULT_REF} --version ${KPS_VERSION} -d .tools/charts, and rerun.\n${bar}\n`);
+  console.warn(
+    `\n${bar}\n!!! KUBE-PROMETHEUS-STACK SPECS SKIPPED: ${findKpsChart().why}.\n` +
+      `!!! The kind values were NOT rendered with helm template. Set KPS_CHART_TGZ to a local ${KPS_CHART_NAME}, or run\n` +
+      `!!! helm pull ${KPS_DEFAULT_REF} --version ${KPS_VERSION} -d .tools/charts, and rerun.\n${bar}\n`,
+  );
 }
 
 /** In a mocha hook or test: the chart's path, or skip it (and say so loudly) when the chart is not to be had. */

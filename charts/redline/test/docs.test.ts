@@ -33,8 +33,16 @@ describe('docs: chart README and runbook', () => {
 
   it('the runbook has a section per alert, each with meaning, impact, diagnosis and mitigation', async () => {
     const runbook = await readFile(RUNBOOK, 'utf8');
-    const alerts = new Set((await renderRuleGroups()).flatMap((g) => g.rules).map((r) => r.alert).filter((a): a is string => a !== undefined));
-    const sections = runbook.split(/^## /m).slice(1).map((s) => ({ title: s.slice(0, s.indexOf('\n')).trim(), body: s }));
+    const alerts = new Set(
+      (await renderRuleGroups())
+        .flatMap((g) => g.rules)
+        .map((r) => r.alert)
+        .filter((a): a is string => a !== undefined),
+    );
+    const sections = runbook
+      .split(/^## /m)
+      .slice(1)
+      .map((s) => ({ title: s.slice(0, s.indexOf('\n')).trim(), body: s }));
     expect(sections.map((s) => s.title)).to.have.members([...alerts]);
     for (const section of sections) {
       for (const part of ['**Meaning.**', '**Impact.**', '**Diagnosis.**', '**Mitigation.**']) {

@@ -17,9 +17,18 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
       );
       expect(spec<{ replicas: number }>(get(m, 'Deployment')).replicas).to.equal(2);
       // Classic histograms only: nothing a Prometheus 2.x cannot scrape.
-      expect(spec<object>(get(m, 'ServiceMonitor'))).to.not.have.any.keys('scrapeNativeHistograms', 'scrapeProtocols', 'scrapeClassicHistograms');
-      expect(spec<{ template: PodTemplate }>(get(m, 'Deployment', 'redline')).template.spec.containers[0]!.env).to.deep.include({ name: 'METRICS_NATIVE_HISTOGRAMS', value: 'false' });
-      const alerts = spec<{ groups: { rules: { alert?: string }[] }[] }>(get(m, 'PrometheusRule')).groups.flatMap((g) => g.rules).map((r) => r.alert);
+      expect(spec<object>(get(m, 'ServiceMonitor'))).to.not.have.any.keys(
+        'scrapeNativeHistograms',
+        'scrapeProtocols',
+        'scrapeClassicHistograms',
+      );
+      expect(spec<{ template: PodTemplate }>(get(m, 'Deployment', 'redline')).template.spec.containers[0]!.env).to.deep.include({
+        name: 'METRICS_NATIVE_HISTOGRAMS',
+        value: 'false',
+      });
+      const alerts = spec<{ groups: { rules: { alert?: string }[] }[] }>(get(m, 'PrometheusRule'))
+        .groups.flatMap((g) => g.rules)
+        .map((r) => r.alert);
       expect(alerts).to.include('RedlineTargetDown');
     },
   },
@@ -29,7 +38,10 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
     check(m) {
       expect(find(m, 'ServiceMonitor')).to.equal(undefined);
       // No scrape job of this name is guaranteed: absent(up{...}) would fire forever.
-      const alerts = spec<{ groups: { rules: { alert?: string }[] }[] }>(get(m, 'PrometheusRule')).groups.flatMap((g) => g.rules).map((r) => r.alert).filter(Boolean);
+      const alerts = spec<{ groups: { rules: { alert?: string }[] }[] }>(get(m, 'PrometheusRule'))
+        .groups.flatMap((g) => g.rules)
+        .map((r) => r.alert)
+        .filter(Boolean);
       expect(alerts).to.not.include('RedlineTargetDown');
       expect(alerts).to.include.members(['RedlineAvailabilityErrorBudgetBurn', 'RedlineLatencyErrorBudgetBurn']);
     },
@@ -48,16 +60,20 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
     files: ['custom-labels.yaml'],
     check(m) {
       for (const manifest of m) expect(manifest.metadata.labels, `${manifest.kind} labels`).to.include({ team: 'shop' });
-      expect(get(m, 'ServiceMonitor').metadata.labels).to.include({ prometheus: 'platform', scrape: 'fast' }).and.not.have.property('release');
+      expect(get(m, 'ServiceMonitor').metadata.labels)
+        .to.include({ prometheus: 'platform', scrape: 'fast' })
+        .and.not.have.property('release');
       expect(get(m, 'PrometheusRule').metadata.labels).to.include({ prometheus: 'platform', rules: 'slo' });
       expect(spec<{ namespaceSelector: unknown }>(get(m, 'ServiceMonitor')).namespaceSelector).to.deep.equal({ any: true });
       const dashboard = get(m, 'ConfigMap', 'shop-redline-dashboard');
       expect(dashboard.metadata.namespace).to.equal('monitoring');
       expect(dashboard.metadata.labels).to.include({ grafana_dashboard: '1', dashboards: 'shop' });
       expect(dashboard.metadata.annotations).to.deep.equal({ grafana_folder: 'Shop' });
-      const alerts = spec<{ groups: { rules: { alert?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[] }>(
-        get(m, 'PrometheusRule'),
-      ).groups.flatMap((g) => g.rules).filter((r) => r.alert);
+      const alerts = spec<{
+        groups: { rules: { alert?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[];
+      }>(get(m, 'PrometheusRule'))
+        .groups.flatMap((g) => g.rules)
+        .filter((r) => r.alert);
       for (const alert of alerts) {
         expect(alert.labels).to.include({ team: 'shop' });
         expect(alert.annotations?.runbook_url).to.equal(`https://runbooks.example.com/redline.md#${alert.alert!.toLowerCase()}`);
@@ -83,7 +99,9 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
     check(m) {
       const policy = spec<{ ingress: { ports: { port: string }[]; from: object[] }[] }>(get(m, 'NetworkPolicy'));
       expect(policy.ingress[0]!.ports).to.deep.equal([{ port: 'http', protocol: 'TCP' }]);
-      expect(policy.ingress[0]!.from).to.deep.include({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } });
+      expect(policy.ingress[0]!.from).to.deep.include({
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+      });
       expect(policy.ingress[0]!.from).to.deep.include({ ipBlock: { cidr: '10.0.0.0/8' } });
     },
   },
@@ -93,7 +111,14 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
     check(m) {
       const loadgen = spec<{ template: PodTemplate }>(get(m, 'Deployment', 'redline-loadgen')).template.spec.containers[0]!;
       expect(loadgen.command).to.deep.equal([
-        'node', 'service/src/loadgen/main.ts', '--target', 'http://redline:8080', '--rate', '20', '--duration', '0',
+        'node',
+        'service/src/loadgen/main.ts',
+        '--target',
+        'http://redline:8080',
+        '--rate',
+        '20',
+        '--duration',
+        '0',
       ]);
       const env = spec<{ template: PodTemplate }>(get(m, 'Deployment', 'redline')).template.spec.containers[0]!.env;
       expect(env).to.deep.include({ name: 'SIM_ERROR_RATE', value: '0.05' });
@@ -107,7 +132,13 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
     check(m) {
       const monitor = spec<Record<string, unknown>>(get(m, 'ServiceMonitor'));
       expect(monitor).to.include({ scrapeNativeHistograms: true, scrapeClassicHistograms: true });
-      expect(monitor.scrapeProtocols).to.deep.equal(['PrometheusProto', 'OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4']);
+      expect(monitor.scrapeProtocols).to.deep.equal([
+        'PrometheusProto',
+        'OpenMetricsText1.0.0',
+        'OpenMetricsText0.0.1',
+        'PrometheusText1.0.0',
+        'PrometheusText0.0.4',
+      ]);
       const env = spec<{ template: PodTemplate }>(get(m, 'Deployment', 'redline')).template.spec.containers[0]!.env;
       expect(env).to.deep.include({ name: 'METRICS_NATIVE_HISTOGRAMS', value: 'true' });
     },
@@ -148,7 +179,11 @@ describe('chart: lint, render and schemas', function () {
       it('labels everything with the standard app.kubernetes.io labels', () => {
         for (const manifest of manifests) {
           expect(manifest.metadata.labels, `${manifest.kind} ${manifest.metadata.name}`).to.include.keys(
-            'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/version', 'app.kubernetes.io/managed-by', 'helm.sh/chart',
+            'app.kubernetes.io/name',
+            'app.kubernetes.io/instance',
+            'app.kubernetes.io/version',
+            'app.kubernetes.io/managed-by',
+            'helm.sh/chart',
           );
         }
       });
@@ -160,7 +195,7 @@ describe('chart: lint, render and schemas', function () {
   it('the schema check can fail: a manifest with a bad ServiceMonitor interval is rejected', async () => {
     const manifests = await helmTemplate();
     const monitor = structuredClone(get(manifests, 'ServiceMonitor'));
-    (spec<{ endpoints: { interval: string }[] }>(monitor).endpoints[0]!).interval = 'five seconds';
+    spec<{ endpoints: { interval: string }[] }>(monitor).endpoints[0]!.interval = 'five seconds';
     expect(() => validateManifest(monitor)).to.throw(/interval/);
   });
 
@@ -176,19 +211,55 @@ describe('chart: lint, render and schemas', function () {
 
   describe('invalid values make helm install fail with a message naming the key', () => {
     const cases: { name: string; values: Record<string, unknown>; message: RegExp }[] = [
-      { name: 'unknown key (typo)', values: { serviceMonitr: { enabled: true } }, message: /additional properties 'serviceMonitr' not allowed/ },
-      { name: 'latency threshold off the bucket boundaries', values: { slo: { latency: { thresholdSeconds: 0.3 } } }, message: /\/slo\/latency\/thresholdSeconds.*one of/ },
-      { name: 'objective given as a percentage', values: { slo: { availability: { objective: 99.9 } } }, message: /\/slo\/availability\/objective/ },
+      {
+        name: 'unknown key (typo)',
+        values: { serviceMonitr: { enabled: true } },
+        message: /additional properties 'serviceMonitr' not allowed/,
+      },
+      {
+        name: 'latency threshold off the bucket boundaries',
+        values: { slo: { latency: { thresholdSeconds: 0.3 } } },
+        message: /\/slo\/latency\/thresholdSeconds.*one of/,
+      },
+      {
+        name: 'objective given as a percentage',
+        values: { slo: { availability: { objective: 99.9 } } },
+        message: /\/slo\/availability\/objective/,
+      },
       { name: 'scrape interval as a number', values: { serviceMonitor: { interval: 5 } }, message: /\/serviceMonitor\/interval/ },
-      { name: 'malformed burn-rate window', values: { slo: { burnRates: [{ severity: 'critical', longWindow: '1 hour', shortWindow: '5m', burnRate: 14.4, for: '2m' }] } }, message: /\/slo\/burnRates\/0\/longWindow/ },
-      { name: 'resources without limits', values: { resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: null } }, message: /\/resources/ },
+      {
+        name: 'malformed burn-rate window',
+        values: { slo: { burnRates: [{ severity: 'critical', longWindow: '1 hour', shortWindow: '5m', burnRate: 14.4, for: '2m' }] } },
+        message: /\/slo\/burnRates\/0\/longWindow/,
+      },
+      {
+        name: 'resources without limits',
+        values: { resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: null } },
+        message: /\/resources/,
+      },
       { name: 'unknown log level', values: { logLevel: 'verbose' }, message: /\/logLevel/ },
       // Not 'yes': Helm reads YAML 1.1, where yes is a boolean.
-      { name: 'native histograms switched with a string', values: { metrics: { nativeHistograms: 'always' } }, message: /\/metrics\/nativeHistograms/ },
+      {
+        name: 'native histograms switched with a string',
+        values: { metrics: { nativeHistograms: 'always' } },
+        message: /\/metrics\/nativeHistograms/,
+      },
       { name: 'image digest that is not sha256', values: { image: { digest: 'latest' } }, message: /\/image\/digest/ },
-      { name: 'simulation env that is not SIM_*', values: { simulation: { env: { NODE_OPTIONS: '--inspect' } } }, message: /NODE_OPTIONS' does not match pattern '\^SIM_/ },
-      { name: 'preStop sleep of 0 (API servers before 1.33 reject it)', values: { shutdown: { preStopSleepSeconds: 0 } }, message: /\/shutdown\/preStopSleepSeconds.*minimum/ },
-      { name: 'drain longer than the grace period', values: { shutdown: { drainTimeoutMs: 30000, terminationGracePeriodSeconds: 30 } }, message: /terminationGracePeriodSeconds \(30\) must exceed/ },
+      {
+        name: 'simulation env that is not SIM_*',
+        values: { simulation: { env: { NODE_OPTIONS: '--inspect' } } },
+        message: /NODE_OPTIONS' does not match pattern '\^SIM_/,
+      },
+      {
+        name: 'preStop sleep of 0 (API servers before 1.33 reject it)',
+        values: { shutdown: { preStopSleepSeconds: 0 } },
+        message: /\/shutdown\/preStopSleepSeconds.*minimum/,
+      },
+      {
+        name: 'drain longer than the grace period',
+        values: { shutdown: { drainTimeoutMs: 30000, terminationGracePeriodSeconds: 30 } },
+        message: /terminationGracePeriodSeconds \(30\) must exceed/,
+      },
     ];
     for (const c of cases) {
       it(c.name, async () => {

@@ -10,7 +10,8 @@ import { VALUES_DIR } from './support/values.ts';
 
 function selectorOf(manifest: Manifest): Record<string, string> {
   if (manifest.kind === 'Service') return spec<{ selector: Record<string, string> }>(manifest).selector;
-  if (manifest.kind === 'PodDisruptionBudget') return spec<{ selector: { matchLabels: Record<string, string> } }>(manifest).selector.matchLabels;
+  if (manifest.kind === 'PodDisruptionBudget')
+    return spec<{ selector: { matchLabels: Record<string, string> } }>(manifest).selector.matchLabels;
   return spec<{ podSelector: { matchLabels: Record<string, string> } }>(manifest).podSelector.matchLabels;
 }
 
@@ -36,6 +37,9 @@ describe('chart: selectors pick the service pods only', function () {
   }
 
   it('the test Pod keeps the release instance label (for tracing) and says it is a test', () => {
-    expect(get(manifests, 'Pod').metadata.labels).to.include({ 'app.kubernetes.io/instance': 'redline', 'app.kubernetes.io/component': 'test' });
+    expect(get(manifests, 'Pod').metadata.labels).to.include({
+      'app.kubernetes.io/instance': 'redline',
+      'app.kubernetes.io/component': 'test',
+    });
   });
 });

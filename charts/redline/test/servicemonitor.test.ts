@@ -13,7 +13,11 @@ import { wiringProblems, type MonitorSpec, type ServiceSpec } from './support/wi
 const valueSets = [
   { name: 'default', files: [] as string[], namespace: 'default' },
   { name: 'custom labels', files: [join(VALUES_DIR, 'custom-labels.yaml')], namespace: 'shop' },
-  { name: 'loadgen on (a second Deployment the Service must not select)', files: [join(VALUES_DIR, 'loadgen-on.yaml')], namespace: 'default' },
+  {
+    name: 'loadgen on (a second Deployment the Service must not select)',
+    files: [join(VALUES_DIR, 'loadgen-on.yaml')],
+    namespace: 'default',
+  },
   { name: 'kind', files: [join(VALUES_DIR, '..', '..', '..', '..', 'k8s', 'redline-values.yaml')], namespace: 'default' },
 ];
 
@@ -41,12 +45,54 @@ describe('chart: ServiceMonitor -> Service -> Pod wiring', () => {
       manifests = await helmTemplate({ valuesFiles: [join(VALUES_DIR, 'loadgen-on.yaml')] });
     });
     const mistakes: { name: string; kind: string; change: (m: Manifest) => void; problem: RegExp }[] = [
-      { name: 'Service port renamed', kind: 'Service', change: (m) => { spec<ServiceSpec>(m).ports[0]!.name = 'web'; }, problem: /not a named Service port/ },
-      { name: 'ServiceMonitor selects other labels', kind: 'ServiceMonitor', change: (m) => { spec<MonitorSpec>(m).selector.matchLabels = { app: 'redline' }; }, problem: /matches no Service/ },
-      { name: 'ServiceMonitor looks in another namespace', kind: 'ServiceMonitor', change: (m) => { spec<MonitorSpec>(m).namespaceSelector = { matchNames: ['monitoring'] }; }, problem: /namespaceSelector excludes/ },
-      { name: 'metrics path changed', kind: 'ServiceMonitor', change: (m) => { spec<MonitorSpec>(m).endpoints[0]!.path = '/prometheus'; }, problem: /not \/metrics/ },
-      { name: 'targetPort names no container port', kind: 'Service', change: (m) => { spec<ServiceSpec>(m).ports[0]!.targetPort = 'metrics'; }, problem: /no container port/ },
-      { name: 'pod labels no longer match the Service', kind: 'Deployment', change: (m) => { spec<{ template: PodTemplate }>(m).template.metadata.labels = { app: 'x' }; }, problem: /selects the pods of 0/ },
+      {
+        name: 'Service port renamed',
+        kind: 'Service',
+        change: (m) => {
+          spec<ServiceSpec>(m).ports[0]!.name = 'web';
+        },
+        problem: /not a named Service port/,
+      },
+      {
+        name: 'ServiceMonitor selects other labels',
+        kind: 'ServiceMonitor',
+        change: (m) => {
+          spec<MonitorSpec>(m).selector.matchLabels = { app: 'redline' };
+        },
+        problem: /matches no Service/,
+      },
+      {
+        name: 'ServiceMonitor looks in another namespace',
+        kind: 'ServiceMonitor',
+        change: (m) => {
+          spec<MonitorSpec>(m).namespaceSelector = { matchNames: ['monitoring'] };
+        },
+        problem: /namespaceSelector excludes/,
+      },
+      {
+        name: 'metrics path changed',
+        kind: 'ServiceMonitor',
+        change: (m) => {
+          spec<MonitorSpec>(m).endpoints[0]!.path = '/prometheus';
+        },
+        problem: /not \/metrics/,
+      },
+      {
+        name: 'targetPort names no container port',
+        kind: 'Service',
+        change: (m) => {
+          spec<ServiceSpec>(m).ports[0]!.targetPort = 'metrics';
+        },
+        problem: /no container port/,
+      },
+      {
+        name: 'pod labels no longer match the Service',
+        kind: 'Deployment',
+        change: (m) => {
+          spec<{ template: PodTemplate }>(m).template.metadata.labels = { app: 'x' };
+        },
+        problem: /selects the pods of 0/,
+      },
     ];
     for (const mistake of mistakes) {
       it(mistake.name, () => {

@@ -42,7 +42,7 @@ export function jsonErrors(logger: Logger): Middleware {
       const status = statusOf(error);
       const e = (error ?? {}) as HttpishError;
       const clientError = status < 500 && e.expose !== false;
-      if (!clientError) (ctx.state.log as Logger | undefined ?? logger).error({ err: error }, 'request failed');
+      if (!clientError) ((ctx.state.log as Logger | undefined) ?? logger).error({ err: error }, 'request failed');
       if (ctx.headerSent || !ctx.writable) return; // nothing more can be said to this client
       const message = clientError && typeof e.message === 'string' ? e.message : 'internal server error';
       ctx.status = status;

@@ -28,7 +28,11 @@ function tokenBucket(perSecond: number) {
   };
 }
 
-export function scrapeCache(path = '/metrics', rendersPerSecond = SCRAPE_RENDERS_PER_SECOND, scrapesPerSecond = SCRAPES_PER_SECOND): Middleware {
+export function scrapeCache(
+  path = '/metrics',
+  rendersPerSecond = SCRAPE_RENDERS_PER_SECOND,
+  scrapesPerSecond = SCRAPES_PER_SECOND,
+): Middleware {
   const latest = new Map<boolean, Rendered>();
   const rendering = new Map<boolean, Promise<Rendered | undefined>>();
   const mayRender = tokenBucket(rendersPerSecond);

@@ -1,6 +1,6 @@
 // Request input checks shared by the routes: a failure is a 400 (or 415) with the reasons.
 import type { Context } from 'koa';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { HttpError, statusOf } from './errors.ts';
 
 function issues(error: z.ZodError) {

@@ -17,7 +17,8 @@ try {
 const stop = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
 
-const log = (fields: Record<string, unknown>) => console.log(JSON.stringify({ time: new Date().toISOString(), service: 'redline-loadgen', ...fields }));
+const log = (fields: Record<string, unknown>) =>
+  console.log(JSON.stringify({ time: new Date().toISOString(), service: 'redline-loadgen', ...fields }));
 log({ msg: 'starting', target: options.target, rate: options.rate, durationMs: options.durationMs });
 const report = await runLoad(options, stop.signal, { everyMs: 60_000, report: (current) => log({ msg: 'progress', ...current }) });
 if (options.json) console.log(JSON.stringify(report));

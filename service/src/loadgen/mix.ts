@@ -36,19 +36,25 @@ const weights: [number, (u: Uniform, orders: OrderMemory) => PlannedRequest][] =
   [40, (u) => ({ route: '/api/items', method: 'GET', path: `/api/items?limit=${10 + Math.floor(u() * 40)}` })],
   // Ids above 100 do not exist: about 8% of lookups are 404s.
   [35, (u) => ({ route: '/api/items/:id', method: 'GET', path: `/api/items/${1 + Math.floor(u() * 108)}` })],
-  [12, (u) => ({
-    route: '/api/orders',
-    method: 'POST',
-    path: '/api/orders',
-    body: { items: [{ itemId: 1 + Math.floor(u() * 100), quantity: 1 + Math.floor(u() * 3) }] },
-  })],
+  [
+    12,
+    (u) => ({
+      route: '/api/orders',
+      method: 'POST',
+      path: '/api/orders',
+      body: { items: [{ itemId: 1 + Math.floor(u() * 100), quantity: 1 + Math.floor(u() * 3) }] },
+    }),
+  ],
   [8, (u, orders) => ({ route: '/api/orders/:id', method: 'GET', path: `/api/orders/${orders.anyOrder(u) ?? 'ord_0000000000000000'}` })],
-  [5, (u, orders) => ({
-    route: '/api/checkout',
-    method: 'POST',
-    path: '/api/checkout',
-    body: { orderId: orders.takeUnpaid() ?? 'ord_0000000000000000', paymentMethod: u() < 0.7 ? 'card' : 'paypal' },
-  })],
+  [
+    5,
+    (u, orders) => ({
+      route: '/api/checkout',
+      method: 'POST',
+      path: '/api/checkout',
+      body: { orderId: orders.takeUnpaid() ?? 'ord_0000000000000000', paymentMethod: u() < 0.7 ? 'card' : 'paypal' },
+    }),
+  ],
 ];
 const total = weights.reduce((sum, [weight]) => sum + weight, 0);
 

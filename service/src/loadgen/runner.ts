@@ -27,7 +27,8 @@ export async function runLoad(
   const started = performance.now();
   const intervalMs = 1000 / options.rate;
   // Long runs (the chart's load-generator Deployment) say how they are doing now and then.
-  const ticker = progress && setInterval(() => progress.report({ ...report, durationMs: Math.round(performance.now() - started) }), progress.everyMs);
+  const ticker =
+    progress && setInterval(() => progress.report({ ...report, durationMs: Math.round(performance.now() - started) }), progress.everyMs);
 
   const send = async (planned: PlannedRequest) => {
     try {

@@ -9,10 +9,7 @@ import { jsonBody, parseWith } from '../http/validate.ts';
 import { routeProfileSchema, SIMULATED_ROUTES, type SimulatedRoute } from '../simulation/profiles.ts';
 import type { RouteDeps } from './deps.ts';
 
-const profilePatch = z
-  .object({ medianMs: z.number(), p99Ms: z.number(), errorRate: z.number() })
-  .partial()
-  .strict();
+const profilePatch = z.object({ medianMs: z.number(), p99Ms: z.number(), errorRate: z.number() }).partial().strict();
 
 /** Where the admin endpoint lives: every path under it needs the token, whatever the method. */
 export const ADMIN_PREFIX = '/admin/';

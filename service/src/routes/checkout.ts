@@ -20,7 +20,8 @@ export function checkoutRoutes(router: Router, { simulator, orders, parseJson }:
     const body = jsonBody(ctx, checkoutBody);
     const order = orders.get(body.orderId);
     if (!order) throw new HttpError(404, `order ${body.orderId} not found`);
-    if (order.status !== 'pending') throw new HttpError(409, `order ${order.id} is already ${order.status === 'paid' ? 'paid' : 'being paid'}`);
+    if (order.status !== 'pending')
+      throw new HttpError(409, `order ${order.id} is already ${order.status === 'paid' ? 'paid' : 'being paid'}`);
     order.status = 'paying';
     let failed = true;
     try {

@@ -15,7 +15,10 @@ const listQuery = z
   })
   .strict();
 
-const itemId = z.string().regex(/^[1-9]\d{0,8}$/, 'must be a positive whole number').transform(Number);
+const itemId = z
+  .string()
+  .regex(/^[1-9]\d{0,8}$/, 'must be a positive whole number')
+  .transform(Number);
 
 export function itemRoutes(router: Router, { simulator }: RouteDeps): void {
   router.get('list_items', '/api/items', async (ctx) => {

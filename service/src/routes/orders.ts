@@ -12,9 +12,7 @@ import type { RouteDeps } from './deps.ts';
 const newOrder = z
   .object({
     items: z
-      .array(
-        z.object({ itemId: z.number().int().positive(), quantity: z.number().int().min(1).max(99) }).strict(),
-      )
+      .array(z.object({ itemId: z.number().int().positive(), quantity: z.number().int().min(1).max(99) }).strict())
       .min(1)
       .max(50),
   })
@@ -23,20 +21,25 @@ const newOrder = z
 const orderId = z.string().regex(ORDER_ID, 'must look like ord_ followed by 16 hex digits');
 
 export function orderRoutes(router: Router, { simulator, orders, parseJson }: RouteDeps): void {
-  router.post('create_order', '/api/orders', parseJson, usualStatus(201, async (ctx) => {
-    const body = jsonBody(ctx, newOrder);
-    let totalCents = 0;
-    for (const line of body.items) {
-      const item = findItem(line.itemId);
-      if (!item) throw new HttpError(422, `item ${line.itemId} does not exist`);
-      totalCents += item.priceCents * line.quantity;
-    }
-    if (await simulator.run('create_order')) throw new SimulatedFailure('create_order');
-    const order = orders.create(body.items, totalCents);
-    ctx.status = 201;
-    ctx.set('Location', `/api/orders/${order.id}`);
-    ctx.body = order;
-  }));
+  router.post(
+    'create_order',
+    '/api/orders',
+    parseJson,
+    usualStatus(201, async (ctx) => {
+      const body = jsonBody(ctx, newOrder);
+      let totalCents = 0;
+      for (const line of body.items) {
+        const item = findItem(line.itemId);
+        if (!item) throw new HttpError(422, `item ${line.itemId} does not exist`);
+        totalCents += item.priceCents * line.quantity;
+      }
+      if (await simulator.run('create_order')) throw new SimulatedFailure('create_order');
+      const order = orders.create(body.items, totalCents);
+      ctx.status = 201;
+      ctx.set('Location', `/api/orders/${order.id}`);
+      ctx.body = order;
+    }),
+  );
 
   router.get('get_order', '/api/orders/:id', async (ctx) => {
     const id = parseWith(orderId, ctx.params.id, 'order id');

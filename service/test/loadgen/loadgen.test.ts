@@ -74,7 +74,10 @@ describe('loadgen', () => {
     try {
       const stop = new AbortController();
       setTimeout(() => stop.abort(), 200);
-      const report = await runLoad({ target: app.server.url, rate: 50, durationMs: 0, maxInFlight: 10, timeoutMs: 1_000, json: true }, stop.signal);
+      const report = await runLoad(
+        { target: app.server.url, rate: 50, durationMs: 0, maxInFlight: 10, timeoutMs: 1_000, json: true },
+        stop.signal,
+      );
       expect(report.durationMs).to.be.below(1_000);
       expect(report.sent).to.be.within(5, 20);
     } finally {

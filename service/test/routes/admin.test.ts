@@ -37,11 +37,23 @@ describe('routes: admin simulation endpoint', () => {
     });
 
     it('rejects out-of-bounds values and unknown routes', async () => {
-      const tooSlow = await app.json('/admin/simulation/checkout', { method: 'PUT', headers: auth, body: JSON.stringify({ medianMs: 1e9 }) });
+      const tooSlow = await app.json('/admin/simulation/checkout', {
+        method: 'PUT',
+        headers: auth,
+        body: JSON.stringify({ medianMs: 1e9 }),
+      });
       expect(tooSlow.status).to.equal(400);
-      const badRate = await app.json('/admin/simulation/checkout', { method: 'PUT', headers: auth, body: JSON.stringify({ errorRate: 1.1 }) });
+      const badRate = await app.json('/admin/simulation/checkout', {
+        method: 'PUT',
+        headers: auth,
+        body: JSON.stringify({ errorRate: 1.1 }),
+      });
       expect(badRate.status).to.equal(400);
-      const unknownField = await app.json('/admin/simulation/checkout', { method: 'PUT', headers: auth, body: JSON.stringify({ speed: 1 }) });
+      const unknownField = await app.json('/admin/simulation/checkout', {
+        method: 'PUT',
+        headers: auth,
+        body: JSON.stringify({ speed: 1 }),
+      });
       expect(unknownField.status).to.equal(400);
       expect((await app.json('/admin/simulation/nope', { method: 'PUT', headers: auth, body: '{}' })).status).to.equal(404);
     });

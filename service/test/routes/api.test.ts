@@ -125,7 +125,9 @@ describe('routes: simulated failures', () => {
       expect((await app.post('/api/checkout', { orderId: order.body.id, paymentMethod: 'card' })).status).to.equal(502);
       const text = await app.registry.metrics();
       expect(text).to.match(/http_request_errors_total\{method="GET",route="\/api\/items",status_code="500",error_type="exception"\} 2/);
-      expect(text).to.match(/http_request_errors_total\{method="POST",route="\/api\/checkout",status_code="502",error_type="server_error"\} 1/);
+      expect(text).to.match(
+        /http_request_errors_total\{method="POST",route="\/api\/checkout",status_code="502",error_type="server_error"\} 1/,
+      );
     } finally {
       await app.server.close();
     }

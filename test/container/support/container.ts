@@ -10,9 +10,12 @@ export const tmpfsMount = '/tmp:rw,nosuid,nodev,noexec,size=16m,mode=1777';
 export const hardenedArgs = [
   '--read-only',
   '--read-only-tmpfs=false', // podman would otherwise add writable /tmp, /var/tmp and /run itself
-  '--tmpfs', tmpfsMount,
-  '--cap-drop', 'ALL',
-  '--security-opt', 'no-new-privileges',
+  '--tmpfs',
+  tmpfsMount,
+  '--cap-drop',
+  'ALL',
+  '--security-opt',
+  'no-new-privileges',
 ];
 
 export interface RunningContainer {
@@ -40,7 +43,11 @@ export async function startContainer(image: string, options: ContainerOptions = 
   const name = options.name ?? uniqueName('redline-test');
   const hostPort = options.publish === false ? undefined : await freePort();
   const args = [
-    'run', '--detach', '--name', name, ...hardenedArgs,
+    'run',
+    '--detach',
+    '--name',
+    name,
+    ...hardenedArgs,
     ...(hostPort ? ['--publish', `127.0.0.1:${hostPort}:8080`] : []),
     ...(options.network ? ['--network', options.network] : []),
     ...Object.entries(options.env ?? {}).flatMap(([key, value]) => ['--env', `${key}=${value}`]),
@@ -70,9 +77,13 @@ export async function startContainer(image: string, options: ContainerOptions = 
   };
   if (url) {
     try {
-      await waitFor(`${name} to answer /readyz`, async () => ((await fetch(`${url}/readyz`).catch(() => undefined))?.ok ? true : undefined), {
-        timeoutMs: 30_000,
-      });
+      await waitFor(
+        `${name} to answer /readyz`,
+        async () => ((await fetch(`${url}/readyz`).catch(() => undefined))?.ok ? true : undefined),
+        {
+          timeoutMs: 30_000,
+        },
+      );
     } catch (error) {
       const logs = await container.logs().catch(() => '');
       await container.remove();

@@ -48,7 +48,10 @@ export function ensureBaseImage(): Promise<void> {
 async function build(): Promise<BuiltImage> {
   await ensureBaseImage();
   const baseName = await baseImageName();
-  const labels = JSON.parse((await podman(['image', 'inspect', '--format', '{{json .Labels}}', baseName])).stdout) as Record<string, string> | null;
+  const labels = JSON.parse((await podman(['image', 'inspect', '--format', '{{json .Labels}}', baseName])).stdout) as Record<
+    string,
+    string
+  > | null;
   const baseSize = Number((await podman(['image', 'inspect', '--format', '{{.Size}}', baseName])).stdout.trim());
 
   const secrets = await mkdtemp(join(tmpdir(), 'redline-build-secrets-'));
@@ -63,7 +66,20 @@ async function build(): Promise<BuiltImage> {
     // --no-cache: the npm ci step really runs with the secrets mounted, and the time is honest.
     // --layers=false: no intermediate stage images pile up in podman's storage run after run.
     await podman(
-      ['build', '--pull=never', '--no-cache', '--layers=false', '--secret', `id=npmrc,src=${npmrc}`, ...(caSecret ? ['--secret', `id=ca,src=${ca}`] : []), '-t', imageTag, '-f', 'Dockerfile', '.'],
+      [
+        'build',
+        '--pull=never',
+        '--no-cache',
+        '--layers=false',
+        '--secret',
+        `id=npmrc,src=${npmrc}`,
+        ...(caSecret ? ['--secret', `id=ca,src=${ca}`] : []),
+        '-t',
+        imageTag,
+        '-f',
+        'Dockerfile',
+        '.',
+      ],
       { timeoutMs: 600_000 },
     );
   } finally {
@@ -78,7 +94,12 @@ async function build(): Promise<BuiltImage> {
     tag: imageTag,
     buildSeconds,
     sizeBytes,
-    base: { name: baseName, sizeBytes: baseSize, standIn: labels?.['io.redline.stand-in'] === 'true', source: labels?.['io.redline.stand-in.source'] ?? 'registry' },
+    base: {
+      name: baseName,
+      sizeBytes: baseSize,
+      standIn: labels?.['io.redline.stand-in'] === 'true',
+      source: labels?.['io.redline.stand-in.source'] ?? 'registry',
+    },
     secretSentinel,
     caSecret,
   };

@@ -15,14 +15,19 @@ export interface Run {
 export function podman(args: string[], options: { timeoutMs?: number; allowFailure?: boolean; input?: string } = {}): Promise<Run> {
   const { timeoutMs = 120_000, allowFailure = false } = options;
   return new Promise((resolve, reject) => {
-    const child = execFile(podmanScript, args, { cwd: repoRoot, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      if (code !== 0 && !allowFailure) {
-        reject(new Error(`podman ${args.join(' ')} exited ${code}${error?.killed ? ' (timed out)' : ''}:\n${stderr.slice(-4000)}`));
-      } else {
-        resolve({ stdout, stderr, code });
-      }
-    });
+    const child = execFile(
+      podmanScript,
+      args,
+      { cwd: repoRoot, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        if (code !== 0 && !allowFailure) {
+          reject(new Error(`podman ${args.join(' ')} exited ${code}${error?.killed ? ' (timed out)' : ''}:\n${stderr.slice(-4000)}`));
+        } else {
+          resolve({ stdout, stderr, code });
+        }
+      },
+    );
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 }

@@ -14,7 +14,9 @@ export async function requireImage(ctx: Context): Promise<BuiltImage> {
     if (!warned) {
       warned = true;
       const bar = '!'.repeat(100);
-      console.warn(`\n${bar}\n!!! CONTAINER TESTS SKIPPED: REDLINE_CONTAINER_TESTS=skip. The Dockerfile was NOT built or run by this job.\n${bar}\n`);
+      console.warn(
+        `\n${bar}\n!!! CONTAINER TESTS SKIPPED: REDLINE_CONTAINER_TESTS=skip. The Dockerfile was NOT built or run by this job.\n${bar}\n`,
+      );
     }
     ctx.skip();
   }
@@ -22,8 +24,10 @@ export async function requireImage(ctx: Context): Promise<BuiltImage> {
     if (!warned) {
       warned = true;
       const bar = '!'.repeat(100);
-      console.warn(`\n${bar}\n!!! CONTAINER TESTS SKIPPED: podman is not installed, and this is not root with apt-get to install it.\n` +
-        `!!! The Dockerfile was NOT built or run. Install podman, runc and debootstrap (see README "Container") and rerun.\n${bar}\n`);
+      console.warn(
+        `\n${bar}\n!!! CONTAINER TESTS SKIPPED: podman is not installed, and this is not root with apt-get to install it.\n` +
+          `!!! The Dockerfile was NOT built or run. Install podman, runc and debootstrap (see README "Container") and rerun.\n${bar}\n`,
+      );
     }
     ctx.skip();
   }

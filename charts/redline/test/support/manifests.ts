@@ -48,7 +48,8 @@ export function spec<T>(manifest: Manifest): T {
 export function podSpecs(manifests: Manifest[]): { source: string; pod: PodSpec }[] {
   const out: { source: string; pod: PodSpec }[] = [];
   for (const m of manifests) {
-    if (m.kind === 'Deployment') out.push({ source: `Deployment ${m.metadata.name}`, pod: spec<{ template: PodTemplate }>(m).template.spec });
+    if (m.kind === 'Deployment')
+      out.push({ source: `Deployment ${m.metadata.name}`, pod: spec<{ template: PodTemplate }>(m).template.spec });
     if (m.kind === 'Pod') out.push({ source: `Pod ${m.metadata.name}`, pod: spec<PodSpec>(m) });
   }
   return out;

@@ -45,7 +45,9 @@ export function wiringProblems(manifests: Manifest[]): string[] {
     for (const deployment of pods) {
       const containers = spec<{ template: PodTemplate }>(deployment).template.spec.containers;
       const served = containers.some((c) =>
-        (c.ports ?? []).some((p) => (typeof port.targetPort === 'string' ? p.name === port.targetPort : p.containerPort === port.targetPort)),
+        (c.ports ?? []).some((p) =>
+          typeof port.targetPort === 'string' ? p.name === port.targetPort : p.containerPort === port.targetPort,
+        ),
       );
       if (!served) problems.push(`targetPort ${port.targetPort} is no container port of ${deployment.metadata.name}`);
     }
