@@ -44,6 +44,23 @@ function againstPrometheus(this: Mocha.Suite, install: PrometheusInstall) {
   let prometheus: RunningPrometheus;
   let loadgen: ReturnType<typeof spawnNode>;
   let rules: { file: string; cleanup(): Promise<void> };
+  /** Smoke against this suite's Prometheus, with the Grafana check against `grafanaUrl`. */
+  const smokeWithGrafana = (grafanaUrl: string, deadline: string, env: Record<string, string>) =>
+    runSmoke(
+      [
+        '--prometheus-url',
+        prometheus.url,
+        '--grafana-url',
+        grafanaUrl,
+        ...local,
+        '--scrape-pool',
+        'redline',
+        '--deadline',
+        deadline,
+        '--json',
+      ],
+      env,
+    );
 
   before(async function () {
     rules = await redlineRuleFile();
@@ -118,21 +135,7 @@ function againstPrometheus(this: Mocha.Suite, install: PrometheusInstall) {
       }),
     ]);
     try {
-      const run = await runSmoke(
-        [
-          '--prometheus-url',
-          prometheus.url,
-          '--grafana-url',
-          grafana.url,
-          ...local,
-          '--scrape-pool',
-          'redline',
-          '--deadline',
-          '30s',
-          '--json',
-        ],
-        { KUBECONFIG: api.kubeconfig, GRAFANA_USER: '', GRAFANA_PASSWORD: '' },
-      );
+      const run = await smokeWithGrafana(grafana.url, '30s', { KUBECONFIG: api.kubeconfig, GRAFANA_USER: '', GRAFANA_PASSWORD: '' });
       expect(run.outcome.reasons, run.stdout).to.deep.equal([]);
       expect(run.code).to.equal(0);
       const byName = Object.fromEntries(run.outcome.checks.map((c) => [c.name, c]));
@@ -173,21 +176,7 @@ function againstPrometheus(this: Mocha.Suite, install: PrometheusInstall) {
     for (const { grafana: options, reason } of cases) {
       const grafana = await startFakeGrafana({ user: 'admin', password: 'secret', ...options });
       try {
-        const run = await runSmoke(
-          [
-            '--prometheus-url',
-            prometheus.url,
-            '--grafana-url',
-            grafana.url,
-            ...local,
-            '--scrape-pool',
-            'redline',
-            '--deadline',
-            '1s',
-            '--json',
-          ],
-          { GRAFANA_USER: 'admin', GRAFANA_PASSWORD: 'secret' },
-        );
+        const run = await smokeWithGrafana(grafana.url, '1s', { GRAFANA_USER: 'admin', GRAFANA_PASSWORD: 'secret' });
         expect(run.code, run.stdout).to.equal(1);
         expect(run.outcome.reasons).to.deep.equal([reason]);
       } finally {
