@@ -8,11 +8,10 @@ import type { Config } from './config.ts';
 import { closeConnectionsWhileDraining, healthEndpoints, type Readiness } from './health.ts';
 import { jsonErrors, methodNotAllowed, notFound } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
-import { scrapeCache } from './http/scrape-cache.ts';
 import type { Logger } from './logger.ts';
 import { guardAdminPaths } from './routes/admin.ts';
 import { apiRouter } from './routes/index.ts';
-import { RedMetrics, metricsEndpoint, redMiddleware } from './metrics/index.ts';
+import { RedMetrics, metricsEndpoint, redMiddleware, scrapeCache } from './metrics/index.ts';
 import { Simulator } from './simulation/simulator.ts';
 
 export interface AppDeps {

@@ -27,7 +27,14 @@ describe(`hardening: hostile clients inside a ${LIMIT_BYTES / MiB} MiB memory cg
       // A probe may time out (3 s) now and then, but never more than one in ten.
       expect(healthz.failed.length, `/healthz failures: ${healthz.failed.join('; ')}`).to.be.at.most(Math.floor(rounds * 0.1));
       expect(api.failed.length, `API failures: ${api.failed.join('; ')}`).to.be.at.most(Math.floor(rounds * 0.1));
-      expect(api.ok, 'API requests served').to.be.at.least(Math.ceil(rounds * 0.5));
+      if (pattern.fillsInFlightCap) {
+        // Every normal request is answered: served, or shed with 503 + Retry-After while the
+        // attacker holds the cap; some get through as the attacker's requests finish.
+        expect(api.ok + api.shed, 'API requests served or shed').to.be.at.least(rounds - Math.floor(rounds * 0.1));
+        expect(api.ok, 'API requests served').to.be.at.least(1);
+      } else {
+        expect(api.ok, 'API requests served').to.be.at.least(Math.ceil(rounds * 0.5));
+      }
     });
   }
 });

@@ -15,6 +15,11 @@ export interface Pattern {
   env?: Record<string, string>;
   /** A normal API request that the attack does not slow down on purpose. */
   apiPath?: string;
+  /**
+   * The attack holds the total in-flight cap (MAX_REQUESTS_IN_FLIGHT) full on purpose: a normal
+   * request then gets the documented 503 + Retry-After as often as it is served.
+   */
+  fillsInFlightCap?: boolean;
   attack(url: string, durationMs: number): Promise<unknown>;
 }
 
@@ -29,6 +34,7 @@ export const PATTERNS: Pattern[] = [
     name: 'slow requests, 3000 connections',
     env: { SIM_LIST_ITEMS_MEDIAN_MS: '3000', SIM_LIST_ITEMS_P99_MS: '3000', SIM_ERROR_RATE: '0' },
     apiPath: '/api/items/1',
+    fillsInFlightCap: true,
     attack: (url, ms) => manySlowRequests(url, '/api/items?limit=100', 3000, ms),
   },
 ];

@@ -5,7 +5,7 @@
 // render in its format; past the second, a bodiless 429 with Retry-After. Normal scraping
 // (every few seconds per Prometheus replica) never meets either.
 import type { Middleware } from 'koa';
-import { prefersOpenMetrics } from '../metrics/endpoint.ts';
+import { type ExpositionFormat, negotiateFormat } from './endpoint.ts';
 
 interface Rendered {
   contentType: string;
@@ -33,8 +33,8 @@ export function scrapeCache(
   rendersPerSecond = SCRAPE_RENDERS_PER_SECOND,
   scrapesPerSecond = SCRAPES_PER_SECOND,
 ): Middleware {
-  const latest = new Map<boolean, Rendered>();
-  const rendering = new Map<boolean, Promise<Rendered | undefined>>();
+  const latest = new Map<ExpositionFormat, Rendered>();
+  const rendering = new Map<ExpositionFormat, Promise<Rendered | undefined>>();
   const mayRender = tokenBucket(rendersPerSecond);
   const mayAnswer = tokenBucket(scrapesPerSecond);
   return async function rationScrapes(ctx, next) {
@@ -45,7 +45,8 @@ export function scrapeCache(
       ctx.body = '';
       return;
     }
-    const format = prefersOpenMetrics(ctx.get('accept'));
+    // One latest render per format: a protobuf scraper never gets a cached text page.
+    const format = negotiateFormat(ctx.get('accept'));
     const reuse = !mayRender() && (rendering.get(format) ?? latest.get(format));
     const hit = reuse ? await reuse : undefined;
     if (!hit) {
