@@ -2,16 +2,14 @@
 // stops sending new requests while in-flight ones drain.
 import type { Middleware } from 'koa';
 
+/** One flag: false while serving, true from the first shutdown signal on (/readyz answers 503). */
 export class Readiness {
-  private shuttingDown = false;
-  get ready(): boolean {
-    return !this.shuttingDown;
-  }
+  #draining = false;
   get draining(): boolean {
-    return this.shuttingDown;
+    return this.#draining;
   }
   markShuttingDown(): void {
-    this.shuttingDown = true;
+    this.#draining = true;
   }
 }
 
@@ -23,8 +21,8 @@ export function healthEndpoints(readiness: Readiness): Middleware {
       ctx.body = { status: 'ok' };
     } else if (ctx.path === '/readyz') {
       ctx.set('Cache-Control', 'no-store');
-      ctx.status = readiness.ready ? 200 : 503;
-      ctx.body = { status: readiness.ready ? 'ready' : 'shutting down' };
+      ctx.status = readiness.draining ? 503 : 200;
+      ctx.body = { status: readiness.draining ? 'shutting down' : 'ready' };
     } else {
       return next();
     }
