@@ -87,8 +87,8 @@ grafana: ## Port-forward Grafana to localhost:$(GRAFANA_PORT) and print the URL 
 	secret=$$($$kubectl get secret -l $(KPS_GRAFANA_SELECTOR),app.kubernetes.io/component=admin-secret -o name); \
 	service=$$($$kubectl get service -l $(KPS_GRAFANA_SELECTOR) -o name); \
 	[ -n "$$secret" ] && [ -n "$$service" ] || { echo "grafana: no Grafana of release $(KPS_RELEASE) in $(KPS_NAMESPACE) (run make kind-up)" >&2; exit 1; }; \
-	user=$$($$kubectl get $$secret -o jsonpath='{.data.admin-user}' | base64 -d); \
-	password=$$($$kubectl get $$secret -o jsonpath='{.data.admin-password}' | base64 -d); \
+	user=$$($$kubectl get $$secret -o jsonpath='{.data.admin-user}' | base64 --decode); \
+	password=$$($$kubectl get $$secret -o jsonpath='{.data.admin-password}' | base64 --decode); \
 	echo "Grafana: http://localhost:$(GRAFANA_PORT)  user: $$user  password: $$password  (Ctrl-C stops the port-forward)"; \
 	$$kubectl port-forward --address 127.0.0.1 $$service $(GRAFANA_PORT):80
 

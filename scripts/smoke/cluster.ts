@@ -122,8 +122,11 @@ export async function forwardService(
           socket.destroy();
         });
         events.on?.('close', () => socket.destroy());
-        // and the other way round: a closed local connection ends its websocket.
-        socket.on('close', () => events.terminate?.());
+        // and the other way round: a closed local connection ends its websocket, also when it
+        // closed (a client's timeout) before the forward was up; an open websocket would keep
+        // smoke's process alive after its report.
+        if (socket.destroyed) events.terminate?.();
+        else socket.on('close', () => events.terminate?.());
       },
       (error: unknown) => {
         lastError = forwardFailure(subject, error);

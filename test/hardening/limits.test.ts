@@ -64,12 +64,13 @@ describe('hardening: memory bounds (real process)', function () {
       expect((await send(service.url, { path: '/healthz' })).status).to.equal(200);
     });
 
-    it('sheds requests past the total limit with 503 and Retry-After, while /healthz keeps answering', async () => {
+    it('sheds requests past the total limit with 503 and Retry-After, while /healthz, /readyz and /metrics keep answering', async () => {
       const shedBefore = await metric(service, 'redline_requests_shed_total');
       const slow = Array.from({ length: 10 }, () => send(service.url, { path: '/api/items' }));
       await sleep(300);
       const health = await send(service.url, { path: '/healthz' });
       const ready = await send(service.url, { path: '/readyz' });
+      const scrape = await send(service.url, { path: '/metrics' });
       const answers = await Promise.all(slow);
       const statuses = answers.map((a) => a.status).sort();
       expect(statuses).to.deep.equal([200, 200, 200, 200, 200, 200, 503, 503, 503, 503]);
@@ -78,6 +79,9 @@ describe('hardening: memory bounds (real process)', function () {
       expect(JSON.parse(shed.body)).to.deep.equal({ error: { status: 503, message: 'too many requests in flight; retry later' } });
       expect(health.status).to.equal(200);
       expect(ready.status).to.equal(200);
+      // The scrape is answered during the overload it should show, and sees the shedding.
+      expect(scrape.status).to.equal(200);
+      expect(scrape.body).to.include('redline_requests_shed_total');
       expect(await metric(service, 'redline_requests_shed_total')).to.equal(shedBefore + 4);
     });
   });

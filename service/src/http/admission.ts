@@ -18,8 +18,12 @@ export const RETRY_AFTER_SECONDS = 1;
 /** How often stalled output is looked for. */
 const SWEEP_MS = 1_000;
 
-/** Cheap answers that must keep working while the API sheds load (probes must not fail then). */
-const EXEMPT = new Set(['/healthz', '/readyz']);
+/**
+ * Answers that must keep working while the API sheds load: the probes (a failed one restarts or
+ * unlists the pod) and the scrape (a lost one blanks the RED series during the very overload
+ * they should show; scrapeCache rations it instead).
+ */
+const EXEMPT = new Set(['/healthz', '/readyz', '/metrics']);
 const pathOf = (url = '') => url.split('?', 1)[0]!;
 
 interface ConnectionState {
