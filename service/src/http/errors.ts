@@ -12,15 +12,20 @@ interface HttpishError {
   details?: unknown;
 }
 
-/** An answer to the client: its status, a message it may read, and optional details (JSON). */
+/**
+ * An answer to the client: its status, a message it may read, optional details (JSON) and
+ * headers that go with it (Allow, WWW-Authenticate, Accept-Encoding).
+ */
 export class HttpError extends Error {
   readonly status: number;
   readonly expose = true;
   readonly details: unknown;
-  constructor(status: number, message: string, details?: unknown) {
+  readonly headers: Record<string, string> | undefined;
+  constructor(status: number, message: string, details?: unknown, headers?: Record<string, string>) {
     super(message);
     this.status = status;
     this.details = details;
+    this.headers = headers;
   }
 }
 
@@ -71,5 +76,5 @@ export const methodNotAllowed: Middleware = (ctx, next) => {
     ctx.set('Allow', allow);
     return;
   }
-  throw Object.assign(new Error(`method ${ctx.method.slice(0, 20)} not allowed`), { status: 405, expose: true, headers: { Allow: allow } });
+  throw new HttpError(405, `method ${ctx.method.slice(0, 20)} not allowed`, undefined, { Allow: allow });
 };

@@ -26,7 +26,7 @@ function checkToken(ctx: Context, expected: Buffer): void {
   if (count > 1) throw new HttpError(400, 'more than one Authorization header');
   const given = Buffer.from(ctx.get('authorization'));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw Object.assign(new HttpError(401, 'missing or wrong bearer token'), { headers: CHALLENGE });
+    throw new HttpError(401, 'missing or wrong bearer token', undefined, CHALLENGE);
   }
 }
 

@@ -37,7 +37,6 @@ export const ACCEPTED_BODY_ENCODINGS = ['identity', 'gzip', 'deflate'];
 function refuseUnboundedEncodings(header: string): void {
   const encoding = header.trim().toLowerCase();
   if (encoding === '' || ACCEPTED_BODY_ENCODINGS.includes(encoding)) return;
-  throw Object.assign(new HttpError(415, `unsupported Content-Encoding; use one of ${ACCEPTED_BODY_ENCODINGS.join(', ')}`), {
-    headers: { 'Accept-Encoding': ACCEPTED_BODY_ENCODINGS.join(', ') },
-  });
+  const accepted = ACCEPTED_BODY_ENCODINGS.join(', ');
+  throw new HttpError(415, `unsupported Content-Encoding; use one of ${accepted}`, undefined, { 'Accept-Encoding': accepted });
 }
