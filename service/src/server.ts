@@ -31,8 +31,6 @@ export interface RunningServer {
   address: AddressInfo;
   /** The /metrics listener's address, when it has its own port. */
   metricsAddress: AddressInfo | undefined;
-  /** Requests being served right now. */
-  readonly activeRequests: number;
   /**
    * Drains and closes; resolves to 0 when every request finished in time, 1 otherwise. The
    * readiness delay applies unless `skipDelay` (an interactive Ctrl-C has no load balancer to
@@ -65,18 +63,6 @@ export async function startServer(
   const gate = admission(server, options, app.callback(), extras.registry);
   server.on('request', gate.listener);
 
-  // Requests in progress, so the drain ends when they do, not when clients drop their idle
-  // keep-alive sockets (or never send a request at all on a connection they opened).
-  let active = 0;
-  let idle: (() => void) | undefined;
-  server.on('request', (_req, res) => {
-    active += 1;
-    res.once('close', () => {
-      active -= 1;
-      if (active === 0) idle?.();
-    });
-  });
-
   server.on('clientError', answerClientError);
 
   const address = await listen(server, options.port, options.host);
@@ -102,20 +88,20 @@ export async function startServer(
       const started = Date.now();
       readiness.markShuttingDown();
       const delayMs = skipDelay ? 0 : options.shutdownDelayMs;
-      logger.info({ reason, delayMs, timeoutMs: options.shutdownTimeoutMs, active }, 'shutting down');
+      logger.info({ reason, delayMs, timeoutMs: options.shutdownTimeoutMs, active: gate.inFlight }, 'shutting down');
       // Readiness is 503 now; keep serving new requests (each answered with Connection: close)
       // while load balancers catch up. Idle keep-alive sockets stay open meanwhile: closing one
       // now would reset a request its client may be sending on it at this very moment.
       if (delayMs > 0) await sleep(delayMs);
       // Stops accepting and closes the connections that are idle now (Node >= 19).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const finished = new Promise<void>((resolve) => {
-        idle = resolve;
-        if (active === 0) resolve();
-      });
+      // The drain ends when the requests in progress do, not when clients drop their idle
+      // keep-alive sockets (or never send a request on a connection they opened).
+      const finished = gate.whenIdle();
       // The drain budget starts after the delay: SHUTDOWN_TIMEOUT_MS is for in-flight work.
       const drained = await Promise.race([finished.then(() => true), sleep(options.shutdownTimeoutMs).then(() => false)]);
-      if (!drained) logger.warn({ timeoutMs: options.shutdownTimeoutMs, active }, 'drain timed out; closing remaining connections');
+      if (!drained)
+        logger.warn({ timeoutMs: options.shutdownTimeoutMs, active: gate.inFlight }, 'drain timed out; closing remaining connections');
       // Whatever is left is idle, half-sent or over time: nothing more to wait for.
       server.closeAllConnections();
       await closed;
@@ -134,9 +120,6 @@ export async function startServer(
     server,
     address,
     metricsAddress,
-    get activeRequests() {
-      return active;
-    },
     get shuttingDown() {
       return shuttingDown !== undefined;
     },

@@ -34,7 +34,10 @@ interface ConnectionState {
 }
 
 export interface Admission {
+  /** Requests admitted and not yet closed (answered, shed or abandoned). */
   readonly inFlight: number;
+  /** Resolves once no request is in flight: the drain waits on this. */
+  whenIdle(): Promise<void>;
   /** The request listener to give the server: admits, sheds or refuses, then calls `next`. */
   listener: RequestListener;
   stop(): void;
@@ -80,6 +83,7 @@ export function admission(server: Server, limits: AdmissionLimits, next: Request
   });
 
   let inFlight = 0;
+  let idle: (() => void) | undefined;
   const listener: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
     const state = connections.get(req.socket);
     // Requests parsed from the same read as the one that broke the limit: their connection is
@@ -90,6 +94,7 @@ export function admission(server: Server, limits: AdmissionLimits, next: Request
     res.once('close', () => {
       state.inFlight -= 1;
       inFlight -= 1;
+      if (inFlight === 0) idle?.();
     });
     if (state.inFlight > limits.maxPipelinedRequests) {
       // More pipelined requests than answers read: answering them would only queue more output
@@ -135,6 +140,11 @@ export function admission(server: Server, limits: AdmissionLimits, next: Request
     get inFlight() {
       return inFlight;
     },
+    whenIdle: () =>
+      new Promise<void>((resolve) => {
+        idle = resolve;
+        if (inFlight === 0) resolve();
+      }),
     listener,
     stop: () => clearInterval(sweep),
   };
