@@ -67,9 +67,8 @@ export function serialRenderer(registry: Registry<RegistryContentType>) {
       for (const [index, metric] of metrics.entries()) metric.name = names[index]!;
     }
   };
-  return (format: ExpositionFormat | boolean) => {
-    const chosen = format === true ? 'openmetrics' : format === false ? 'text' : format;
-    const rendered = queue.then(() => renderNow(chosen));
+  return (format: ExpositionFormat) => {
+    const rendered = queue.then(() => renderNow(format));
     queue = rendered.catch(() => undefined);
     return rendered;
   };
