@@ -140,7 +140,7 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
           const [slow] = await prometheus.query(classicSlow, moment);
           return slow && slow.value >= 0.05 ? moment : undefined;
         },
-        { timeoutMs: 30_000, intervalMs: 500 },
+        { timeoutMs: 45_000, intervalMs: 500 },
       );
       for (const record of [
         'namespace_job:http_request_duration_seconds_count:rate5m',
@@ -152,11 +152,15 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
         expect(classic, `${record} (classic)`).to.not.equal(undefined);
         expect(classic!.value, `${record} (classic)`).to.be.greaterThan(0);
         // 0.5 is a bucket boundary of both (2^-1 at every native schema), so both count the same
-        // requests. They agree only up to extrapolation: while the series are younger than the 5m
-        // window, rate() extrapolates each classic series towards its own zero point, and the
-        // classic SLI subtracts two such rates (a 0.0017/s "slow" rate with no slow request seen
-        // in one CI run; about 0.1% apart once traffic flows). A wrong threshold is off by far more.
-        expect(native!.value, record).to.be.closeTo(classic!.value, 0.02 * classic!.value);
+        // requests, and most moments agree to float rounding. Not all: while a series is younger
+        // than the 5m window, rate() stops extrapolating a classic series where it would reach
+        // zero, so a _bucket whose first sample was 0 (the series' first request was slow) is
+        // extrapolated up to half a scrape interval less than its _count, and the difference of
+        // the two reads as slow traffic the native histogram does not have: up to 0.5s/300s of
+        // that series' rate (one CI run: classic 0.0017/s, native 0). A few such series are allowed
+        // besides 2%; a wrong threshold moves the SLI by far more.
+        const extrapolation = (4 * 0.5) / 300;
+        expect(native!.value, record).to.be.closeTo(classic!.value, 0.02 * classic!.value + extrapolation);
       }
     });
   }
