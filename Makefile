@@ -17,12 +17,24 @@ PORT ?= 8080
 PROMETHEUS_PORT ?= 9090
 LOAD_RATE ?= 20
 
-# The spec set of each test target; .mocharc.yaml holds what they share (reporter, timeout).
-TEST_SPECS := 'service/test/**/*.test.ts' 'scripts/test/**/*.test.ts' 'charts/redline/test/**/*.test.ts' 'test/**/*.test.ts'
+# Test tiers: each target runs one spec set and prints its own "N passed, N failed" line;
+# .mocharc.yaml holds what they share (reporter, timeout), so `mocha FILE…` runs just those files.
+#   unit         each part's own tests, beside its source (service/, scripts/, charts/redline/) and
+#                the repository's configuration (test/repo/): fast, the tier to run while editing
+#   integration  suites across components with a real Prometheus 3 and 2 (test/integration/)
+#   hardening    hostile clients against the real service (test/hardening/), and as root the
+#                same inside a 256 MiB memory cgroup (test/memory/)
+#   container    the image, built and run by podman (test/container/)
+#   release      make release-check for real: registry, arm64 build, signing (test/release/)
+UNIT_SPECS := 'service/test/**/*.test.ts' 'scripts/test/**/*.test.ts' 'charts/redline/test/**/*.test.ts' 'test/repo/**/*.test.ts'
+INTEGRATION_SPECS := 'test/integration/**/*.test.ts'
+HARDENING_SPECS := 'test/hardening/**/*.test.ts'
+CONTAINER_SPECS := 'test/container/**/*.test.ts'
+RELEASE_SPECS := 'test/release/**/*.test.ts'
 # `biome ci` checks formatting as well as lint rules; `biome lint` checks the rules only.
 BIOME_CHECK ?= ci
 
-.PHONY: help bootstrap bootstrap-prometheus test lint format typecheck local smoke-local start loadgen
+.PHONY: help bootstrap bootstrap-prometheus test test-integration test-hardening test-all lint format typecheck local smoke-local start loadgen
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,8 +45,21 @@ bootstrap: ## Install pinned tools under .tools/: Node 24, npm deps; helm and ku
 bootstrap-prometheus: bootstrap ## Install prometheus and promtool (needed by local and test only)
 	@scripts/bootstrap.sh prometheus
 
-test: lint bootstrap-prometheus ## Lint, then run every test (unit, integration with real Prometheus, chart, container)
-	@mocha $(TEST_SPECS)
+test: lint bootstrap-prometheus ## Lint, then the unit tests of every part (about 2 minutes; run it while editing)
+	@mocha $(UNIT_SPECS)
+
+test-integration: bootstrap-prometheus ## Suites across components on a real Prometheus 3 and 2: scrape, rules, dashboard queries, smoke, make local
+	@mocha $(INTEGRATION_SPECS)
+
+test-hardening: bootstrap ## Hostile clients against the real service; as root also inside a 256 MiB memory cgroup (make hardening)
+	@mocha $(HARDENING_SPECS)
+	@if [ "$$(id -u)" = 0 ]; then $(MAKE) hardening; else echo "test-hardening: the memory-cgroup specs need root (sudo make hardening); skipped"; fi
+
+# Every tier, each with its own tally; .ci/run sums them. Keeps going after a failing tier.
+test-all: ## Every tier: test, test-integration, test-hardening, test-container, test-release (.ci/run; about 15 minutes)
+	@status=0; for tier in test test-integration test-hardening test-container test-release; do \
+	  echo "== make $$tier"; $(MAKE) $$tier || status=1; \
+	done; exit $$status
 
 lint: typecheck ## tsc, biome, helm lint --strict, dclint, the Dockerfile lint and promtool check rules
 	@biome $(BIOME_CHECK) .

@@ -13,7 +13,7 @@ chart-template: bootstrap ## Render the chart with default values (VALUES=file t
 	@helm template redline charts/redline $(if $(VALUES),-f $(VALUES))
 
 chart-test: bootstrap bootstrap-prometheus ## Run only the chart, dashboard and rules tests (make test runs them too)
-	@mocha --timeout 60000 'charts/redline/test/**/*.test.ts' scripts/test/rules.test.ts
+	@mocha --timeout 60000 'charts/redline/test/**/*.test.ts' scripts/test/rules.test.ts test/integration/dashboard-queries.test.ts
 
 chart-package: bootstrap dashboard-check ## Package the chart into .local/charts/
 	@helm package charts/redline --destination .local/charts

@@ -113,4 +113,4 @@ kind-down: ## Delete the kind cluster (nothing to do when it does not exist)
 	fi
 
 kps-values-keys: bootstrap ## Regenerate k8s/kube-prometheus-stack-values-keys.json from the pinned chart
-	@node scripts/kps-values-keys.ts
+	@node hack/kps-values-keys.ts

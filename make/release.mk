@@ -1,15 +1,18 @@
 # Release: one version from a tag vX.Y.Z, CHANGELOG.md notes, and the local proof of the
 # publishing path (.github/workflows/release.yaml does it for real on GHCR).
-.PHONY: release-check release-version release-notes release-tools
+.PHONY: release-check release-version release-notes release-tools test-release
 
 release-tools: bootstrap ## Install release-check's tools: podman, buildah, skopeo, qemu-user-static, docker-registry (apt), cosign (Debian sid, under .tools/)
-	@scripts/release/tools.sh
+	@hack/release/tools.sh
 
 release-check: bootstrap ## Build linux/amd64+arm64, push image and chart to a registry on 127.0.0.1, sign, attest the SBOM, verify as a user
-	@scripts/release/check.sh
+	@hack/release/check.sh
 
 release-version: bootstrap ## Check package.json, its lock and Chart.yaml agree; TAG=vX.Y.Z sets them all to it
 	@node scripts/release/version.ts $(if $(TAG),set $(TAG),check)
 
 release-notes: bootstrap ## Print the release notes for the current version (or TAG=vX.Y.Z) from CHANGELOG.md
 	@node scripts/release/notes.ts $(or $(TAG),$$(node scripts/release/version.ts))
+
+test-release: bootstrap ## make release-check for real, asserted by a test (registry on 127.0.0.1, amd64 + arm64, cosign)
+	@mocha $(RELEASE_SPECS)

@@ -4,9 +4,8 @@
 #   3.x (the default everywhere): .tools/prometheus/3/bin/{prometheus,promtool}, linked from
 #       .tools/bin. Taken from PROMETHEUS3_DIR when set (a folder with both binaries, e.g. an
 #       official release tarball unpacked by CI), else from a prometheus >= 3.5 already on PATH,
-#       else from Debian's `sid` suite: `apt-get download` with a private sources list and
-#       private state and cache folders, unpacked with `dpkg-deb -x` (static binaries; nothing
-#       is installed system-wide and the machine's apt configuration is not touched).
+#       else from Debian's `sid` suite through hack/debian-fetch.sh (static binaries, unpacked
+#       under .tools; nothing is installed system-wide, the machine's apt configuration is kept).
 #   2.x (compatibility runs): .tools/prometheus/2/bin, from PROMETHEUS2_DIR when set, else from
 #       a prometheus 2.x on PATH, else Debian's package for the machine's own release (as root).
 #       Optional: without it the 2.x runs are skipped, and say so.
@@ -48,37 +47,14 @@ adopt() {
   ln -sfn "$dir/promtool" "$tools/prometheus/$major/bin/promtool"
 }
 
-# The Debian mirror the machine's own sources name, so the download goes where apt already goes.
-debian_mirror() {
-  local uri
-  uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-    sed -n -e 's/^URIs:[[:space:]]*\(http[^[:space:]]*\/debian\)\/\{0,1\}$/\1/p' \
-           -e 's/^deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]\{1,\}\)\{0,1\}\(http[^[:space:]]*\/debian\)\/\{0,1\}[[:space:]].*/\2/p' | head -1)
-  echo "${uri:-http://deb.debian.org/debian}"
-}
-
-# Downloads prometheus and promtool from Debian sid and unpacks them under .tools/prometheus/3.
+# Downloads prometheus and promtool from Debian sid (hack/debian-fetch.sh: the build machines'
+# way, since they reach no other download) and unpacks them under .tools/prometheus/3.
 from_sid() {
   command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
     die "Prometheus >= $min_major.$min_minor is needed: install it (https://prometheus.io/download/) and put prometheus and promtool on PATH, or set PROMETHEUS3_DIR"
-  local work arch mirror keyring
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' RETURN
-  arch=$(dpkg --print-architecture)
-  mirror=$(debian_mirror)
-  keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-  [ -f "$keyring" ] || die "$keyring is missing (apt-get install debian-archive-keyring)"
-  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs"
-  echo "deb [signed-by=$keyring] $mirror sid main" >"$work/sources.list"
-  local apt=(apt-get -qq -o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o Dir::State::Status=/dev/null
-    -o "APT::Architecture=$arch" -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
-  say "downloading prometheus and promtool from Debian sid ($mirror, $arch)"
-  "${apt[@]}" update >&2
-  (cd "$work/debs" && "${apt[@]}" download prometheus promtool >&2)
   rm -rf "$tools/prometheus/3"
-  mkdir -p "$tools/prometheus/3/root" "$tools/prometheus/3/bin"
-  for deb in "$work"/debs/*.deb; do dpkg-deb -x "$deb" "$tools/prometheus/3/root"; done
+  mkdir -p "$tools/prometheus/3/bin"
+  hack/debian-fetch.sh sid "$tools/prometheus/3/root" prometheus promtool
   ln -sfn ../root/usr/bin/prometheus "$tools/prometheus/3/bin/prometheus"
   ln -sfn ../root/usr/bin/promtool "$tools/prometheus/3/bin/promtool"
 }

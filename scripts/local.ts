@@ -12,7 +12,7 @@ import { parseDuration } from '../service/src/duration.ts';
 import { startPrometheus } from './lib/prometheus-server.ts';
 import { formatRedTable, redByRoute } from './lib/red-summary.ts';
 import { loadgenEntry, spawnNode, startService } from './lib/service-process.ts';
-import { localRuleFiles } from './lib/local-rules.ts';
+import { localRuleFiles } from './lib/rules.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { serveApp } from './app-fixture.ts';
+import { serveApp } from './support/app-fixture.ts';
 
 describe('health and /metrics endpoints', () => {
   let app: Awaited<ReturnType<typeof serveApp>>;

@@ -109,7 +109,7 @@ describe('Dockerfiles lint', function () {
   it('Dockerfile and the Prometheus stand-in pass dockerfilelint (hadolint is not installable here)', async function () {
     const { stdout } = await promisify(execFile)(
       join(repoRoot, 'node_modules/.bin/dockerfilelint'),
-      ['-o', 'json', 'Dockerfile', 'scripts/container/prometheus.Dockerfile'],
+      ['-o', 'json', 'Dockerfile', 'hack/container/prometheus.Dockerfile'],
       { cwd: repoRoot },
     ).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
     const report = JSON.parse(stdout) as { totalIssues: number; files: { issues: unknown[] }[] };

@@ -30,7 +30,7 @@ describe('container wiring: Prometheus (stand-in image) scrapes the redline cont
     configDir = await mkdtemp(join(tmpdir(), 'redline-prom-config-'));
     try {
       // Layer-cached after the first run (apt-get from the Debian mirror, ~20 s once).
-      await podman(['build', '--pull=never', '-f', 'scripts/container/prometheus.Dockerfile', '-t', prometheusImage, emptyContext], {
+      await podman(['build', '--pull=never', '-f', 'hack/container/prometheus.Dockerfile', '-t', prometheusImage, emptyContext], {
         timeoutMs: 600_000,
       });
     } finally {

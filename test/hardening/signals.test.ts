@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { helmTemplate } from '../../scripts/lib/helm.ts';
 import { freePort } from '../../scripts/lib/ports.ts';
 import { waitFor } from '../../scripts/lib/wait.ts';
-import { get, spec, type PodTemplate } from '../../charts/redline/test/support/manifests.ts';
+import { get, spec, type PodTemplate } from '../support/chart/manifests.ts';
 import { startService, type RunningService } from '../../scripts/lib/service-process.ts';
 import { send } from './client.ts';
 

@@ -1,4 +1,4 @@
-// `make release-check` for real, inside `make test`: scripts/release/check.sh against a real
+// `make release-check` for real, the release tier (make test-release): hack/release/check.sh against a real
 // registry on 127.0.0.1 (Debian's docker-registry), real podman/buildah builds for linux/amd64
 // and linux/arm64 (qemu-user-static), real helm and cosign. Its output is the evidence; this
 // asserts on it, then that the registry is gone and nothing of the run is left behind.
@@ -11,9 +11,9 @@ import { promisify } from 'node:util';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 
 const run = promisify(execFile);
-const podman = (args: string[]) => run(join(repoRoot, 'scripts/container/podman.sh'), args, { maxBuffer: 16 * 1024 * 1024 });
+const podman = (args: string[]) => run(join(repoRoot, 'hack/container/podman.sh'), args, { maxBuffer: 16 * 1024 * 1024 });
 const podmanInstalled = () => spawnSync('podman', ['--version'], { stdio: 'ignore' }).status === 0;
-/** Root with apt-get: scripts/release/tools.sh can install podman and the rest. */
+/** Root with apt-get: hack/release/tools.sh can install podman and the rest. */
 const canInstall = () => process.getuid?.() === 0 && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
 
 interface CheckRun {
@@ -25,7 +25,7 @@ interface CheckRun {
 function releaseCheck(): Promise<CheckRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(join(repoRoot, 'scripts/release/check.sh'), [], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(repoRoot, 'hack/release/check.sh'), [], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const take = (chunk: string) => {
       output += chunk;
@@ -60,12 +60,7 @@ describe('make release-check (real registry, both platforms, cosign)', function 
   before(async function () {
     // Cold: tools from Debian, the arm64 base under qemu (several minutes); warm: about two.
     this.timeout(45 * 60_000);
-    const skip =
-      process.env.REDLINE_RELEASE_CHECK === 'skip' || process.env.REDLINE_CONTAINER_TESTS === 'skip'
-        ? 'REDLINE_RELEASE_CHECK/REDLINE_CONTAINER_TESTS=skip'
-        : !podmanInstalled() && !canInstall()
-          ? 'podman is missing and this is not root with apt-get to install it'
-          : '';
+    const skip = !podmanInstalled() && !canInstall() ? 'podman is missing and this is not root with apt-get to install it' : '';
     if (skip) {
       const bar = '!'.repeat(100);
       console.warn(`\n${bar}\n!!! RELEASE CHECK SKIPPED: ${skip}. Nothing was built, pushed, signed or verified.\n${bar}\n`);

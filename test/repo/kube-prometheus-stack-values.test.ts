@@ -5,8 +5,8 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { loadValues } from '../../charts/redline/test/support/values.ts';
-import type { RuleGroup } from '../../scripts/rules.ts';
+import { loadValues } from '../support/chart/values.ts';
+import type { RuleGroup } from '../../scripts/lib/rules.ts';
 import { parseDuration } from '../../service/src/duration.ts';
 import { helmTemplate, type Manifest } from '../../scripts/lib/helm.ts';
 import {

@@ -42,12 +42,44 @@ describe('README layout and docs/architecture.md folder map', function () {
       ).to.equal(true);
   });
 
-  it('the architecture map names every folder of service/src and scripts, and only real ones', function () {
+  it('the architecture map names every folder of service/src, scripts, hack and test, and only real ones', function () {
     const map = codeBlockAfter('docs/architecture.md', '## Folders, and what may import what');
-    for (const under of ['service/src/', 'scripts/']) {
+    for (const under of ['service/src/', 'scripts/', 'hack/', 'test/']) {
       for (const folder of folders(under)) expect(map, `${under}${folder}`).to.match(new RegExp(`(^|\\s)${folder}(\\s|$)`, 'm'));
     }
     const mentioned = [...map.matchAll(/^(\S+\/)/gm)].map((m) => m[1]!);
     for (const path of mentioned) expect(existsSync(join(repoRoot, path)), path).to.equal(true);
+  });
+});
+
+describe('hack/README.md', function () {
+  it('has a line for every file under hack/, and names only real ones', function () {
+    const readme = readFileSync(join(repoRoot, 'hack/README.md'), 'utf8');
+    const files = tracked.filter((f) => f.startsWith('hack/') && f !== 'hack/README.md').map((f) => f.slice('hack/'.length));
+    expect(files.length).to.be.greaterThan(3);
+    for (const file of files) expect(readme, file).to.include(`| \`${file}\` |`);
+    const named = [...readme.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]!);
+    for (const file of named) expect(existsSync(join(repoRoot, 'hack', file)), file).to.equal(true);
+  });
+});
+
+describe('test homes', function () {
+  it('every test file sits beside its part (service/test, scripts/test, charts/redline/test) or in a suite folder of test/', function () {
+    const specs = tracked.filter((f) => /\.(test|spec)\.ts$/.test(f));
+    expect(specs.length).to.be.greaterThan(50);
+    const homes =
+      /^(service\/test\/|scripts\/test\/|charts\/redline\/test\/|test\/(integration|hardening|memory|container|release|repo)\/)/;
+    expect(specs.filter((f) => !homes.test(f))).to.deep.equal([]);
+  });
+
+  it('scripts/test and service/test mirror their sources: each test names a file or folder that exists beside the source', function () {
+    const mirrored = tracked.filter((f) => /^(scripts|service)\/test\/.*\.test\.ts$/.test(f));
+    const orphans = mirrored.filter((f) => {
+      const [part, , ...rest] = f.split('/');
+      const folder = rest.slice(0, -1).join('/');
+      const source = `${part}/${part === 'service' ? 'src/' : ''}${folder ? `${folder}/` : ''}`;
+      return !tracked.some((t) => t.startsWith(source) && !t.includes('/test/'));
+    });
+    expect(orphans).to.deep.equal([]);
   });
 });

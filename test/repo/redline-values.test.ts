@@ -13,7 +13,7 @@ import { helmTemplate, type Manifest } from '../../scripts/lib/helm.ts';
 import { findKpsChart, kpsValuesFile, redlineValuesFile, unknownKeys } from '../../scripts/lib/kube-prometheus-stack.ts';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 import { versions } from '../../scripts/lib/versions.ts';
-import type { RuleGroup } from '../../scripts/rules.ts';
+import type { RuleGroup } from '../../scripts/lib/rules.ts';
 import { requireKpsChart } from '../support/kps-chart.ts';
 
 const chart = join(repoRoot, 'charts/redline');

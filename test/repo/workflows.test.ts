@@ -113,14 +113,18 @@ describe('GitHub workflows', function () {
     expect(errors.length).to.be.greaterThan(0);
   });
 
-  it('ci.yaml runs make lint, then make test, on push and pull requests, and retypes no lint command', async function () {
+  it('ci.yaml runs make lint, then the unit, integration and hardening tiers, on push and pull requests, and retypes no lint command', async function () {
     const { doc, steps } = await workflow('ci.yaml');
     expect(doc.on).to.include.keys('push', 'pull_request');
     const runs = steps.map((s) => s.run ?? '');
     const lint = runs.findIndex((r) => /^make lint$/m.test(r));
     const test = runs.findIndex((r) => /^make test$/m.test(r));
+    const integration = runs.findIndex((r) => /^make test-integration$/m.test(r));
+    const hardening = runs.findIndex((r) => /\bmake test-hardening$/m.test(r));
     expect(lint, 'make lint step').to.be.greaterThan(-1);
     expect(lint).to.be.lessThan(test);
+    expect(test, 'make test step').to.be.lessThan(integration);
+    expect(integration, 'make test-integration step').to.be.lessThan(hardening);
     expect(runs.join('\n')).to.not.match(/\b(tsc|biome|helm lint|dclint|dockerfilelint|promtool)\b/);
   });
 

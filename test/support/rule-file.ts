@@ -2,7 +2,7 @@
 // PrometheusRule with helm template), in a temporary folder, for the tests' real Prometheus.
 import { join } from 'node:path';
 import { makeTempDir } from '../../scripts/lib/temp-dir.ts';
-import { writeRuleFile } from '../../scripts/rules.ts';
+import { writeRuleFile } from '../../scripts/lib/rules.ts';
 
 /** Rules for namespace="local", job="redline": the labels the local Prometheus gives redline. */
 export async function redlineRuleFile(valuesFiles: string[] = []): Promise<{ file: string; cleanup(): Promise<void> }> {

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { redlineDashboard } from '../../../dashboards/redline.ts';
 import { CHART_DIR, helmTemplate } from '../../../scripts/lib/helm.ts';
-import { renderRuleGroups } from '../../../scripts/rules.ts';
+import { renderRuleGroups } from '../../../scripts/lib/rules.ts';
 import { DEFAULT_BUCKETS, RedMetrics } from '../../../service/src/metrics/red-metrics.ts';
 import { startService } from '../../../scripts/lib/service-process.ts';
-import { panelQueries } from './support/dashboard.ts';
-import { get, spec, type PodTemplate } from './support/manifests.ts';
+import { panelQueries } from '../../../test/support/chart/dashboard.ts';
+import { get, spec, type PodTemplate } from '../../../test/support/chart/manifests.ts';
 
 /** Media types of the ServiceMonitor's scrapeProtocols, as Prometheus sends them in Accept. */
 const MEDIA_TYPES: Record<string, string> = {

@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { DASHBOARD_FILES } from '../../../dashboards/build.ts';
 import { redlineDashboard, renderDashboard } from '../../../dashboards/redline.ts';
 import { helmTemplate } from '../../../scripts/lib/helm.ts';
-import { renderRuleGroups } from '../../../scripts/rules.ts';
-import { contentPanels, panelQueries, promTargets, rows, variables, type Dashboard } from './support/dashboard.ts';
-import { get } from './support/manifests.ts';
-import { VALUES_DIR } from './support/values.ts';
+import { renderRuleGroups } from '../../../scripts/lib/rules.ts';
+import { contentPanels, panelQueries, promTargets, rows, variables, type Dashboard } from '../../../test/support/chart/dashboard.ts';
+import { get } from '../../../test/support/chart/manifests.ts';
+import { VALUES_DIR } from '../../../test/support/chart/values.ts';
 
 const BUILD = fileURLToPath(new URL('../../../dashboards/build.ts', import.meta.url));
 

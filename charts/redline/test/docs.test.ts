@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { CHART_DIR } from '../../../scripts/lib/helm.ts';
-import { renderRuleGroups } from '../../../scripts/rules.ts';
+import { renderRuleGroups } from '../../../scripts/lib/rules.ts';
 
 const RUNBOOK = fileURLToPath(new URL('../../../docs/runbook.md', import.meta.url));
 /** Values whose value is a map the user fills in, documented as one entry. */

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { helmTemplate, type Manifest } from '../../../scripts/lib/helm.ts';
 import { type RunningService, startService } from '../../../scripts/lib/service-process.ts';
 import { waitFor } from '../../../scripts/lib/wait.ts';
-import { get, spec, type PodSpec, type PodTemplate } from './support/manifests.ts';
-import { defaultImage, loadValues, VALUES_DIR } from './support/values.ts';
+import { get, spec, type PodSpec, type PodTemplate } from '../../../test/support/chart/manifests.ts';
+import { defaultImage, loadValues, VALUES_DIR } from '../../../test/support/chart/values.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 

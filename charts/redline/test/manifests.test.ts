@@ -3,9 +3,9 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { CHART_DIR, helmInstallDryRun, helmLint, helmTemplate, HelmError, type Manifest } from '../../../scripts/lib/helm.ts';
-import { find, get, spec, type PodTemplate } from './support/manifests.ts';
-import { validateManifest } from './support/models.ts';
-import { VALUES_DIR } from './support/values.ts';
+import { find, get, spec, type PodTemplate } from '../../../test/support/chart/manifests.ts';
+import { validateManifest } from '../../../test/support/chart/models.ts';
+import { VALUES_DIR } from '../../../test/support/chart/values.ts';
 
 const valueSets: { name: string; files: string[]; check: (manifests: Manifest[]) => void }[] = [
   {

@@ -6,12 +6,12 @@ import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { renderRuleGroups, ruleFileText, type RuleGroup } from '../../../scripts/rules.ts';
+import { renderRuleGroups, ruleFileText, type RuleGroup } from '../../../scripts/lib/rules.ts';
 import { forEachPrometheus } from '../../../test/support/each-prometheus.ts';
-import { generateRuleTests, type TestTarget } from './support/rule-tests.ts';
-import { promtool } from './support/promtool.ts';
+import { generateRuleTests, type TestTarget } from '../../../test/support/chart/rule-tests.ts';
+import { promtool } from '../../../test/support/chart/promtool.ts';
 import { withTempDir } from '../../../scripts/lib/temp-dir.ts';
-import { loadValues, VALUES_DIR } from './support/values.ts';
+import { loadValues, VALUES_DIR } from '../../../test/support/chart/values.ts';
 
 const NATIVE = { metrics: { nativeHistograms: true } };
 

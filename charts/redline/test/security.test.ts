@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { helmTemplate, type Manifest } from '../../../scripts/lib/helm.ts';
-import { get, podSpecs, spec, type PodTemplate } from './support/manifests.ts';
-import { defaultImage, VALUES_DIR } from './support/values.ts';
+import { get, podSpecs, spec, type PodTemplate } from '../../../test/support/chart/manifests.ts';
+import { defaultImage, VALUES_DIR } from '../../../test/support/chart/values.ts';
 
 describe('chart: pod security and shutdown', () => {
   let manifests: Manifest[];

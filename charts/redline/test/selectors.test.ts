@@ -4,9 +4,9 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { helmTemplate, type Manifest } from '../../../scripts/lib/helm.ts';
-import { get, spec, type PodTemplate } from './support/manifests.ts';
-import { selects } from './support/manifests.ts';
-import { VALUES_DIR } from './support/values.ts';
+import { get, spec, type PodTemplate } from '../../../test/support/chart/manifests.ts';
+import { selects } from '../../../test/support/chart/manifests.ts';
+import { VALUES_DIR } from '../../../test/support/chart/values.ts';
 
 function selectorOf(manifest: Manifest): Record<string, string> {
   if (manifest.kind === 'Service') return spec<{ selector: Record<string, string> }>(manifest).selector;

@@ -6,9 +6,9 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { helmTemplate, type Manifest } from '../../../scripts/lib/helm.ts';
 import { type RunningService, startService } from '../../../scripts/lib/service-process.ts';
-import { get, spec, type PodTemplate } from './support/manifests.ts';
-import { VALUES_DIR } from './support/values.ts';
-import { wiringProblems, type MonitorSpec, type ServiceSpec } from './support/wiring.ts';
+import { get, spec, type PodTemplate } from '../../../test/support/chart/manifests.ts';
+import { VALUES_DIR } from '../../../test/support/chart/values.ts';
+import { wiringProblems, type MonitorSpec, type ServiceSpec } from '../../../test/support/chart/wiring.ts';
 
 const valueSets = [
   { name: 'default', files: [] as string[], namespace: 'default' },

@@ -3,7 +3,7 @@ import { nextRequest, OrderMemory } from '../../src/loadgen/mix.ts';
 import { loadOptions } from '../../src/loadgen/options.ts';
 import { runLoad } from '../../src/loadgen/runner.ts';
 import { seededUniform } from '../../src/simulation/random.ts';
-import { serveApp } from '../app-fixture.ts';
+import { serveApp } from '../support/app-fixture.ts';
 
 describe('loadgen', () => {
   it('takes flags over the environment and bounds every value', () => {

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { serialRenderer } from '../../src/metrics/endpoint.ts';
 import { DEFAULT_BUCKETS, RedMetrics, decodeProtobuf, negotiateFormat, prefersOpenMetrics } from '../../src/metrics/index.ts';
-import { serveApp } from '../app-fixture.ts';
+import { serveApp } from '../support/app-fixture.ts';
 
 describe('metrics/endpoint', () => {
   let app: Awaited<ReturnType<typeof serveApp>>;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { serveApp } from '../app-fixture.ts';
+import { serveApp } from '../support/app-fixture.ts';
 
 const token = 'test-token-0123456789';
 const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { serveApp } from '../app-fixture.ts';
+import { serveApp } from '../support/app-fixture.ts';
 
 describe('routes: the simulated shop API', () => {
   let app: Awaited<ReturnType<typeof serveApp>>;

@@ -1,5 +1,5 @@
 // Builds the image from the committed Dockerfile once per test run, on the (possibly stand-in)
-// base image that scripts/container/base-image.sh provides.
+// base image that hack/container/base-image.sh provides.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -31,10 +31,10 @@ export async function baseImageName(): Promise<string> {
   return last.includes('/') ? last : `docker.io/library/${last.split('@')[0]}`;
 }
 
-/** Runs scripts/container/base-image.sh (installs podman & co. when root, builds the base when missing). */
+/** Runs hack/container/base-image.sh (installs podman & co. when root, builds the base when missing). */
 export function ensureBaseImage(): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(repoRoot, 'scripts/container/base-image.sh'), [], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(join(repoRoot, 'hack/container/base-image.sh'), [], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'pipe'] });
     let log = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       log += chunk;

@@ -1,9 +1,9 @@
-// Runs podman through scripts/container/podman.sh, which adds the flags these machines need.
+// Runs podman through hack/container/podman.sh, which adds the flags these machines need.
 import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-export const podmanScript = `${repoRoot}scripts/container/podman.sh`;
+export const podmanScript = `${repoRoot}hack/container/podman.sh`;
 
 export interface Run {
   stdout: string;

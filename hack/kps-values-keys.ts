@@ -2,7 +2,7 @@
 // kube-prometheus-stack chart's values (and its subcharts'), so the kind values can be checked
 // for misspelt keys where the chart cannot be had. Needs the chart (local or pulled).
 import { writeFile } from 'node:fs/promises';
-import { kpsChart, kpsValuesKeys, kpsValuesKeysFile } from './lib/kube-prometheus-stack.ts';
+import { kpsChart, kpsValuesKeys, kpsValuesKeysFile } from '../scripts/lib/kube-prometheus-stack.ts';
 
 const keys = await kpsValuesKeys(kpsChart());
 await writeFile(kpsValuesKeysFile, `${JSON.stringify(keys, null, 1)}\n`);

@@ -1,7 +1,7 @@
 # A Prometheus STAND-IN for tests where no image registry is reachable: Debian's `prometheus`
 # package on the same Debian base the service image uses. A real deployment uses the upstream
 # prom/prometheus image (compose) or the Prometheus Operator (Kubernetes).
-# Build: scripts/container/podman.sh build -f scripts/container/prometheus.Dockerfile -t localhost/redline-prometheus:standin scripts/container
+# Build: hack/container/podman.sh build -f hack/container/prometheus.Dockerfile -t localhost/redline-prometheus:standin hack/container
 FROM node:24.21.0-bookworm-slim
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus \

@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { MIX_SHARES } from '../service/src/loadgen/mix.ts';
-import { DEFAULT_PROFILES, type SimulatedRoute } from '../service/src/simulation/profiles.ts';
-import { Simulator } from '../service/src/simulation/simulator.ts';
+import { MIX_SHARES } from '../../service/src/loadgen/mix.ts';
+import { DEFAULT_PROFILES, type SimulatedRoute } from '../../service/src/simulation/profiles.ts';
+import { Simulator } from '../../service/src/simulation/simulator.ts';
 
 const TEMPLATES: Record<SimulatedRoute, string> = {
   list_items: '/api/items',
@@ -16,7 +16,7 @@ const TEMPLATES: Record<SimulatedRoute, string> = {
 };
 
 describe('nominal traffic against the chart SLOs', () => {
-  const values = parse(readFileSync(new URL('../charts/redline/values.yaml', import.meta.url), 'utf8')) as {
+  const values = parse(readFileSync(new URL('../../charts/redline/values.yaml', import.meta.url), 'utf8')) as {
     slo: { availability: { objective: number }; latency: { objective: number; thresholdSeconds: number } };
   };
   const simulator = new Simulator(DEFAULT_PROFILES, 2024);

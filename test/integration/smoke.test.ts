@@ -3,20 +3,20 @@
 // target down. Scrapes every 1s and short deadlines keep this quick.
 import { expect } from 'chai';
 import type { Context } from 'mocha';
-import { freePort } from '../lib/ports.ts';
-import { type RunningPrometheus, startPrometheus } from '../lib/prometheus-server.ts';
-import { loadgenEntry, type RunningService, spawnNode, startService } from '../lib/service-process.ts';
-import { waitFor } from '../lib/wait.ts';
+import { freePort } from '../../scripts/lib/ports.ts';
+import { type RunningPrometheus, startPrometheus } from '../../scripts/lib/prometheus-server.ts';
+import { loadgenEntry, type RunningService, spawnNode, startService } from '../../scripts/lib/service-process.ts';
+import { waitFor } from '../../scripts/lib/wait.ts';
 import { join } from 'node:path';
-import { startFakeKubeApi } from './fake-kube-api.ts';
-import { startFakeGrafana } from './fake-grafana.ts';
-import { helmTemplate, type Manifest } from '../lib/helm.ts';
-import { findKpsChart, kpsValuesFile, redlineValuesFile } from '../lib/kube-prometheus-stack.ts';
-import { repoRoot } from '../lib/paths.ts';
-import { forEachPrometheus, type PrometheusInstall } from '../../test/support/each-prometheus.ts';
-import { requireKpsChart } from '../../test/support/kps-chart.ts';
-import { redlineRuleFile } from '../../test/support/rule-file.ts';
-import { runSmoke } from './smoke-run.ts';
+import { startFakeKubeApi } from '../support/fake-kube-api.ts';
+import { startFakeGrafana } from '../support/fake-grafana.ts';
+import { helmTemplate, type Manifest } from '../../scripts/lib/helm.ts';
+import { findKpsChart, kpsValuesFile, redlineValuesFile } from '../../scripts/lib/kube-prometheus-stack.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import { forEachPrometheus, type PrometheusInstall } from '../support/each-prometheus.ts';
+import { requireKpsChart } from '../support/kps-chart.ts';
+import { redlineRuleFile } from '../support/rule-file.ts';
+import { runSmoke } from '../support/smoke-run.ts';
 
 const local = ['--namespace', 'local', '--job', 'redline', '--interval', '1s'];
 

@@ -7,10 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { nodeImageVersion, parseVersions, versions } from '../lib/versions.ts';
-import { KPS_VERSION } from '../lib/kube-prometheus-stack.ts';
-import { repoRoot } from '../lib/paths.ts';
-import { cleanShims, tempDir } from '../../test/support/shims.ts';
+import { nodeImageVersion, parseVersions, versions } from '../../lib/versions.ts';
+import { KPS_VERSION } from '../../lib/kube-prometheus-stack.ts';
+import { repoRoot } from '../../lib/paths.ts';
+import { cleanShims, tempDir } from '../../../test/support/shims.ts';
 
 const run = promisify(execFile);
 const minor = (version: string) => Number(/^v?\d+\.(\d+)\./.exec(version)![1]);

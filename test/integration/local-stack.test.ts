@@ -4,14 +4,14 @@
 import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { freePort } from '../scripts/lib/ports.ts';
+import { freePort } from '../../scripts/lib/ports.ts';
 
 describe('make local (scripts/local.ts)', function () {
   this.timeout(90_000);
 
   it('prints the URLs and a per-route RED table with rates, error ratios and p95; make smoke-local passes against it', async () => {
     const [port, prometheusPort] = [await freePort(), await freePort()];
-    const script = fileURLToPath(new URL('../scripts/local.ts', import.meta.url));
+    const script = fileURLToPath(new URL('../../scripts/local.ts', import.meta.url));
     const child = spawn(
       process.execPath,
       [
@@ -47,7 +47,7 @@ describe('make local (scripts/local.ts)', function () {
       execFile(
         'make',
         ['--no-print-directory', 'smoke-local', 'HOST=127.0.0.1', `PROMETHEUS_PORT=${prometheusPort}`, 'SMOKE_ARGS=--deadline 25s --json'],
-        { cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 60_000 },
+        { cwd: fileURLToPath(new URL('../..', import.meta.url)), timeout: 60_000 },
         (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
       );
     });

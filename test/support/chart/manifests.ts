@@ -1,6 +1,6 @@
 // Lookups over rendered manifests shared by the chart tests.
 import { expect } from 'chai';
-import type { Manifest } from '../../../../scripts/lib/helm.ts';
+import type { Manifest } from '../../../scripts/lib/helm.ts';
 
 export interface Container {
   name: string;

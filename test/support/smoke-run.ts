@@ -1,9 +1,9 @@
 // Runs scripts/smoke.ts as a real child process and returns its exit code and JSON outcome.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Outcome } from '../smoke/report.ts';
+import type { Outcome } from '../../scripts/smoke/report.ts';
 
-const smoke = fileURLToPath(new URL('../smoke.ts', import.meta.url));
+const smoke = fileURLToPath(new URL('../../scripts/smoke.ts', import.meta.url));
 
 export interface SmokeRun {
   code: number;

@@ -4,10 +4,10 @@
 // Also the helm test Pod: kept after it succeeds, so `helm test --logs` can read it on Helm 3.
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { requireKpsChart } from '../../test/support/kps-chart.ts';
-import { helmInstallDryRun, helmTemplate } from '../lib/helm.ts';
-import { kpsValuesFile, redlineValuesFile } from '../lib/kube-prometheus-stack.ts';
-import { repoRoot } from '../lib/paths.ts';
+import { requireKpsChart } from '../../../test/support/kps-chart.ts';
+import { helmInstallDryRun, helmTemplate } from '../../../scripts/lib/helm.ts';
+import { kpsValuesFile, redlineValuesFile } from '../../../scripts/lib/kube-prometheus-stack.ts';
+import { repoRoot } from '../../../scripts/lib/paths.ts';
 
 /** (namespace, Service) of every `kubectl -n NS port-forward svc/NAME` in the NOTES. */
 function portForwards(notes: string): { namespace: string; service: string }[] {

@@ -6,9 +6,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { changelogSection, releaseNotes } from '../../scripts/release/notes.ts';
-import { repoRoot } from '../../scripts/lib/paths.ts';
-import { checkVersions } from '../../scripts/release/version.ts';
+import { changelogSection, releaseNotes } from '../../release/notes.ts';
+import { repoRoot } from '../../lib/paths.ts';
+import { checkVersions } from '../../release/version.ts';
 
 const run = promisify(execFile);
 

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { CHART_DIR, mergeValues } from '../../../../scripts/lib/helm.ts';
+import { CHART_DIR, mergeValues } from '../../../scripts/lib/helm.ts';
 
 export const VALUES_DIR = join(CHART_DIR, 'test', 'values');
 

@@ -10,13 +10,13 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { redlineDashboard } from '../../../dashboards/redline.ts';
-import { renderRuleGroups, writeRuleFile } from '../../../scripts/rules.ts';
-import { forEachPrometheus, type PrometheusInstall } from '../../../test/support/each-prometheus.ts';
-import { nativeHistogramScrape, type RunningPrometheus, startPrometheus } from '../../../scripts/lib/prometheus-server.ts';
-import { loadgenEntry, type RunningService, spawnNode, startService } from '../../../scripts/lib/service-process.ts';
-import { waitFor } from '../../../scripts/lib/wait.ts';
-import { contentPanels, interpolate, panelQueries, parseLabelValues, variables } from './support/dashboard.ts';
+import { redlineDashboard } from '../../dashboards/redline.ts';
+import { renderRuleGroups, writeRuleFile } from '../../scripts/lib/rules.ts';
+import { forEachPrometheus, type PrometheusInstall } from '../support/each-prometheus.ts';
+import { nativeHistogramScrape, type RunningPrometheus, startPrometheus } from '../../scripts/lib/prometheus-server.ts';
+import { loadgenEntry, type RunningService, spawnNode, startService } from '../../scripts/lib/service-process.ts';
+import { waitFor } from '../../scripts/lib/wait.ts';
+import { contentPanels, interpolate, panelQueries, parseLabelValues, variables } from '../support/chart/dashboard.ts';
 
 /** Values Grafana would substitute. $__rate_interval: Grafana's max(4 x scrape interval,
  * $__interval + scrape interval) is 4-5s for a 1s scrape; 10s keeps a few samples in every window. */

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { repoRoot } from '../../scripts/lib/paths.ts';
-import { checkVersions, parseTag, readVersions, setVersion, stampChart } from '../../scripts/release/version.ts';
+import { repoRoot } from '../../lib/paths.ts';
+import { checkVersions, parseTag, readVersions, setVersion, stampChart } from '../../release/version.ts';
 
 const run = promisify(execFile);
 const rejection = (promise: Promise<unknown>) =>

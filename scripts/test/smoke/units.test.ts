@@ -1,9 +1,9 @@
 // The pure parts of smoke: label selectors as the operator reads them, durations, options.
 import { expect } from 'chai';
-import { describeSelector, matches, notSelectedReason } from '../smoke/selectors.ts';
-import { parseDuration } from '../../service/src/duration.ts';
-import { parseOptions } from '../smoke/options.ts';
-import { deadline, retryUntil } from '../smoke/wait.ts';
+import { describeSelector, matches, notSelectedReason } from '../../smoke/selectors.ts';
+import { parseDuration } from '../../../service/src/duration.ts';
+import { parseOptions } from '../../smoke/options.ts';
+import { deadline, retryUntil } from '../../smoke/wait.ts';
 
 describe('smoke: label selectors', function () {
   it('matchLabels and matchExpressions, {} selects all, a missing selector none', function () {

@@ -6,15 +6,15 @@
 # It is tagged with the exact name the Dockerfile's FROM uses, so the Dockerfile is unchanged,
 # and stays cached in podman's own storage (outside the clone): built only when missing.
 #
-# Usage: scripts/container/base-image.sh            build when missing (or recipe changed)
-#        FORCE=1 scripts/container/base-image.sh    rebuild
-#        ARCH=arm64 scripts/container/base-image.sh  another architecture, under qemu-user-static
+# Usage: hack/container/base-image.sh            build when missing (or recipe changed)
+#        FORCE=1 hack/container/base-image.sh    rebuild
+#        ARCH=arm64 hack/container/base-image.sh  another architecture, under qemu-user-static
 # Env: DEBIAN_MIRROR (default: the mirror apt uses), SKIP_APT=1 (never apt-get install).
 # A foreign ARCH is tagged localhost/node-ARCH:<tag> (the FROM name stays the host's image) and
 # is always the stand-in; builds for it map the FROM name with --build-context.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-podman_cmd=scripts/container/podman.sh
+podman_cmd=hack/container/podman.sh
 
 # The base name comes from the Dockerfile's FROM, so there is one place to bump it.
 from=$(awk 'toupper($1)=="FROM" && $2 ~ /^node:/ {print $2; exit}' Dockerfile)

@@ -1,4 +1,4 @@
-// .github/workflows/release.yaml (scripts/test/workflows.test.ts validates its schema and pins):
+// .github/workflows/release.yaml (test/repo/workflows.test.ts validates its schema and pins):
 // it runs on v* tags only, refuses a tag the files disagree with before pushing anything, signs
 // and attests by digest with the OIDC token, and releases with notes built from CHANGELOG.md.
 import { expect } from 'chai';

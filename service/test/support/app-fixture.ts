@@ -1,9 +1,9 @@
 // The whole redline app, in process, with a fixed seed and no simulated latency or errors
 // unless a test asks for them.
 import { pino } from 'pino';
-import { createApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { Readiness } from '../src/health.ts';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { Readiness } from '../../src/health.ts';
 import { listen } from './listen.ts';
 
 export async function serveApp(env: Record<string, string> = {}) {

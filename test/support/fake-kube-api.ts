@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { Manifest } from '../lib/helm.ts';
+import type { Manifest } from '../../scripts/lib/helm.ts';
 
 /** The few parts of the `ws` package (client-node's own WebSocket library) the port-forward uses. */
 interface WebSocketLike {

@@ -3,13 +3,13 @@
 // why, when Prometheus scrapes only the classic buckets.
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { repoRoot } from '../lib/paths.ts';
-import { nativeHistogramScrape, type RunningPrometheus, startPrometheus } from '../lib/prometheus-server.ts';
-import { loadgenEntry, type RunningService, spawnNode, startService } from '../lib/service-process.ts';
-import { waitFor } from '../lib/wait.ts';
-import { forEachPrometheus, type PrometheusInstall } from '../../test/support/each-prometheus.ts';
-import { redlineRuleFile } from '../../test/support/rule-file.ts';
-import { runSmoke } from './smoke-run.ts';
+import { repoRoot } from '../../scripts/lib/paths.ts';
+import { nativeHistogramScrape, type RunningPrometheus, startPrometheus } from '../../scripts/lib/prometheus-server.ts';
+import { loadgenEntry, type RunningService, spawnNode, startService } from '../../scripts/lib/service-process.ts';
+import { waitFor } from '../../scripts/lib/wait.ts';
+import { forEachPrometheus, type PrometheusInstall } from '../support/each-prometheus.ts';
+import { redlineRuleFile } from '../support/rule-file.ts';
+import { runSmoke } from '../support/smoke-run.ts';
 
 const args = (url: string, deadline: string) => [
   '--prometheus-url',

@@ -2,8 +2,8 @@
 // the tests follow the values: for every SLO and every burn-rate alert, a synthetic burn just
 // above its rate fires exactly the alerts at or below that rate, and a service at the
 // objective fires none.
-import type { Rule, RuleGroup } from '../../../../scripts/rules.ts';
-import { parseDuration } from '../../../../service/src/duration.ts';
+import type { Rule, RuleGroup } from '../../../scripts/lib/rules.ts';
+import { parseDuration } from '../../../service/src/duration.ts';
 import type { BurnRate, ChartValues } from './values.ts';
 
 export interface TestTarget {

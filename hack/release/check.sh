@@ -14,22 +14,22 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo_root=$PWD
 export PATH=$repo_root/.tools/bin:$repo_root/node_modules/.bin:$PATH
-podman_cmd=$repo_root/scripts/container/podman.sh
+podman_cmd=$repo_root/hack/container/podman.sh
 started=$(date +%s)
 
 say() { printf 'release-check: %s\n' "$*"; }
 die() { printf 'release-check: FAILED: %s\n' "$*" >&2; exit 1; }
 elapsed() { echo "$(($(date +%s) - started))s"; }
 
-scripts/release/tools.sh
+hack/release/tools.sh
 version=$(node scripts/release/version.ts check)
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 source_url=${RELEASE_SOURCE_URL:-https://github.com/redline-dev/redline}
 say "version $version (package.json = Chart.yaml version = appVersion), revision $revision"
 
 # Base images: the host's (amd64) and the arm64 stand-in, both cached in podman's storage.
-scripts/container/base-image.sh
-ARCH=arm64 scripts/container/base-image.sh
+hack/container/base-image.sh
+ARCH=arm64 hack/container/base-image.sh
 from=$(awk 'toupper($1)=="FROM" && $2 ~ /^node:/ {print $2; exit}' Dockerfile)
 arm64_base=localhost/node-arm64:${from#node:}
 say "bases ready after $(elapsed): docker.io/library/$from (amd64), $arm64_base (arm64)"

@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
-import { CONFIG_ENV_KEYS } from '../service/src/config.ts';
-import { DEFAULT_BUCKETS, RedMetrics } from '../service/src/metrics/red-metrics.ts';
-import { SIMULATED_ROUTES } from '../service/src/simulation/profiles.ts';
+import { CONFIG_ENV_KEYS } from '../../service/src/config.ts';
+import { DEFAULT_BUCKETS, RedMetrics } from '../../service/src/metrics/red-metrics.ts';
+import { SIMULATED_ROUTES } from '../../service/src/simulation/profiles.ts';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const tableNames = (heading: string) => {
   const section = readme.slice(readme.indexOf(heading));
   const table = section.slice(0, section.indexOf('\n\n', section.indexOf('| ---')));

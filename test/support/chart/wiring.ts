@@ -1,8 +1,8 @@
 // The ServiceMonitor -> Service -> Pod chain that decides whether Prometheus finds a target.
 // Returns every broken link, so a test can show both the chart's chain and broken ones.
-import type { Manifest } from '../../../../scripts/lib/helm.ts';
+import type { Manifest } from '../../../scripts/lib/helm.ts';
 import { selects, spec, type PodTemplate } from './manifests.ts';
-import { parseDuration } from '../../../../service/src/duration.ts';
+import { parseDuration } from '../../../service/src/duration.ts';
 
 export interface ServiceSpec {
   selector: Record<string, string>;
