@@ -36,102 +36,153 @@ function pairedTable(rows: PairedResult[]): string[] {
   ];
 }
 
-export function report(results: Results, header: string[], command: string, seconds: number): string {
-  const lines = ['```', ...header, `command:  ${command}`, `duration: ${Math.round(seconds)} s`, '```', ''];
-  const targets: string[] = [];
+/** A scenario's part of the report: its tables, and its rows of the targets table. */
+interface Section {
+  lines: string[];
+  targets: string[];
+}
 
-  if (results.overhead) {
-    const find = (prefix: string) => results.overhead!.find((r) => r.label.startsWith(prefix))!;
-    const koa = find('Koa + redline vs bare Koa (1');
-    const native = find('Koa + redline, native');
-    const koa50 = find('Koa + redline vs bare Koa (50');
-    const peer = find('Express');
-    lines.push('### Middleware overhead (saturated server, 16 connections, paired 1 s bursts)', '', ...pairedTable(results.overhead), '');
-    targets.push(
-      `| Koa + redline throughput >= 97% of bare Koa (classic only) | ${ratio(koa.throughput)} | ${mark(koa.throughput.median >= 0.97)} |`,
-      `| same, native histograms on | ${ratio(native.throughput)} | ${mark(native.throughput.median >= 0.97)} |`,
-      `| same, classic only, 50 routes registered | ${ratio(koa50.throughput)} | ${mark(koa50.throughput.median >= 0.97)} |`,
-      `| server CPU added per request <= 1.5 µs (classic only) | ${micros(koa.addedCpuMicros)} | ${mark(koa.addedCpuMicros.median <= 1.5)} |`,
-      `| same, native histograms on | ${micros(native.addedCpuMicros)} | ${mark(native.addedCpuMicros.median <= 1.5)} |`,
-      `| A/A control (the noise floor of the two rows above) | ${ratio(find('A/A').throughput)}; ${micros(find('A/A').addedCpuMicros)} | |`,
-      `| redline overhead < express-prom-bundle's | ${pct(1 - koa.throughput.median)} vs ${pct(1 - peer.throughput.median)} | ${mark(1 - koa.throughput.median < 1 - peer.throughput.median)} |`,
-    );
+/** Middleware overhead: the paired table and the throughput and CPU targets. */
+function overheadSection(rows: PairedResult[]): Section {
+  const lines: string[] = [];
+  const targets: string[] = [];
+  const find = (prefix: string) => rows.find((r) => r.label.startsWith(prefix))!;
+  const koa = find('Koa + redline vs bare Koa (1');
+  const native = find('Koa + redline, native');
+  const koa50 = find('Koa + redline vs bare Koa (50');
+  const peer = find('Express');
+  lines.push('### Middleware overhead (saturated server, 16 connections, paired 1 s bursts)', '', ...pairedTable(rows), '');
+  targets.push(
+    `| Koa + redline throughput >= 97% of bare Koa (classic only) | ${ratio(koa.throughput)} | ${mark(koa.throughput.median >= 0.97)} |`,
+    `| same, native histograms on | ${ratio(native.throughput)} | ${mark(native.throughput.median >= 0.97)} |`,
+    `| same, classic only, 50 routes registered | ${ratio(koa50.throughput)} | ${mark(koa50.throughput.median >= 0.97)} |`,
+    `| server CPU added per request <= 1.5 µs (classic only) | ${micros(koa.addedCpuMicros)} | ${mark(koa.addedCpuMicros.median <= 1.5)} |`,
+    `| same, native histograms on | ${micros(native.addedCpuMicros)} | ${mark(native.addedCpuMicros.median <= 1.5)} |`,
+    `| A/A control (the noise floor of the two rows above) | ${ratio(find('A/A').throughput)}; ${micros(find('A/A').addedCpuMicros)} | |`,
+    `| redline overhead < express-prom-bundle's | ${pct(1 - koa.throughput.median)} vs ${pct(1 - peer.throughput.median)} | ${mark(1 - koa.throughput.median < 1 - peer.throughput.median)} |`,
+  );
+  return { lines, targets };
+}
+
+/** The child cache against `.labels()` per request. */
+function cacheSection(rows: PairedResult[]): Section {
+  const lines: string[] = [];
+  const targets: string[] = [];
+  lines.push('### RedMetrics child cache vs `.labels()` per request', '', ...pairedTable(rows), '');
+  return { lines, targets };
+}
+
+/** /metrics render time by registry size, and the 10k-series targets. */
+function renderSection(rows: RenderResult[]): Section {
+  const lines: string[] = [];
+  const targets: string[] = [];
+  lines.push(
+    '### /metrics rendering (RED series created with RedMetrics.observe, native histograms on)',
+    '',
+    '| series | label sets | sample lines | text bytes | text render, wall (median, IQR) | text render, CPU | protobuf render, wall | protobuf, CPU | protobuf bytes | prom-client Histogram, same series (before), wall |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.series} | ${r.labelSets} | ${r.lines} | ${r.bytes} | ${ms(r.ms)} | ${ms(r.cpuMs)} | ${ms(r.protobufMs)} | ${ms(r.protobufCpuMs)} | ${r.protobufBytes} | ${ms(r.promClientMs)} |`,
+    ),
+    '',
+  );
+  const tenK = rows.find((r) => r.series === 10_000);
+  if (tenK) {
+    targets.push(`| 10k series text render < 10 ms (wall) | ${ms(tenK.ms)} | ${mark(tenK.ms.median < 10)} |`);
+    targets.push(`| same, CPU time of the render | ${ms(tenK.cpuMs)} | ${mark(tenK.cpuMs.median < 10)} |`);
+    targets.push(`| 10k series protobuf render (reported; wall, CPU) | ${ms(tenK.protobufMs)}; ${ms(tenK.protobufCpuMs)} | |`);
   }
-  if (results.cache) {
-    lines.push('### RedMetrics child cache vs `.labels()` per request', '', ...pairedTable(results.cache), '');
-  }
-  if (results.render) {
-    lines.push(
-      '### /metrics rendering (RED series created with RedMetrics.observe, native histograms on)',
-      '',
-      '| series | label sets | sample lines | text bytes | text render, wall (median, IQR) | text render, CPU | protobuf render, wall | protobuf, CPU | protobuf bytes | prom-client Histogram, same series (before), wall |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-      ...results.render.map(
-        (r) =>
-          `| ${r.series} | ${r.labelSets} | ${r.lines} | ${r.bytes} | ${ms(r.ms)} | ${ms(r.cpuMs)} | ${ms(r.protobufMs)} | ${ms(r.protobufCpuMs)} | ${r.protobufBytes} | ${ms(r.promClientMs)} |`,
-      ),
-      '',
-    );
-    const tenK = results.render.find((r) => r.series === 10_000);
-    if (tenK) {
-      targets.push(`| 10k series text render < 10 ms (wall) | ${ms(tenK.ms)} | ${mark(tenK.ms.median < 10)} |`);
-      targets.push(`| same, CPU time of the render | ${ms(tenK.cpuMs)} | ${mark(tenK.cpuMs.median < 10)} |`);
-      targets.push(`| 10k series protobuf render (reported; wall, CPU) | ${ms(tenK.protobufMs)}; ${ms(tenK.protobufCpuMs)} | |`);
-    }
-  }
-  if (results.scrape) {
-    const s = results.scrape;
-    lines.push(
-      `### Scrape stall (${s.series} series, ${s.format} format, native histograms on, ${s.rate} req/s per server, one scrape per ${s.burstSeconds} s burst)`,
-      '',
-      '| comparison | p99 ratio (median, IQR) | p99 ms | scrape time | failures |',
-      '| --- | --- | --- | --- | --- |',
-      `| scraped vs unscraped twin | ${ratio(s.scraped)} | ${s.p99PlainMs.toFixed(2)} → ${s.p99ScrapedMs.toFixed(2)} | ${s.scrapeMs.median.toFixed(1)} ms | ${s.failures} |`,
-      `| A/A control: unscraped vs unscraped | ${ratio(s.control)} | | | |`,
-      '',
-    );
-    targets.push(
-      `| a ${s.series}-series scrape (${s.format}, every ${s.burstSeconds} s) adds < 5% to p99 | ${pct(s.scraped.median - 1)} (IQR ${pct(s.scraped.q1 - 1)}–${pct(s.scraped.q3 - 1)}; A/A ${pct(s.control.median - 1)}) | ${mark(s.scraped.median < 1.05)} |`,
-    );
-  }
-  if (results.attack) {
-    const a = results.attack;
-    const seriesGrowth = a.seriesAfter / a.seriesBefore - 1;
-    const heapGrowth = a.heapAfter / a.heapBefore - 1;
-    lines.push(
-      `### Cardinality attack on the real service (${a.requests} random requests after a ${a.warmupRequests}-request warm-up, ${Math.round(a.requests / a.seconds)} req/s)`,
-      '',
-      '| | before | after | change |',
-      '| --- | --- | --- | --- |',
-      `| RED series (http_* sample lines) | ${a.seriesBefore} | ${a.seriesAfter} | ${pct(seriesGrowth)} |`,
-      `| live heap after full GC | ${mib(a.heapBefore)} | ${mib(a.heapAfter)} | ${pct(heapGrowth)} |`,
-      '',
-      `Statuses: ${Object.entries(a.byStatus)
-        .map(([k, v]) => `${k}: ${v}`)
-        .join(', ')}; transport errors: ${a.transportErrors}.`,
-      `New request-counter series during the attack: ${a.newSeries.length === 0 ? 'none' : a.newSeries.map((l) => `\`${l}\``).join(', ')}.`,
-      '',
-    );
-    targets.push(
-      `| attack: series within 5% of before | ${pct(seriesGrowth)} | ${mark(Math.abs(seriesGrowth) <= 0.05)} |`,
-      `| attack: heap within 5% of before | ${pct(heapGrowth)} | ${mark(Math.abs(heapGrowth) <= 0.05)} |`,
-    );
-  }
-  if (results.memory) {
-    const m = results.memory;
-    lines.push(
-      `### Memory per label set (live heap after full GC; ${m.labelSets} label sets, ${m.observationsPerSet} log-normal observations each)`,
-      '',
-      '| histogram | bytes per label set (all RED series of it) | native buckets per series |',
-      '| --- | --- | --- |',
-      `| classic only | ${Math.round(m.classicBytesPerSet)} | |`,
-      `| classic + native | ${Math.round(m.nativeBytesPerSet)} | ${m.nativeBucketsPerSet} |`,
-      '',
-    );
-    targets.push(
-      `| memory per series, classic vs native (reported) | ${Math.round(m.classicBytesPerSet)} B vs ${Math.round(m.nativeBytesPerSet)} B per label set | |`,
-    );
-  }
+  return { lines, targets };
+}
+
+/** The p99 stall a scrape causes, against an unscraped twin and an A/A control. */
+function scrapeSection(result: ScrapeResult): Section {
+  const lines: string[] = [];
+  const targets: string[] = [];
+  const s = result;
+  lines.push(
+    `### Scrape stall (${s.series} series, ${s.format} format, native histograms on, ${s.rate} req/s per server, one scrape per ${s.burstSeconds} s burst)`,
+    '',
+    '| comparison | p99 ratio (median, IQR) | p99 ms | scrape time | failures |',
+    '| --- | --- | --- | --- | --- |',
+    `| scraped vs unscraped twin | ${ratio(s.scraped)} | ${s.p99PlainMs.toFixed(2)} → ${s.p99ScrapedMs.toFixed(2)} | ${s.scrapeMs.median.toFixed(1)} ms | ${s.failures} |`,
+    `| A/A control: unscraped vs unscraped | ${ratio(s.control)} | | | |`,
+    '',
+  );
+  targets.push(
+    `| a ${s.series}-series scrape (${s.format}, every ${s.burstSeconds} s) adds < 5% to p99 | ${pct(s.scraped.median - 1)} (IQR ${pct(s.scraped.q1 - 1)}–${pct(s.scraped.q3 - 1)}; A/A ${pct(s.control.median - 1)}) | ${mark(s.scraped.median < 1.05)} |`,
+  );
+  return { lines, targets };
+}
+
+/** The cardinality attack: series and heap before and after. */
+function attackSection(result: AttackResult): Section {
+  const lines: string[] = [];
+  const targets: string[] = [];
+  const a = result;
+  const seriesGrowth = a.seriesAfter / a.seriesBefore - 1;
+  const heapGrowth = a.heapAfter / a.heapBefore - 1;
+  lines.push(
+    `### Cardinality attack on the real service (${a.requests} random requests after a ${a.warmupRequests}-request warm-up, ${Math.round(a.requests / a.seconds)} req/s)`,
+    '',
+    '| | before | after | change |',
+    '| --- | --- | --- | --- |',
+    `| RED series (http_* sample lines) | ${a.seriesBefore} | ${a.seriesAfter} | ${pct(seriesGrowth)} |`,
+    `| live heap after full GC | ${mib(a.heapBefore)} | ${mib(a.heapAfter)} | ${pct(heapGrowth)} |`,
+    '',
+    `Statuses: ${Object.entries(a.byStatus)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')}; transport errors: ${a.transportErrors}.`,
+    `New request-counter series during the attack: ${a.newSeries.length === 0 ? 'none' : a.newSeries.map((l) => `\`${l}\``).join(', ')}.`,
+    '',
+  );
+  targets.push(
+    `| attack: series within 5% of before | ${pct(seriesGrowth)} | ${mark(Math.abs(seriesGrowth) <= 0.05)} |`,
+    `| attack: heap within 5% of before | ${pct(heapGrowth)} | ${mark(Math.abs(heapGrowth) <= 0.05)} |`,
+  );
+  return { lines, targets };
+}
+
+/** Memory per label set, classic and native. */
+function memorySection(result: MemoryResult): Section {
+  const lines: string[] = [];
+  const targets: string[] = [];
+  const m = result;
+  lines.push(
+    `### Memory per label set (live heap after full GC; ${m.labelSets} label sets, ${m.observationsPerSet} log-normal observations each)`,
+    '',
+    '| histogram | bytes per label set (all RED series of it) | native buckets per series |',
+    '| --- | --- | --- |',
+    `| classic only | ${Math.round(m.classicBytesPerSet)} | |`,
+    `| classic + native | ${Math.round(m.nativeBytesPerSet)} | ${m.nativeBucketsPerSet} |`,
+    '',
+  );
+  targets.push(
+    `| memory per series, classic vs native (reported) | ${Math.round(m.classicBytesPerSet)} B vs ${Math.round(m.nativeBytesPerSet)} B per label set | |`,
+  );
+  return { lines, targets };
+}
+
+export function report(results: Results, header: string[], command: string, seconds: number): string {
+  const sections = [
+    results.overhead && overheadSection(results.overhead),
+    results.cache && cacheSection(results.cache),
+    results.render && renderSection(results.render),
+    results.scrape && scrapeSection(results.scrape),
+    results.attack && attackSection(results.attack),
+    results.memory && memorySection(results.memory),
+  ].filter((section): section is Section => Boolean(section));
+  const targets = sections.flatMap((section) => section.targets);
+  const lines = [
+    '```',
+    ...header,
+    `command:  ${command}`,
+    `duration: ${Math.round(seconds)} s`,
+    '```',
+    '',
+    ...sections.flatMap((section) => section.lines),
+  ];
   if (targets.length > 0) lines.push('### Targets', '', '| target | measured | |', '| --- | --- | --- |', ...targets, '');
   if (results.quick) lines.push('_BENCH_QUICK=1: a smoke run; these numbers are not meaningful._');
   return lines.join('\n');
