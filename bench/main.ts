@@ -4,9 +4,12 @@
 //   BENCH_ROUNDS (paired rounds, default 40), BENCH_ATTACK_REQUESTS (default 1000000),
 //   BENCH_SCRAPE_SERIES (series held by the scraped servers, default 10000),
 //   BENCH_SCRAPE_FORMAT (text or protobuf, default text),
-//   BENCH_OUT (also write the markdown report to this file).
-import { writeFileSync } from 'node:fs';
+//   BENCH_OUT (also write the markdown report to this file),
+//   BENCH_RESULTS_DIR (default .local/bench: results.json and the SVG plots of bench/plots.ts).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { machineReport } from './lib/machine.ts';
+import { writePlots } from './plots.ts';
 import { report, type Results } from './report.ts';
 import { attack } from './scenarios/attack.ts';
 import { cache } from './scenarios/cache.ts';
@@ -57,3 +60,9 @@ const command = `make bench${quick ? ' BENCH_QUICK=1' : ''} (scenarios ${[...sce
 const markdown = report(results, header, command, (Date.now() - started) / 1000);
 process.stdout.write(`${markdown}\n`);
 if (process.env.BENCH_OUT) writeFileSync(process.env.BENCH_OUT, `${markdown}\n`);
+
+const resultsDir = process.env.BENCH_RESULTS_DIR ?? '.local/bench';
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(join(resultsDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+for (const file of await writePlots(results, resultsDir)) log(`plot: ${file}`);
+log(`results: ${join(resultsDir, 'results.json')} (make bench-plots BENCH_RESULTS_DIR=${resultsDir} redraws them)`);
