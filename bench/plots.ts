@@ -1,12 +1,11 @@
-// The results of a bench run drawn as SVG: Vega-Lite specs compiled by vega-lite and rendered by
-// vega's headless View (no browser, no canvas), so `make bench` and `make bench-plots` draw the
+// The results of a bench run drawn as SVG: Vega-Lite specs rendered headless
+// (scripts/lib/svg-plot.ts), so `make bench` and `make bench-plots` draw the
 // same pictures on any machine. One plot per scenario that has results; docs/benchmarks.md
 // links the committed ones.
 //   node bench/plots.ts RESULTS.json OUT_DIR    redraw from a saved run (make bench-plots)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import { svgOf, type TopLevelSpec } from '../scripts/lib/svg-plot.ts';
 import type { Results } from './report.ts';
 
 const WIDTH = 560;
@@ -104,11 +103,6 @@ export function plotSpecs(results: Results): Map<string, TopLevelSpec> {
     );
   }
   return specs;
-}
-
-export async function svgOf(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  return view.toSVG();
 }
 
 /** Writes every plot of `results` into `dir`; returns the files written. */

@@ -52,6 +52,26 @@ export class PrometheusClient {
     this.url = url.replace(/\/+$/, '');
   }
 
+  /** A range query: each series' points as [unix seconds, value]. */
+  async queryRange(
+    expr: string,
+    start: Date,
+    end: Date,
+    stepSeconds: number,
+  ): Promise<{ metric: Record<string, string>; values: [number, number][] }[]> {
+    const params = new URLSearchParams({
+      query: expr,
+      start: String(start.getTime() / 1000),
+      end: String(end.getTime() / 1000),
+      step: String(stepSeconds),
+    });
+    const data = await this.get<{ result: { metric: Record<string, string>; values: [number, string][] }[] }>('query_range', params);
+    return data.result.map((series) => ({
+      metric: series.metric,
+      values: series.values.map(([t, v]) => [t, Number(v)] as [number, number]),
+    }));
+  }
+
   /** An instant query; vectors become samples, a scalar becomes one sample with no labels. */
   async query(expr: string, time?: Date): Promise<Sample[]> {
     const params = new URLSearchParams({ query: expr });
