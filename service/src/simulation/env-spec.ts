@@ -1,7 +1,13 @@
 // The SIM_* environment variables: their names and ranges, in one place. config.ts validates
 // the environment with them, and scripts/chart-schema.ts generates the chart's schema for
 // `simulation.env` from them, so the chart rejects what the service would refuse.
-import { MAX_LATENCY_MS, SIMULATED_ROUTES, type SimulatedRoute } from './profiles.ts';
+// No imports: scripts/ may only share dependency-free modules with the service.
+
+export const SIMULATED_ROUTES = ['list_items', 'get_item', 'create_order', 'get_order', 'checkout'] as const;
+export type SimulatedRoute = (typeof SIMULATED_ROUTES)[number];
+
+/** Bounds for every profile value, from the environment or the admin endpoint alike. */
+export const MAX_LATENCY_MS = 30_000;
 
 export interface SimulationVariable {
   /** integer: digits only; decimal: digits with an optional fraction (no sign, no exponent). */
