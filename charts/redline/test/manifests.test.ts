@@ -210,8 +210,13 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
       const route = spec<{ parentRefs: unknown[]; hostnames: string[]; rules: Record<string, unknown>[] }>(get(m, 'HTTPRoute'));
       expect(route.parentRefs).to.deep.equal([{ name: 'shared', namespace: 'gateway', sectionName: 'https' }]);
       expect(route.hostnames).to.deep.equal(['shop.example.com']);
-      expect(route.rules[0]!.backendRefs).to.deep.equal([{ name: 'redline', port: 9000 }]);
+      expect(route.rules).to.have.length(2);
+      for (const rule of route.rules) expect(rule.backendRefs).to.deep.equal([{ name: 'redline', port: 9000 }]);
       expect(route.rules[0]!.matches).to.deep.equal([{ path: { type: 'PathPrefix', value: '/api' } }]);
+      expect(route.rules[0]!.filters).to.deep.equal([
+        { type: 'RequestHeaderModifier', requestHeaderModifier: { add: [{ name: 'X-Served-By', value: 'redline' }] } },
+      ]);
+      expect(route.rules[1]).to.not.have.property('filters');
     },
   },
   {
