@@ -104,7 +104,7 @@ each value alone; these need two. deployment.yaml includes it, so every render r
 {{- $total }}
 {{- end }}
 
-{{/* Whether /metrics has a port of its own (metrics.port). */}}
+{{/* Name of the port serving /metrics: `metrics` with metrics.port, else `http`. */}}
 {{- define "redline.metricsPortName" -}}
 {{- ternary "metrics" "http" (gt (int .Values.metrics.port) 0) }}
 {{- end }}
