@@ -3,9 +3,10 @@ RULES_FILE ?= .local/redline.rules.yml
 # Chart values files for the rule file (compose-up sets compose/redline-values.yaml).
 RULES_VALUES ?=
 
-.PHONY: chart-lint chart-template chart-test chart-package dashboard dashboard-check rules
+.PHONY: chart-schema chart-lint chart-template chart-test chart-package dashboard dashboard-check rules
 
-chart-lint: bootstrap ## helm lint --strict the chart with its default and kind values
+chart-lint: bootstrap ## helm lint --strict the chart with its default and kind values; its generated schema is current
+	@node hack/chart-schema.ts --check
 	@helm lint --strict charts/redline
 	@helm lint --strict charts/redline -f k8s/redline-values.yaml
 
@@ -27,3 +28,6 @@ dashboard-check: bootstrap ## Fail when the committed dashboard JSON is stale
 rules: bootstrap bootstrap-prometheus ## Write the chart rules as a plain Prometheus rule file (.local/redline.rules.yml; namespace=local, job=redline)
 	@node scripts/rules.ts --out $(RULES_FILE) $(foreach file,$(RULES_VALUES),--values $(file))
 	@promtool check rules $(RULES_FILE) >/dev/null
+
+chart-schema: bootstrap ## Regenerate simulation.env in charts/redline/values.schema.json from service/src/simulation/env-spec.ts
+	@node hack/chart-schema.ts

@@ -25,8 +25,10 @@ KUBECTL_CONTEXT = --context $(KIND_CONTEXT)
 KPS_PROMETHEUS_SELECTOR = app=kube-prometheus-stack-prometheus,release=$(KPS_RELEASE)
 KPS_GRAFANA_SELECTOR = app.kubernetes.io/name=grafana,app.kubernetes.io/instance=$(KPS_RELEASE)
 # redline's names follow the variables: its fullname (Service, Deployment, scrape job) is the
-# release name, and its ServiceMonitor and PrometheusRule carry the label this Prometheus selects.
-REDLINE_SET = --set-string fullnameOverride=$(REDLINE_RELEASE) --set-string monitoring.selectorLabels.release=$(KPS_RELEASE)
+# release name, its ServiceMonitor and PrometheusRule carry the label this Prometheus selects,
+# and its NetworkPolicy admits the namespace this Prometheus runs in.
+REDLINE_SET = --set-string fullnameOverride=$(REDLINE_RELEASE) --set-string monitoring.selectorLabels.release=$(KPS_RELEASE) \
+  --set-string monitoring.stackNamespace=$(KPS_NAMESPACE)
 # Pod Security "restricted", enforced on redline's namespace (kind enforces nothing by default).
 PSS_LABELS = pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/audit=restricted
 

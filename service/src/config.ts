@@ -8,6 +8,7 @@ import {
   type RouteProfile,
   type SimulatedRoute,
 } from './simulation/profiles.ts';
+import { routeVariableNames, simulationVariable } from './simulation/env-spec.ts';
 
 export interface Config {
   host: string;
@@ -85,6 +86,10 @@ const boolean = (fallback: boolean) =>
     .optional()
     .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
 
+/** A SIM_* variable, in the range simulation/env-spec.ts gives it (the chart's schema has the same). */
+const simulationDecimal = (name: string) => decimal(simulationVariable(name).min, simulationVariable(name).max);
+const simulationInteger = (name: string, fallback: number) => integer(simulationVariable(name).min, simulationVariable(name).max, fallback);
+
 const envSchema = z.object({
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   PORT: integer(1, 65_535, 8080),
@@ -108,22 +113,16 @@ const envSchema = z.object({
     .min(16, 'must be at least 16 characters')
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional(),
-  SIM_SEED: integer(0, 2 ** 32 - 1, -1),
-  SIM_ERROR_RATE: decimal(0, 1),
-  SIM_LATENCY_FACTOR: decimal(0, 100),
+  SIM_SEED: simulationInteger('SIM_SEED', -1),
+  SIM_ERROR_RATE: simulationDecimal('SIM_ERROR_RATE'),
+  SIM_LATENCY_FACTOR: simulationDecimal('SIM_LATENCY_FACTOR'),
   METRICS_NATIVE_HISTOGRAMS: boolean(true),
 });
 
 /** Every variable the service reads, besides the per-route simulation ones below. */
 export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape);
 
-/** SIM_<ROUTE>_MEDIAN_MS, SIM_<ROUTE>_P99_MS and SIM_<ROUTE>_ERROR_RATE for each simulated route. */
-function routeKeys(route: SimulatedRoute) {
-  const prefix = `SIM_${route.toUpperCase()}`;
-  return { median: `${prefix}_MEDIAN_MS`, p99: `${prefix}_P99_MS`, errorRate: `${prefix}_ERROR_RATE` };
-}
-
-export const SIMULATION_ENV_KEYS = SIMULATED_ROUTES.flatMap((route) => Object.values(routeKeys(route)));
+export const SIMULATION_ENV_KEYS = SIMULATED_ROUTES.flatMap((route) => Object.values(routeVariableNames(route)));
 
 function problemsOf(error: z.ZodError, env: Record<string, string | undefined>): string[] {
   return error.issues.map((issue) => {
@@ -137,11 +136,11 @@ function simulationProfiles(env: Record<string, string | undefined>, globalError
   const problems: string[] = [];
   const profiles = {} as Record<SimulatedRoute, RouteProfile>;
   for (const route of SIMULATED_ROUTES) {
-    const keys = routeKeys(route);
+    const keys = routeVariableNames(route);
     const schema = z.object({
-      [keys.median]: decimal(0, 30_000),
-      [keys.p99]: decimal(0, 30_000),
-      [keys.errorRate]: decimal(0, 1),
+      [keys.median]: simulationDecimal(keys.median),
+      [keys.p99]: simulationDecimal(keys.p99),
+      [keys.errorRate]: simulationDecimal(keys.errorRate),
     });
     const parsed = schema.safeParse(env);
     if (!parsed.success) {

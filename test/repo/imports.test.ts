@@ -32,7 +32,11 @@ const rules: Rule[] = [
     why: 'tools talk to the service over HTTP; they share only dependency-free modules',
   },
   { from: 'dashboards/', onlyFrom: ['dashboards/'], why: 'the dashboard is generated from its own specs' },
-  { from: 'hack/', onlyFrom: ['hack/', 'scripts/lib/'], why: 'build-machine workarounds use the tooling library, nothing else' },
+  {
+    from: 'hack/',
+    onlyFrom: ['hack/', 'scripts/lib/', 'service/src/simulation/env-spec.ts'],
+    why: 'build-machine tools and generators use the tooling library, and the SIM_* list the chart schema is generated from',
+  },
   {
     from: 'bench/',
     onlyFrom: ['bench/', 'service/src/metrics/', 'scripts/lib/'],

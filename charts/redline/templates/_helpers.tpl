@@ -56,37 +56,84 @@ app.kubernetes.io/part-of: redline
 {{- if .Values.image.digest }}
 {{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%s" .Values.image.repository (toString .Values.image.tag | default .Chart.AppVersion) }}
 {{- end }}
 {{- end }}
 
-{{/* Restricted Pod Security Standard: pod level. uid 10001 is the image's USER. */}}
-{{- define "redline.podSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 10001
-runAsGroup: 10001
-fsGroup: 10001
-seccompProfile:
-  type: RuntimeDefault
+{{/*
+Values that contradict each other, refused with a message naming both keys. The schema checks
+each value alone; these need two. deployment.yaml includes it, so every render runs it.
+*/}}
+{{- define "redline.validate" -}}
+{{- $v := .Values }}
+{{- if $v.serviceMonitor.enabled }}
+{{- $interval := include "redline.durationMs" $v.serviceMonitor.interval | int64 }}
+{{- $timeout := include "redline.durationMs" $v.serviceMonitor.scrapeTimeout | int64 }}
+{{- if gt $timeout $interval }}
+{{- fail (printf "serviceMonitor.scrapeTimeout (%s) must not exceed serviceMonitor.interval (%s): Prometheus refuses the scrape config" $v.serviceMonitor.scrapeTimeout $v.serviceMonitor.interval) }}
+{{- end }}
+{{- end }}
+{{- if and $v.autoscaling.enabled (gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
+{{- fail (printf "autoscaling.minReplicas (%d) must not exceed autoscaling.maxReplicas (%d)" (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) }}
+{{- end }}
+{{- if $v.podDisruptionBudget.enabled }}
+{{- $minAvailable := toString $v.podDisruptionBudget.minAvailable }}
+{{- if regexMatch "^[0-9]+$" $minAvailable }}
+{{- $replicasKey := ternary "autoscaling.minReplicas" "replicaCount" $v.autoscaling.enabled }}
+{{- $replicas := int (ternary $v.autoscaling.minReplicas $v.replicaCount $v.autoscaling.enabled) }}
+{{- if gt (int $minAvailable) $replicas }}
+{{- fail (printf "podDisruptionBudget.minAvailable (%s) must not exceed %s (%d): no pod could ever be evicted, so node drains would hang" $minAvailable $replicasKey $replicas) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (gt (int $v.metrics.port) 0) (eq (int $v.metrics.port) (int $v.service.port)) }}
+{{- fail (printf "metrics.port (%d) must differ from service.port (%d); set metrics.port to 0 to serve /metrics on service.port" (int $v.metrics.port) (int $v.service.port)) }}
+{{- end }}
+{{- if gt (float64 $v.loadgen.rate) 1000.0 }}
+{{- fail (printf "loadgen.rate (%v) must be at most 1000 requests/s" $v.loadgen.rate) }}
+{{- end }}
 {{- end }}
 
-{{/* Restricted Pod Security Standard: container level. */}}
-{{- define "redline.containerSecurityContext" -}}
-runAsNonRoot: true
-runAsUser: 10001
-runAsGroup: 10001
-allowPrivilegeEscalation: false
-readOnlyRootFilesystem: true
-privileged: false
-capabilities:
-  drop: [ALL]
-seccompProfile:
-  type: RuntimeDefault
+{{/* A Prometheus duration (1m30s, 500ms) in milliseconds; the schema has checked its form. */}}
+{{- define "redline.durationMs" -}}
+{{- $units := dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000 "d" 86400000 "w" 604800000 "y" 31536000000 }}
+{{- $total := 0 }}
+{{- range regexFindAll "[0-9]+(ms|s|m|h|d|w|y)" (toString .) -1 }}
+{{- $total = add $total (mul (regexFind "^[0-9]+" .) (get $units (regexReplaceAll "^[0-9]+" . ""))) }}
+{{- end }}
+{{- $total }}
+{{- end }}
+
+{{/* Name of the port serving /metrics: `metrics` with metrics.port, else `http`. */}}
+{{- define "redline.metricsPortName" -}}
+{{- ternary "metrics" "http" (gt (int .Values.metrics.port) 0) }}
+{{- end }}
+
+{{/*
+A simulation value as the service reads it: whole numbers without an exponent (values files
+give float64, which prints 1e+06), decimals as plain digits.
+*/}}
+{{- define "redline.envNumber" -}}
+{{- if kindIs "float64" . }}
+{{- if eq (floor .) . }}
+{{- int64 . }}
+{{- else }}
+{{- regexReplaceAll "0+$" (printf "%.12f" .) "" }}
+{{- end }}
+{{- else }}
+{{- toString . }}
+{{- end }}
 {{- end }}
 
 {{/* In-cluster URL of the Service. */}}
 {{- define "redline.serviceUrl" -}}
 {{- printf "http://%s.%s.svc:%d" (include "redline.fullname" .) .Release.Namespace (int .Values.service.port) }}
+{{- end }}
+
+{{/* In-cluster URL of /metrics' port (the Service port unless metrics.port is set). */}}
+{{- define "redline.metricsUrl" -}}
+{{- $port := ternary (int .Values.metrics.port) (int .Values.service.port) (gt (int .Values.metrics.port) 0) }}
+{{- printf "http://%s.%s.svc:%d" (include "redline.fullname" .) .Release.Namespace $port }}
 {{- end }}
 
 {{/* The series selector every rule uses: this release's scrape job in its namespace. */}}

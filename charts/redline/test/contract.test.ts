@@ -43,7 +43,9 @@ function exposedNames(registry: Registry): Set<string> {
 describe('chart: contract with the service', () => {
   it('accepts exactly the histogram bucket boundaries as the latency threshold', async () => {
     const schema = JSON.parse(await readFile(join(CHART_DIR, 'values.schema.json'), 'utf8'));
-    expect(schema.properties.slo.properties.latency.properties.thresholdSeconds.enum).to.deep.equal([...DEFAULT_BUCKETS]);
+    // As numbers, and as the strings `--set` gives (0.25 stays "0.25").
+    const allowed: unknown[] = schema.properties.slo.properties.latency.properties.thresholdSeconds.enum;
+    expect(allowed).to.deep.equal([...DEFAULT_BUCKETS, ...DEFAULT_BUCKETS.map(String)]);
   });
 
   it('reads only RED metrics the service registers (rules and dashboard)', async () => {

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { helmTemplate, type Manifest } from '../../../scripts/lib/helm.ts';
+import { freePort } from '../../../scripts/lib/ports.ts';
 import { type RunningService, startService } from '../../../scripts/lib/service-process.ts';
 import { waitFor } from '../../../scripts/lib/wait.ts';
 import { get, spec, type PodSpec, type PodTemplate } from '../../../test/support/chart/manifests.ts';
@@ -83,5 +84,37 @@ describe('chart: in-cluster commands against the real service', function () {
     const result = await child.done;
     expect(result.code, result.output).to.equal(0);
     expect(sent / 2, 'requests per second').to.be.within(rate * 0.6, rate * 1.4);
+  });
+
+  describe('with metrics.port (/metrics on its own listener)', () => {
+    let split: RunningService;
+    let metricsUrl: string;
+    let command: string[];
+    before(async () => {
+      const rendered = await helmTemplate({ valuesFiles: [join(VALUES_DIR, 'exposed.yaml')] });
+      const pod = spec<PodSpec>(get(rendered, 'Pod')).containers[0]!;
+      expect(pod.env).to.deep.include({ name: 'REDLINE_METRICS_URL', value: 'http://redline.default.svc:9100' });
+      command = pod.command!;
+      // The Deployment's METRICS_PORT, moved to a free port of this machine.
+      const env = spec<{ template: PodTemplate }>(get(rendered, 'Deployment', 'redline')).template.spec.containers[0]!.env!;
+      expect(env).to.deep.include({ name: 'METRICS_PORT', value: '9100' });
+      const port = await freePort();
+      split = await startService({ env: { METRICS_PORT: String(port) } });
+      metricsUrl = `http://127.0.0.1:${port}`;
+    });
+    after(async () => {
+      await split?.stop();
+    });
+
+    it('the helm test script reads /metrics from the metrics port', async () => {
+      const result = await run(command, { REDLINE_URL: split.url, REDLINE_METRICS_URL: metricsUrl });
+      expect(result.code, result.output).to.equal(0);
+    });
+
+    it('and fails if it looked on the API port, where the service no longer serves /metrics', async () => {
+      const result = await run(command, { REDLINE_URL: split.url, REDLINE_METRICS_URL: split.url });
+      expect(result.code).to.equal(1);
+      expect(result.output).to.match(/GET \/metrics answered 404/);
+    });
   });
 });

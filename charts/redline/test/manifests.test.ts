@@ -144,6 +144,82 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
     },
   },
   {
+    name: 'exposed: own ports, Ingress, HTTPRoute, NetworkPolicy, envFrom, volumes, ServiceMonitor options',
+    files: ['exposed.yaml'],
+    check(m) {
+      const pod = spec<{ template: PodTemplate }>(get(m, 'Deployment', 'redline')).template.spec as PodTemplate['spec'] & {
+        volumes: { name: string; configMap?: { name: string } }[];
+      };
+      const container = pod.containers[0]! as PodTemplate['spec']['containers'][number] & { envFrom?: unknown[] };
+      expect(container.ports).to.deep.equal([
+        { name: 'http', containerPort: 9000, protocol: 'TCP' },
+        { name: 'metrics', containerPort: 9100, protocol: 'TCP' },
+      ]);
+      expect(container.env).to.deep.include.members([
+        { name: 'PORT', value: '9000' },
+        { name: 'METRICS_PORT', value: '9100' },
+      ]);
+      expect(container.readinessProbe?.httpGet).to.deep.equal({ path: '/readyz', port: 'http' });
+      expect(container.envFrom).to.deep.equal([{ secretRef: { name: 'redline-admin' } }]);
+      expect(container.volumeMounts).to.deep.include({ name: 'ca', mountPath: '/etc/ssl/extra', readOnly: true });
+      expect(pod.volumes).to.deep.include({ name: 'ca', configMap: { name: 'ca-bundle' } });
+      expect(container.resources).to.deep.equal({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } });
+
+      expect(spec<{ ports: unknown[] }>(get(m, 'Service')).ports).to.deep.equal([
+        { name: 'http', port: 9000, targetPort: 'http', protocol: 'TCP' },
+        { name: 'metrics', port: 9100, targetPort: 'metrics', protocol: 'TCP' },
+      ]);
+      const monitor = get(m, 'ServiceMonitor');
+      expect(monitor.metadata.annotations).to.deep.equal({ owner: 'platform' });
+      const monitorSpec = spec<{ targetLabels: string[]; endpoints: Record<string, unknown>[] }>(monitor);
+      expect(monitorSpec.targetLabels).to.deep.equal(['team']);
+      expect(monitorSpec.endpoints[0]).to.include({ port: 'metrics', honorLabels: true });
+      expect(monitorSpec.endpoints[0]!.relabelings).to.deep.equal([
+        { sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'node' },
+      ]);
+
+      // The API port from this namespace and Prometheus' namespace; /metrics from Prometheus'
+      // namespace and the helm test Pod only.
+      const policy = spec<{ ingress: { ports: { port: string }[]; from: object[] }[] }>(get(m, 'NetworkPolicy'));
+      const monitoringNamespace = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+      expect(policy.ingress.map((rule) => rule.ports.map((p) => p.port))).to.deep.equal([['http'], ['metrics']]);
+      expect(policy.ingress[0]!.from).to.deep.equal([{ podSelector: {} }, monitoringNamespace]);
+      expect(policy.ingress[1]!.from).to.deep.equal([
+        { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'redline-test', 'app.kubernetes.io/instance': 'redline' } } },
+        monitoringNamespace,
+      ]);
+      const testPod = get(m, 'Pod', 'redline-test-service');
+      expect(testPod.metadata.labels).to.include({ 'app.kubernetes.io/name': 'redline-test', 'app.kubernetes.io/instance': 'redline' });
+      expect(spec<{ containers: { env: unknown[] }[] }>(testPod).containers[0]!.env).to.deep.equal([
+        { name: 'REDLINE_URL', value: 'http://redline.default.svc:9000' },
+        { name: 'REDLINE_METRICS_URL', value: 'http://redline.default.svc:9100' },
+      ]);
+
+      const ingress = get(m, 'Ingress');
+      expect(ingress.metadata.annotations).to.deep.equal({ 'cert-manager.io/cluster-issuer': 'letsencrypt' });
+      expect(spec<object>(ingress)).to.deep.equal({
+        ingressClassName: 'nginx',
+        tls: [{ secretName: 'shop-tls', hosts: ['shop.example.com'] }],
+        rules: [
+          {
+            host: 'shop.example.com',
+            http: { paths: [{ path: '/api', pathType: 'Prefix', backend: { service: { name: 'redline', port: { name: 'http' } } } }] },
+          },
+        ],
+      });
+      const route = spec<{ parentRefs: unknown[]; hostnames: string[]; rules: Record<string, unknown>[] }>(get(m, 'HTTPRoute'));
+      expect(route.parentRefs).to.deep.equal([{ name: 'shared', namespace: 'gateway', sectionName: 'https' }]);
+      expect(route.hostnames).to.deep.equal(['shop.example.com']);
+      expect(route.rules).to.have.length(2);
+      for (const rule of route.rules) expect(rule.backendRefs).to.deep.equal([{ name: 'redline', port: 9000 }]);
+      expect(route.rules[0]!.matches).to.deep.equal([{ path: { type: 'PathPrefix', value: '/api' } }]);
+      expect(route.rules[0]!.filters).to.deep.equal([
+        { type: 'RequestHeaderModifier', requestHeaderModifier: { add: [{ name: 'X-Served-By', value: 'redline' }] } },
+      ]);
+      expect(route.rules[1]).to.not.have.property('filters');
+    },
+  },
+  {
     name: 'kind (k8s/redline-values.yaml)',
     files: [join(CHART_DIR, '..', '..', 'k8s', 'redline-values.yaml')],
     check(m) {
@@ -171,7 +247,7 @@ describe('chart: lint, render and schemas', function () {
         expect(output).to.match(/1 chart\(s\) linted, 0 chart\(s\) failed/);
       });
 
-      it('renders manifests that validate against the Kubernetes and prometheus-operator schemas', () => {
+      it('renders manifests that validate against the Kubernetes, prometheus-operator and Gateway API schemas', () => {
         expect(manifests).to.not.be.empty;
         for (const manifest of manifests) validateManifest(manifest);
       });
@@ -191,6 +267,12 @@ describe('chart: lint, render and schemas', function () {
       it('renders what these values ask for', () => set.check(manifests));
     });
   }
+
+  it('the schema check can fail: an HTTPRoute whose backend port is out of range is rejected', async () => {
+    const route = structuredClone(get(await helmTemplate({ valuesFiles: [resolve('exposed.yaml')] }), 'HTTPRoute'));
+    spec<{ rules: { backendRefs: { port?: number }[] }[] }>(route).rules[0]!.backendRefs[0]!.port = 70000;
+    expect(() => validateManifest(route)).to.throw(/HTTPRoute redline.*port/s);
+  });
 
   it('the schema check can fail: a manifest with a bad ServiceMonitor interval is rejected', async () => {
     const manifests = await helmTemplate();
@@ -233,7 +315,7 @@ describe('chart: lint, render and schemas', function () {
         message: /\/slo\/burnRates\/0\/longWindow/,
       },
       {
-        name: 'resources without limits',
+        name: 'resources without limits (only the CPU limit may be removed)',
         values: { resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: null } },
         message: /\/resources/,
       },

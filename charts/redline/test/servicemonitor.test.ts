@@ -19,6 +19,7 @@ const valueSets = [
     namespace: 'default',
   },
   { name: 'kind', files: [join(VALUES_DIR, '..', '..', '..', '..', 'k8s', 'redline-values.yaml')], namespace: 'default' },
+  { name: 'exposed (metrics on its own port)', files: [join(VALUES_DIR, 'exposed.yaml')], namespace: 'default' },
 ];
 
 /** A copy of the manifests with one object changed. */

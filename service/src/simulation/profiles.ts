@@ -1,5 +1,6 @@
 // The simulated behaviour of each API route: how long it takes and how often it fails.
 import { z } from 'zod';
+import { MAX_LATENCY_MS, type SimulatedRoute } from './env-spec.ts';
 
 export interface RouteProfile {
   /** Median latency in milliseconds. */
@@ -10,8 +11,9 @@ export interface RouteProfile {
   errorRate: number;
 }
 
-export const SIMULATED_ROUTES = ['list_items', 'get_item', 'create_order', 'get_order', 'checkout'] as const;
-export type SimulatedRoute = (typeof SIMULATED_ROUTES)[number];
+// The route names and the latency bound are part of the SIM_* variables' spec (dependency-free,
+// so the chart's schema generator can read it).
+export { MAX_LATENCY_MS, SIMULATED_ROUTES, type SimulatedRoute } from './env-spec.ts';
 
 /**
  * Defaults shaped like a small, healthy shop: reads are fast, checkout waits on a payment
@@ -26,9 +28,6 @@ export const DEFAULT_PROFILES: Readonly<Record<SimulatedRoute, RouteProfile>> = 
   get_order: { medianMs: 10, p99Ms: 100, errorRate: 0.0002 },
   checkout: { medianMs: 120, p99Ms: 1200, errorRate: 0.003 },
 };
-
-/** Bounds for every profile value, from the environment or the admin endpoint alike. */
-export const MAX_LATENCY_MS = 30_000;
 
 /**
  * Largest p99/median ratio. The log-normal's spread grows with it: past about 1 000 the

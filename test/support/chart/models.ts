@@ -1,11 +1,13 @@
-// Validates rendered manifests against the Kubernetes and prometheus-operator JSON schemas
-// (kubernetes-models, @kubernetes-models/prometheus-operator). A kind not listed here fails,
+// Validates rendered manifests against the Kubernetes, prometheus-operator and Gateway API JSON
+// schemas (kubernetes-models, @kubernetes-models/prometheus-operator, @kubernetes-models/gateway-api,
+// whose models carry the CRDs' schemas). A kind not listed here fails,
 // so a new template cannot slip through unvalidated.
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Pod, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1';
 import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import type { Manifest } from '../../../scripts/lib/helm.ts';
 
@@ -16,7 +18,9 @@ interface Validatable {
 const models: Record<string, new (data: never) => Validatable> = {
   'apps/v1/Deployment': Deployment,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'networking.k8s.io/v1/Ingress': Ingress,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'v1/ConfigMap': ConfigMap,
   'v1/Pod': Pod,
