@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { helmInstallDryRun, helmTemplate } from '../../../scripts/lib/helm.ts';
 import { repoRoot } from '../../../scripts/lib/paths.ts';
-import { get, spec } from './support/manifests.ts';
+import { get, spec } from '../../../test/support/chart/manifests.ts';
 
 const run = promisify(execFile);
 

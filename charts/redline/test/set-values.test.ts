@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { helmTemplate, HelmError, type Manifest } from '../../../scripts/lib/helm.ts';
 import { ConfigError, loadConfig } from '../../../service/src/config.ts';
-import { get, spec, type PodTemplate } from './support/manifests.ts';
+import { get, spec, type PodTemplate } from '../../../test/support/chart/manifests.ts';
 
 /** The helm error for these arguments, or undefined when the chart renders. */
 async function templateError(args: string[]): Promise<HelmError | undefined> {
