@@ -58,7 +58,7 @@ describe('chart: values.schema.json simulation.env is generated', function () {
         await writeFile(copy, JSON.stringify(schema));
         const result = await check(copy);
         expect(result.code).to.equal(1);
-        expect(result.output).to.match(/simulation\.env differs .* run node scripts\/chart-schema\.ts/);
+        expect(result.output).to.match(/simulation\.env differs .* run node hack\/chart-schema\.ts/);
       });
     });
   }
