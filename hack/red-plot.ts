@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       data: { values: points },
       mark: { type: 'line', interpolate: 'monotone' },
       encoding: {
-        x: { field: 'time', type: 'temporal', title: null },
+        x: { field: 'time', type: 'temporal', title: null, axis: { format: '%H:%M', tickCount: 10 } },
         y: { field: 'value', type: 'quantitative', title: null },
         color: { field: 'route', type: 'nominal', title: 'route' },
       },
