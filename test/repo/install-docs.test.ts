@@ -1,4 +1,4 @@
-// README "Install": the two helm install commands, run as `helm template` on the chart (real
+// docs/install.md: the two helm install commands, run as `helm template` on the chart (real
 // helm), give what the text promises: with kube-prometheus-stack the monitoring objects carry
 // the selector label; without it, no Prometheus Operator kind at all.
 import { expect } from 'chai';
@@ -18,8 +18,7 @@ interface Manifest {
 }
 
 async function installCommands(): Promise<string[][]> {
-  const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Install\n'), readme.indexOf('\n## ', readme.indexOf('## Install\n') + 1));
+  const section = await readFile(join(repoRoot, 'docs/install.md'), 'utf8');
   return [...section.matchAll(/^helm install ((?:.*\\\n)*.*)$/gm)].map((m) =>
     m[1]!
       .replace(/\\\n\s*/g, ' ')
