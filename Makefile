@@ -47,7 +47,7 @@ typecheck: bootstrap ## Type-check with tsc --noEmit
 	@tsc --noEmit -p tsconfig.json
 
 local: bootstrap bootstrap-prometheus ## Run service + load generator + real Prometheus, print a live RED summary
-	@node scripts/local.ts --host $(HOST) --port $(PORT) --prometheus-port $(PROMETHEUS_PORT) --rate $(LOAD_RATE)
+	@node scripts/local.ts --host=$(HOST) --port=$(PORT) --prometheus-port=$(PROMETHEUS_PORT) --rate=$(LOAD_RATE)
 
 # scripts/local.ts labels its one target namespace="local", job="redline", in scrape pool "redline".
 smoke-local: bootstrap ## Prove the stack of `make local` (same HOST, PROMETHEUS_PORT) with the smoke checks
@@ -57,7 +57,7 @@ start: bootstrap ## Run the service alone on $(HOST):$(PORT)
 	@HOST=$(HOST) PORT=$(PORT) node service/src/main.ts
 
 loadgen: bootstrap ## Drive traffic at http://$(HOST):$(PORT) (LOAD_RATE req/s, DURATION)
-	@node service/src/loadgen/main.ts --target http://$(HOST):$(PORT) --rate $(LOAD_RATE) --duration $${DURATION:-60s}
+	@node service/src/loadgen/main.ts --target=http://$(HOST):$(PORT) --rate=$(LOAD_RATE) --duration=$${DURATION:-60s}
 
 # Each area adds its own targets in make/*.mk (chart, container, kind, bench).
 -include make/*.mk
