@@ -47,7 +47,7 @@ typecheck: bootstrap ## Type-check with tsc --noEmit
 	@tsc --noEmit -p tsconfig.json
 
 local: bootstrap bootstrap-prometheus ## Run service + load generator + real Prometheus, print a live RED summary
-	@node scripts/local.ts --host=$(HOST) --port=$(PORT) --prometheus-port=$(PROMETHEUS_PORT) --rate=$(LOAD_RATE)
+	@node scripts/local.ts --host=$(HOST) --port=$(PORT) --prometheus-port=$(PROMETHEUS_PORT) --rate=$(LOAD_RATE) --grafana-port=$(GRAFANA_PORT)
 
 # scripts/local.ts labels its one target namespace="local", job="redline", in scrape pool "redline".
 smoke-local: bootstrap ## Prove the stack of `make local` (same HOST, PROMETHEUS_PORT) with the smoke checks
