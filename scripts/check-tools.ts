@@ -2,6 +2,8 @@
 // are installed and new enough, and says what to install when they are not. Reports every
 // problem at once. Usage: node scripts/check-tools.ts docker kind kubectl helm [compose]
 import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { nodeImageVersion, versions } from './lib/versions.ts';
 
 /** The machine as `uname` names it (Rosetta's x86_64 on Apple silicon counts as arm64). */
@@ -117,8 +119,24 @@ export function checkTool(name: string, platform: Platform = detectPlatform()): 
   return notReady ? [notReady] : [];
 }
 
-if (import.meta.main) {
+const USAGE = `usage: node scripts/check-tools.ts TOOL...   (tools: ${Object.keys(tools).join(', ')})
+
+Checks each tool is installed, new enough and ready (Docker's daemon running), and says what
+to install when not. Exits 1 listing every problem. --help: this text.`;
+
+// Run as a script (not imported by the tests). import.meta.main would say so, but only from
+// Node 24.2; bootstrap accepts any 24.x, so compare paths instead.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const names = process.argv.slice(2);
+  if (names.includes('--help') || names.includes('-h')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const flag = names.find((name) => name.startsWith('-'));
+  if (names.length === 0 || flag) {
+    console.error(`${flag ? `check-tools: unknown option ${flag}\n` : ''}${USAGE}`);
+    process.exit(2);
+  }
   const platform = detectPlatform();
   const problems = names.flatMap((name) => checkTool(name, platform));
   for (const problem of problems) console.error(`check-tools: ${problem}`);
