@@ -1,6 +1,9 @@
 # redline — every entry point a user or CI needs. `make help` lists them.
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
+# macOS ships make 3.81, which ignores .SHELLFLAGS: a recipe line running more than one command
+# starts with $(STRICT) so that a failure stops it there too.
+STRICT := set -eu -o pipefail;
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
 
@@ -22,10 +25,11 @@ TEST_SPECS := 'service/test/**/*.test.ts' 'scripts/test/**/*.test.ts' 'charts/re
 # `biome ci` checks formatting as well as lint rules; `biome lint` checks the rules only.
 BIOME_CHECK ?= ci
 
-.PHONY: help bootstrap bootstrap-prometheus test lint format typecheck local smoke-local start loadgen
+.PHONY: help bootstrap bootstrap-prometheus test lint lint-biome format typecheck local smoke-local start loadgen
 
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@$(STRICT) if [ -t 1 ]; then on='\033[36m' off='\033[0m'; else on='' off=''; fi; \
+	awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %s%-16s%s %s\n", on, $$1, off, $$2}' $(MAKEFILE_LIST)
 
 bootstrap: ## Install pinned tools under .tools/: Node 24, npm deps; helm and kubectl when missing
 	@scripts/bootstrap.sh
@@ -36,9 +40,12 @@ bootstrap-prometheus: bootstrap ## Install prometheus and promtool (needed by lo
 test: lint bootstrap-prometheus ## Lint, then run every test (unit, integration with real Prometheus, chart, container)
 	@mocha $(TEST_SPECS)
 
-lint: typecheck ## tsc, biome, helm lint --strict, dclint, the Dockerfile lint and promtool check rules
-	@biome $(BIOME_CHECK) .
+lint: typecheck lint-biome ## tsc, biome, helm lint --strict, dclint, the Dockerfile lint and promtool check rules
 	@$(MAKE) chart-lint compose-lint lint-dockerfile rules
+
+# Colours only on a terminal: a log or CI page gets plain text.
+lint-biome: bootstrap ## Biome's formatting and lint rules over the tree
+	@$(STRICT) if [ -t 1 ] && [ -t 2 ]; then colors=; else colors=--colors=off; fi; biome $(BIOME_CHECK) $$colors .
 
 format: bootstrap ## Format the TypeScript in place with Biome (biome.json) and apply its safe lint fixes
 	@biome check --write .

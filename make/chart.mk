@@ -6,8 +6,9 @@ RULES_VALUES ?=
 .PHONY: chart-lint chart-template chart-test chart-package dashboard dashboard-check rules
 
 chart-lint: bootstrap ## helm lint --strict the chart with its default and kind values
-	@helm lint --strict charts/redline
-	@helm lint --strict charts/redline -f k8s/redline-values.yaml
+	@# --quiet: warnings and errors only (an [INFO] line is not a failure, and --strict fails on warnings).
+	@helm lint --strict --quiet charts/redline
+	@helm lint --strict --quiet charts/redline -f k8s/redline-values.yaml
 
 chart-template: bootstrap ## Render the chart with default values (VALUES=file to add a values file)
 	@helm template redline charts/redline $(if $(VALUES),-f $(VALUES))

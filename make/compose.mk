@@ -21,7 +21,7 @@ compose-up: compose-tools rules ## Build and start the compose stack, then print
 	@echo "Grafana:    http://127.0.0.1:3000  (admin/admin, local use only; dashboard: redline RED)"
 
 compose-down: ## Stop and remove the compose stack (data volumes are kept)
-	@if command -v docker >/dev/null && $(COMPOSE) version >/dev/null 2>&1; then \
+	@$(STRICT) if command -v docker >/dev/null && $(COMPOSE) version >/dev/null 2>&1; then \
 	  $(COMPOSE) down --remove-orphans; \
 	else \
 	  echo "compose-down: docker compose is not installed, nothing to stop"; \

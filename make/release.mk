@@ -12,4 +12,4 @@ release-version: bootstrap ## Check package.json, its lock and Chart.yaml agree;
 	@node scripts/release/version.ts $(if $(TAG),set $(TAG),check)
 
 release-notes: bootstrap ## Print the release notes for the current version (or TAG=vX.Y.Z) from CHANGELOG.md
-	@node scripts/release/notes.ts $(or $(TAG),$$(node scripts/release/version.ts))
+	@$(STRICT) version=$(or $(TAG),$$(node scripts/release/version.ts)); node scripts/release/notes.ts "$$version"

@@ -28,8 +28,17 @@ interface Recorded {
   applied: string[];
 }
 
+interface StandInOptions {
+  /** What `kubectl config current-context` prints (nothing: no current context). */
+  currentContext?: string;
+  /** `kubectl config get-contexts NAME` finds NAME (the kind cluster's context exists). */
+  contextExists?: boolean;
+  /** The docker stand-in's script instead of the recording one. */
+  docker?: string;
+}
+
 /** make `targets` with recording stand-ins; `kindClusters` is what `kind get clusters` prints. */
-async function makeRecorded(args: string[], kindClusters = ''): Promise<Recorded> {
+async function makeRecorded(args: string[], kindClusters = '', options: StandInOptions = {}): Promise<Recorded> {
   const dir = await tempDir('redline-recorded-');
   const log = join(dir, 'calls.log');
   await run('unzip', [
@@ -45,11 +54,13 @@ async function makeRecorded(args: string[], kindClusters = ''): Promise<Recorded
   const shims = await standIns({
     ...nodeScript(),
     kind: `${record('kind')}\ncase "$1 $2" in "get clusters") ${kindClusters};; esac`,
-    docker: `${record('docker')}\necho sha256:0123456789abcdef0123456789abcdef`,
+    docker: options.docker ?? `${record('docker')}\necho sha256:0123456789abcdef0123456789abcdef`,
     helm: record('helm'),
     // Offline verbs run for real; what needs the API server is recorded (apply: its input too).
     kubectl: `case " $* " in
   *" --dry-run=client "*|*" --local "*) exec "${dir}/kubectl" "$@";;
+  *" config current-context "*) ${record('kubectl')}; ${options.currentContext ? `echo ${options.currentContext}` : 'echo "error: current-context is not set" >&2; exit 1'};;
+  *" config get-contexts "*) ${record('kubectl')}; ${options.contextExists === false ? 'exit 1' : 'true'};;
   *" apply "*) ${record('kubectl')}; cat >> "${dir}/applied.yaml"; echo "---" >> "${dir}/applied.yaml";;
   *) ${record('kubectl')};;
 esac`,
@@ -123,6 +134,56 @@ describe('kind targets run by make with recording stand-ins', function () {
     expect(apply, r.calls.join('\n')).to.be.greaterThan(-1);
     expect(install).to.be.greaterThan(apply);
     expect(r.calls[install]).to.not.include('--create-namespace');
+  });
+
+  it("kind-cluster puts the user's current kube context back after kind switched it", async function () {
+    const r = await makeRecorded(['kind-cluster'], 'echo other', { currentContext: 'work-cluster' });
+    expect(r.code, r.out).to.equal(0);
+    const create = r.calls.indexOf('kind create cluster --name redline --config kind-config.yaml --wait 180s');
+    const restore = r.calls.indexOf('kubectl config use-context work-cluster');
+    expect(create, r.calls.join('\n')).to.be.greaterThan(-1);
+    expect(restore).to.be.greaterThan(create);
+    expect(r.out).to.include('kind-cluster: your current kube context is still work-cluster; this cluster is --context kind-redline');
+    // Re-running on an existing cluster (kind export kubeconfig switches too) restores it as well.
+    const again = await makeRecorded(['kind-cluster'], 'echo redline', { currentContext: 'work-cluster' });
+    expect(again.calls.indexOf('kubectl config use-context work-cluster')).to.be.greaterThan(
+      again.calls.indexOf('kind export kubeconfig --name redline'),
+    );
+  });
+
+  it('kind-cluster says loudly when the kind context becomes the current one (there was none)', async function () {
+    const r = await makeRecorded(['kind-cluster'], 'echo other');
+    expect(r.code, r.out).to.equal(0);
+    expect(r.calls.filter((c) => c.includes('use-context'))).to.deep.equal([]);
+    expect(r.out).to.include('kind-cluster: NOTE: your current kube context is now kind-redline (there was none before)');
+  });
+
+  it('kind-down says when it removed the current kube context', async function () {
+    const r = await makeRecorded(['kind-down'], 'echo redline', { currentContext: 'kind-redline' });
+    expect(r.code, r.out).to.equal(0);
+    expect(r.calls).to.include('kind delete cluster --name redline');
+    expect(r.out).to.include('kind-down: NOTE: your current kube context was kind-redline; kubectl has none now');
+    const elsewhere = await makeRecorded(['kind-down'], 'echo redline', { currentContext: 'work-cluster' });
+    expect(elsewhere.out).to.not.include('NOTE');
+  });
+
+  for (const target of ['grafana', 'prometheus']) {
+    it(`${target} without the cluster says to run make kind-up, and port-forwards nothing`, async function () {
+      const r = await makeRecorded([target], '', { contextExists: false });
+      expect(r.code).to.not.equal(0);
+      expect(r.out).to.include(`${target}: no kube context kind-redline: run make kind-up first (KIND_CLUSTER=redline)`);
+      expect(r.calls.filter((c) => c.includes('port-forward') || c.includes(' get '))).to.deep.equal([]);
+    });
+  }
+
+  it('deploy stops when docker fails, even with .SHELLFLAGS ignored as by macOS make 3.81', async function () {
+    // make 3.81 runs each recipe line with `bash -c` only; .SHELLFLAGS=-c does the same here.
+    const r = await makeRecorded(['deploy', '.SHELLFLAGS=-c'], '', {
+      docker: 'echo "Error: No such image: redline:dev" >&2; exit 1',
+    });
+    expect(r.code).to.not.equal(0);
+    expect(r.out).to.include('No such image: redline:dev');
+    expect(r.calls.filter((c) => c.startsWith('helm '))).to.deep.equal([]);
   });
 
   it('kps waits for the Prometheus the operator creates and for Grafana, after helm', async function () {

@@ -215,3 +215,61 @@ describe('make targets for kind and compose', function () {
     expect(out).to.match(/kind-down: no cluster redline/);
   });
 });
+
+describe('make recipes: strict without .SHELLFLAGS, quiet, colours only on a terminal', function () {
+  this.timeout(120_000);
+  const makefiles = async () => {
+    const { readdir } = await import('node:fs/promises');
+    return ['Makefile', ...(await readdir(join(repoRoot, 'make'))).filter((f) => f.endsWith('.mk')).map((f) => `make/${f}`)];
+  };
+
+  it('every recipe line that runs more than one command starts with $(STRICT) (make 3.81 ignores .SHELLFLAGS)', async function () {
+    const loose: string[] = [];
+    let checked = 0;
+    for (const file of await makefiles()) {
+      const text = (await readFile(join(repoRoot, file), 'utf8')).replace(/\\\n/g, ' ');
+      for (const line of text.split('\n').filter((l) => l.startsWith('\t'))) {
+        const body = line.trim().replace(/^[@+-]+\s*/, '');
+        if (body.startsWith('#')) continue;
+        // Quoted text is not shell syntax: `echo "a | b"` runs one command.
+        const bare = body.replace(/'[^']*'|"(\\.|[^"\\])*"/g, '');
+        if (!/;|\||&&|\$\$\(/.test(bare)) continue;
+        checked += 1;
+        if (!body.startsWith('$(STRICT) ')) loose.push(`${file}: ${body.slice(0, 100)}`);
+      }
+    }
+    expect(checked).to.be.at.least(10);
+    expect(loose).to.deep.equal([]);
+    expect(await readFile(join(repoRoot, 'Makefile'), 'utf8')).to.match(/^STRICT := set -eu -o pipefail;$/m);
+  });
+
+  it('make help has no colour codes when its output is not a terminal', async function () {
+    const { code, out } = await make(['help']);
+    expect(code).to.equal(0);
+    expect(out).to.include('help ');
+    expect(out).to.not.include('\x1b');
+  });
+
+  it('make lint-biome is clean and quiet in a log: one summary line, no diagnostics, no colour codes', async function () {
+    const { code, out } = await make(['lint-biome']);
+    expect(code, out).to.equal(0);
+    expect(out).to.not.include('\x1b');
+    const lines = out
+      .trim()
+      .split('\n')
+      .filter((line) => !line.startsWith('bootstrap: '));
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/^Checked \d+ files in \d+m?s\. No fixes applied\.$/);
+  });
+
+  it('make lint-biome keeps its colours on a terminal (util-linux script gives it one)', async function () {
+    const script = await run('script', ['--version']).catch(() => undefined);
+    if (!script) this.skip();
+    const { stdout } = await run('script', ['-qec', 'make --no-print-directory lint-biome', '/dev/null'], {
+      cwd: repoRoot,
+      timeout: 60_000,
+    });
+    expect(stdout).to.include('\x1b[');
+    expect(stripVTControlCharacters(stdout)).to.match(/Checked \d+ files/);
+  });
+});
