@@ -138,6 +138,47 @@ describe('make targets for kind and compose', function () {
     expect(stopped.out).to.not.match(/kind .*(missing|too old)/);
   });
 
+  describe('with Podman as docker (podman-docker)', function () {
+    const podman = (version: string, rootless = false) =>
+      `case "$1" in --version) echo "Emulate Docker CLI using podman." >&2; echo "podman version ${version}";; info) echo ${rootless};; esac`;
+
+    it('does not call Podman 5 an old docker, and says to set KIND_EXPERIMENTAL_PROVIDER=podman', async function () {
+      const { code, out } = await makeWith(['kind-tools'], kindToolNames, await standIns({ ...goodTools, docker: podman('5.4.2') }));
+      expect(code).to.not.equal(0);
+      expect(out).to.not.match(/too old/);
+      expect(out).to.include(
+        'check-tools: docker is Podman 5.4.2 (podman-docker): kind needs to be told; run KIND_EXPERIMENTAL_PROVIDER=podman make kind-up',
+      );
+    });
+
+    it('passes with KIND_EXPERIMENTAL_PROVIDER=podman', async function () {
+      const { code, out } = await makeWith(
+        ['kind-tools', 'KIND_EXPERIMENTAL_PROVIDER=podman'],
+        kindToolNames,
+        await standIns({ ...goodTools, docker: podman('5.4.2') }),
+      );
+      expect(code, out).to.equal(0);
+      expect(out).to.match(/check-tools: docker, kind, kubectl, helm: ok/);
+    });
+
+    it('names a Podman older than kind supports', async function () {
+      const { code, out } = await makeWith(
+        ['kind-tools', 'KIND_EXPERIMENTAL_PROVIDER=podman'],
+        kindToolNames,
+        await standIns({ ...goodTools, docker: podman('3.4.4') }),
+      );
+      expect(code).to.not.equal(0);
+      expect(out).to.include('docker is Podman 3.4.4 (podman-docker), too old for kind: need Podman 4.0.0 or newer');
+    });
+
+    it('offers the Podman path when docker is missing on Linux', async function () {
+      const { out } = await makeWith(['kind-tools'], kindToolNames, await standIns({ ...goodTools, docker: undefined }));
+      expect(out).to.match(
+        /docker is missing: install Docker Engine.*; or, with Podman, install podman-docker and run KIND_EXPERIMENTAL_PROVIDER=podman make kind-up/,
+      );
+    });
+  });
+
   it('kind-tools passes with docker, kind, kubectl and helm, and needs no prometheus', async function () {
     const { code, out } = await makeWith(['kind-tools'], [...kindToolNames, 'prometheus', 'promtool'], await standIns(goodTools));
     expect(code, out).to.equal(0);
