@@ -128,6 +128,8 @@ describe('make local: failing loudly (scripts/local.ts)', function () {
     );
     expect(stderr).to.include('"msg":"listening"');
     expect(stdout).to.include('stopping');
+    // Not a terminal: plain lines, no escape codes.
+    expect(stdout).to.not.include('\x1b');
     for (const pid of others) expect(existsSync(`/proc/${pid}`), `child ${pid} (${pid}) still running`).to.equal(false);
 
     const logsLine = /^logs {8}(\S+)\/$/m.exec(stdout);
@@ -144,6 +146,30 @@ describe('make local: failing loudly (scripts/local.ts)', function () {
     const secondDir = join(root, /^logs {8}(\S+)\/$/m.exec(second.stdout)![1]!);
     expect(secondDir).to.not.equal(runDir);
     expect(readFileSync(join(runDir, 'service.log'), 'utf8')).to.include('"msg":"listening"');
+  });
+});
+
+describe('make local on a terminal', function () {
+  this.timeout(60_000);
+
+  it('redraws the table in place (util-linux script gives it a terminal), marked "window filling"', async function () {
+    if (spawnSync('script', ['--version'], { stdio: 'ignore' }).status !== 0) this.skip();
+    const command = [
+      process.execPath,
+      script,
+      `--port=${await freePort()}`,
+      `--prometheus-port=${await freePort()}`,
+      `--grafana-port=${await freePort()}`,
+      '--duration=12s',
+      '--refresh-seconds=5',
+    ].join(' ');
+    const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: root, encoding: 'utf8', timeout: 50_000 });
+    expect(result.status, result.stdout).to.equal(0);
+    const escape = String.fromCharCode(27);
+    const blocks = result.stdout.split(new RegExp(`${escape}\\[\\d+F${escape}\\[J`));
+    // The first block is drawn, the next two each replace the one before (cursor up, clear).
+    expect(blocks.length, JSON.stringify(result.stdout)).to.be.at.least(3);
+    for (const block of blocks.slice(1)) expect(block).to.match(/^\d{4}-\d\d-\d\dT\S+ {2}window filling \(\d+s of 1m\)/);
   });
 });
 
