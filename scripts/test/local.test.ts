@@ -165,8 +165,8 @@ describe('make local on a terminal', function () {
     ].join(' ');
     const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: root, encoding: 'utf8', timeout: 50_000 });
     expect(result.status, result.stdout).to.equal(0);
-    const escape = String.fromCharCode(27);
-    const blocks = result.stdout.split(new RegExp(`${escape}\\[\\d+F${escape}\\[J`));
+    const esc = String.fromCharCode(27);
+    const blocks = result.stdout.split(new RegExp(`${esc}\\[\\d+F${esc}\\[J`));
     // The first block is drawn, the next two each replace the one before (cursor up, clear).
     expect(blocks.length, JSON.stringify(result.stdout)).to.be.at.least(3);
     for (const block of blocks.slice(1)) expect(block).to.match(/^\d{4}-\d\d-\d\dT\S+ {2}window filling \(\d+s of 1m\)/);
