@@ -284,6 +284,30 @@ describe('make recipes: strict without .SHELLFLAGS, quiet, colours only on a ter
     expect(await readFile(join(repoRoot, 'Makefile'), 'utf8')).to.match(/^STRICT := set -eu -o pipefail;$/m);
   });
 
+  for (const [target, tool] of [
+    ['compose-lint', 'dclint'],
+    ['lint-dockerfile', 'dockerfilelint'],
+  ] as const) {
+    it(`make ${target} says nothing when ${tool} is happy, and shows its report when not`, async function () {
+      // A tools directory whose bin/ comes first on make's PATH, with the linter stood in for.
+      const tools = await tempDir('redline-make-tools-');
+      const { mkdir, writeFile, chmod } = await import('node:fs/promises');
+      await mkdir(join(tools, 'bin'));
+      const linter = join(tools, 'bin', tool);
+      const lint = async (script: string) => {
+        await writeFile(linter, `#!/bin/sh\n${script}\n`);
+        await chmod(linter, 0o755);
+        return make([target], { REDLINE_TOOLS_DIR: tools });
+      };
+      const clean = await lint('echo; echo "Issues: None found"; exit 0');
+      expect(clean.code, clean.out).to.equal(0);
+      expect(clean.out.split('\n').filter((line) => line.trim() && !line.startsWith('bootstrap: '))).to.deep.equal([]);
+      const broken = await lint('echo "compose.yaml 1:1 error something is wrong"; exit 1');
+      expect(broken.code).to.not.equal(0);
+      expect(broken.out).to.include('compose.yaml 1:1 error something is wrong');
+    });
+  }
+
   it('make help has no colour codes when its output is not a terminal', async function () {
     const { code, out } = await make(['help']);
     expect(code).to.equal(0);
