@@ -1,6 +1,9 @@
 # redline — every entry point a user or CI needs. `make help` lists them.
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
+# macOS ships make 3.81, which ignores .SHELLFLAGS: a recipe line running more than one command
+# starts with $(STRICT) so that a failure stops it there too.
+STRICT := set -eu -o pipefail;
 .DEFAULT_GOAL := help
 MAKEFLAGS += --no-print-directory
 
@@ -34,10 +37,11 @@ RELEASE_SPECS := 'test/release/**/*.test.ts'
 # `biome ci` checks formatting as well as lint rules; `biome lint` checks the rules only.
 BIOME_CHECK ?= ci
 
-.PHONY: help bootstrap bootstrap-prometheus test test-integration test-hardening test-all lint format typecheck local smoke-local start loadgen
+.PHONY: help bootstrap bootstrap-prometheus test test-integration test-hardening test-all lint lint-biome format typecheck local smoke-local start loadgen
 
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@$(STRICT) if [ -t 1 ]; then on='\033[36m' off='\033[0m'; else on='' off=''; fi; \
+	awk -v on="$$on" -v off="$$off" 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %s%-16s%s %s\n", on, $$1, off, $$2}' $(MAKEFILE_LIST)
 
 bootstrap: ## Install pinned tools under .tools/: Node 24, npm deps; helm and kubectl when missing
 	@scripts/bootstrap.sh
@@ -53,17 +57,20 @@ test-integration: bootstrap-prometheus ## Suites across components on a real Pro
 
 test-hardening: bootstrap ## Hostile clients against the real service; as root also inside a 256 MiB memory cgroup (make hardening)
 	@mocha $(HARDENING_SPECS)
-	@if [ "$$(id -u)" = 0 ]; then $(MAKE) hardening; else echo "test-hardening: the memory-cgroup specs need root (sudo make hardening); skipped"; fi
+	@$(STRICT) if [ "$$(id -u)" = 0 ]; then $(MAKE) hardening; else echo "test-hardening: the memory-cgroup specs need root (sudo make hardening); skipped"; fi
 
 # Every tier, each with its own tally; .ci/run sums them. Keeps going after a failing tier.
 test-all: ## Every tier: test, test-integration, test-hardening, test-container, test-release (.ci/run; about 15 minutes)
-	@status=0; for tier in test test-integration test-hardening test-container test-release; do \
+	@$(STRICT) status=0; for tier in test test-integration test-hardening test-container test-release; do \
 	  echo "== make $$tier"; $(MAKE) $$tier || status=1; \
 	done; exit $$status
 
-lint: typecheck ## tsc, biome, helm lint --strict, dclint, the Dockerfile lint and promtool check rules
-	@biome $(BIOME_CHECK) .
+lint: typecheck lint-biome ## tsc, biome, helm lint --strict, dclint, the Dockerfile lint and promtool check rules
 	@$(MAKE) chart-lint compose-lint lint-dockerfile rules
+
+# Colours only on a terminal: a log or CI page gets plain text.
+lint-biome: bootstrap ## Biome's formatting and lint rules over the tree
+	@$(STRICT) if [ -t 1 ] && [ -t 2 ]; then colors=; else colors=--colors=off; fi; biome $(BIOME_CHECK) $$colors .
 
 format: bootstrap ## Format the TypeScript in place with Biome (biome.json) and apply its safe lint fixes
 	@biome check --write .
@@ -72,7 +79,7 @@ typecheck: bootstrap ## Type-check with tsc --noEmit
 	@tsc --noEmit -p tsconfig.json
 
 local: bootstrap bootstrap-prometheus ## Run service + load generator + real Prometheus, print a live RED summary
-	@node scripts/local.ts --host $(HOST) --port $(PORT) --prometheus-port $(PROMETHEUS_PORT) --rate $(LOAD_RATE)
+	@node scripts/local.ts --host=$(HOST) --port=$(PORT) --prometheus-port=$(PROMETHEUS_PORT) --rate=$(LOAD_RATE) --grafana-port=$(GRAFANA_PORT)
 
 # scripts/local.ts labels its one target namespace="local", job="redline", in scrape pool "redline".
 smoke-local: bootstrap ## Prove the stack of `make local` (same HOST, PROMETHEUS_PORT) with the smoke checks
@@ -82,7 +89,7 @@ start: bootstrap ## Run the service alone on $(HOST):$(PORT)
 	@HOST=$(HOST) PORT=$(PORT) node service/src/main.ts
 
 loadgen: bootstrap ## Drive traffic at http://$(HOST):$(PORT) (LOAD_RATE req/s, DURATION)
-	@node service/src/loadgen/main.ts --target http://$(HOST):$(PORT) --rate $(LOAD_RATE) --duration $${DURATION:-60s}
+	@node service/src/loadgen/main.ts --target=http://$(HOST):$(PORT) --rate=$(LOAD_RATE) --duration=$${DURATION:-60s}
 
 # Each area adds its own targets in make/*.mk (chart, container, kind, bench).
 -include make/*.mk

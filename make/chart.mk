@@ -7,8 +7,9 @@ RULES_VALUES ?=
 
 chart-lint: bootstrap ## helm lint --strict the chart with its default and kind values; its generated schema is current
 	@node hack/chart-schema.ts --check
-	@helm lint --strict charts/redline
-	@helm lint --strict charts/redline -f k8s/redline-values.yaml
+	@# --quiet: warnings and errors only (an [INFO] line is not a failure, and --strict fails on warnings).
+	@helm lint --strict --quiet charts/redline
+	@helm lint --strict --quiet charts/redline -f k8s/redline-values.yaml
 
 chart-template: bootstrap ## Render the chart with default values (VALUES=file to add a values file)
 	@helm template redline charts/redline $(if $(VALUES),-f $(VALUES))

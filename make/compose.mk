@@ -6,7 +6,8 @@ COMPOSE ?= docker compose
 .PHONY: compose-tools compose-lint compose-up compose-down
 
 compose-lint: bootstrap ## Lint compose.yaml with dclint (the compose spec schema and its rules, no warnings)
-	@dclint -c compose/dclint.json --max-warnings 0 compose.yaml
+	@# Its report only when it finds something (a clean run prints an empty line).
+	@$(STRICT) report=$$(dclint -c compose/dclint.json --max-warnings 0 compose.yaml 2>&1) || { echo "$$report"; exit 1; }
 
 compose-tools: bootstrap ## Check docker and the compose plugin are installed and new enough
 	@node scripts/check-tools.ts docker compose
@@ -21,7 +22,7 @@ compose-up: compose-tools rules ## Build and start the compose stack, then print
 	@echo "Grafana:    http://127.0.0.1:3000  (admin/admin, local use only; dashboard: redline RED)"
 
 compose-down: ## Stop and remove the compose stack (data volumes are kept)
-	@if command -v docker >/dev/null && $(COMPOSE) version >/dev/null 2>&1; then \
+	@$(STRICT) if command -v docker >/dev/null && $(COMPOSE) version >/dev/null 2>&1; then \
 	  $(COMPOSE) down --remove-orphans; \
 	else \
 	  echo "compose-down: docker compose is not installed, nothing to stop"; \

@@ -24,7 +24,7 @@ ifeq ($(CONTAINER_ENGINE),docker)
 else
 	@# The registry base when it can be pulled, else the stand-in built from Debian (see README).
 	@hack/container/base-image.sh
-	@start=$$(date +%s); \
+	@$(STRICT) start=$$(date +%s); \
 	$(PODMAN) build --pull=never $(BUILD_SECRETS) -t $(IMAGE) . ; \
 	echo "image: $(IMAGE) built in $$(( $$(date +%s) - start ))s, $$($(PODMAN) image inspect --format '{{.Size}}' $(IMAGE)) bytes"
 endif
@@ -38,4 +38,5 @@ test-container: bootstrap ## Build the image and test it in podman (read-only, c
 	@mocha $(CONTAINER_SPECS)
 
 lint-dockerfile: bootstrap ## Lint the Dockerfiles with dockerfilelint
-	@dockerfilelint Dockerfile hack/container/prometheus.Dockerfile
+	@# Its report only when it finds something: a clean run says nothing.
+	@$(STRICT) report=$$(dockerfilelint Dockerfile hack/container/prometheus.Dockerfile) || { echo "$$report"; exit 1; }

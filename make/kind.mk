@@ -29,6 +29,8 @@ KPS_GRAFANA_SELECTOR = app.kubernetes.io/name=grafana,app.kubernetes.io/instance
 # and its NetworkPolicy admits the namespace this Prometheus runs in.
 REDLINE_SET = --set-string fullnameOverride=$(REDLINE_RELEASE) --set-string monitoring.selectorLabels.release=$(KPS_RELEASE) \
   --set-string monitoring.stackNamespace=$(KPS_NAMESPACE)
+# The port-forward targets need the cluster: say which target makes it rather than kubectl's error.
+REQUIRE_CONTEXT = kubectl config get-contexts $(KIND_CONTEXT) >/dev/null 2>&1 || { echo "$@: no kube context $(KIND_CONTEXT): run make kind-up first (KIND_CLUSTER=$(KIND_CLUSTER))" >&2; exit 1; }
 # Pod Security "restricted", enforced on redline's namespace (kind enforces nothing by default).
 PSS_LABELS = pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/audit=restricted
 
@@ -47,13 +49,22 @@ kind-up: kind-tools ## Cluster + kube-prometheus-stack + image + redline, then w
 
 # The list is read whole before grep looks at it: `kind get clusters | grep -q` under pipefail
 # fails when grep exits first and kind gets SIGPIPE.
-kind-cluster: ## Create the kind cluster from kind-config.yaml unless it exists; (re)write its kubeconfig context
-	@clusters=$$(kind get clusters 2>/dev/null || true); \
+# kind makes its context the current one; every target here names the context instead, so the
+# user's current context (another cluster they work on) is put back as it was.
+kind-cluster: ## Create the kind cluster from kind-config.yaml unless it exists; (re)write its kubeconfig context, keeping your current one
+	@$(STRICT) previous=$$(kubectl config current-context 2>/dev/null || true); \
+	clusters=$$(kind get clusters 2>/dev/null || true); \
 	if grep -qx '$(KIND_CLUSTER)' <<<"$$clusters"; then \
 	  echo "kind-cluster: $(KIND_CLUSTER) exists"; \
 	  kind export kubeconfig --name $(KIND_CLUSTER); \
 	else \
 	  kind create cluster --name $(KIND_CLUSTER) --config $(KIND_CONFIG) --wait 180s; \
+	fi; \
+	if [ -n "$$previous" ] && [ "$$previous" != '$(KIND_CONTEXT)' ]; then \
+	  kubectl config use-context "$$previous" >/dev/null; \
+	  echo "kind-cluster: your current kube context is still $$previous; this cluster is --context $(KIND_CONTEXT)"; \
+	else \
+	  echo "kind-cluster: NOTE: your current kube context is now $(KIND_CONTEXT) (there was none before)"; \
 	fi
 	@kubectl $(KUBECTL_CONTEXT) wait --for=condition=Ready nodes --all --timeout=180s
 
@@ -71,12 +82,12 @@ kind-load: ## Load $(KIND_IMAGE) from Docker into the kind nodes
 	@kind load docker-image $(KIND_IMAGE) --name $(KIND_CLUSTER)
 
 namespace: ## Create or update redline's namespace with Pod Security "restricted" enforced
-	@kubectl create namespace $(REDLINE_NAMESPACE) --dry-run=client -o yaml \
+	@$(STRICT) kubectl create namespace $(REDLINE_NAMESPACE) --dry-run=client -o yaml \
 	  | kubectl label --local -f - -o yaml $(PSS_LABELS) \
 	  | kubectl $(KUBECTL_CONTEXT) apply -f -
 
 deploy: namespace ## helm upgrade --install redline with k8s/redline-values.yaml, wait for rollout
-	@image_id=$$(docker image inspect --format '{{.Id}}' $(KIND_IMAGE) | cut -c8-19); \
+	@$(STRICT) image_id=$$(docker image inspect --format '{{.Id}}' $(KIND_IMAGE) | cut -c8-19); \
 	helm upgrade --install $(REDLINE_RELEASE) charts/redline \
 	  --kube-context $(KIND_CONTEXT) --namespace $(REDLINE_NAMESPACE) \
 	  -f $(REDLINE_VALUES) $(REDLINE_SET) --set-string podAnnotations.redline/image-id=$$image_id \
@@ -85,7 +96,8 @@ deploy: namespace ## helm upgrade --install redline with k8s/redline-values.yaml
 	@kubectl $(KUBECTL_CONTEXT) -n $(REDLINE_NAMESPACE) rollout status deployment/$(REDLINE_RELEASE) --timeout=180s
 
 grafana: ## Port-forward Grafana to localhost:$(GRAFANA_PORT) and print the URL and login
-	@kubectl="kubectl $(KUBECTL_CONTEXT) -n $(KPS_NAMESPACE)"; \
+	@$(STRICT) $(REQUIRE_CONTEXT); \
+	kubectl="kubectl $(KUBECTL_CONTEXT) -n $(KPS_NAMESPACE)"; \
 	secret=$$($$kubectl get secret -l $(KPS_GRAFANA_SELECTOR),app.kubernetes.io/component=admin-secret -o name); \
 	service=$$($$kubectl get service -l $(KPS_GRAFANA_SELECTOR) -o name); \
 	[ -n "$$secret" ] && [ -n "$$service" ] || { echo "grafana: no Grafana of release $(KPS_RELEASE) in $(KPS_NAMESPACE) (run make kind-up)" >&2; exit 1; }; \
@@ -95,7 +107,8 @@ grafana: ## Port-forward Grafana to localhost:$(GRAFANA_PORT) and print the URL 
 	$$kubectl port-forward --address 127.0.0.1 $$service $(GRAFANA_PORT):80
 
 prometheus: ## Port-forward Prometheus to localhost:$(PROMETHEUS_PORT)
-	@kubectl="kubectl $(KUBECTL_CONTEXT) -n $(KPS_NAMESPACE)"; \
+	@$(STRICT) $(REQUIRE_CONTEXT); \
+	kubectl="kubectl $(KUBECTL_CONTEXT) -n $(KPS_NAMESPACE)"; \
 	service=$$($$kubectl get service -l $(KPS_PROMETHEUS_SELECTOR) -o name); \
 	[ -n "$$service" ] || { echo "prometheus: no Prometheus of release $(KPS_RELEASE) in $(KPS_NAMESPACE) (run make kind-up)" >&2; exit 1; }; \
 	echo "Prometheus: http://localhost:$(PROMETHEUS_PORT)  (Ctrl-C stops the port-forward)"; \
@@ -106,10 +119,14 @@ smoke: bootstrap ## Prove redline is scraped, has RED data and rules, no alert f
 	  --prometheus-namespace $(KPS_NAMESPACE) --prometheus-release $(KPS_RELEASE) \
 	  $(if $(GRAFANA),--grafana) $(if $(PROMETHEUS_URL),--prometheus-url $(PROMETHEUS_URL)) $(SMOKE_ARGS)
 
-kind-down: ## Delete the kind cluster (nothing to do when it does not exist)
-	@clusters=$$(command -v kind >/dev/null && kind get clusters 2>/dev/null || true); \
+kind-down: ## Delete the kind cluster and its kube context (nothing to do when it does not exist)
+	@$(STRICT) clusters=$$(command -v kind >/dev/null && kind get clusters 2>/dev/null || true); \
 	if grep -qx '$(KIND_CLUSTER)' <<<"$$clusters"; then \
+	  current=$$(kubectl config current-context 2>/dev/null || true); \
 	  kind delete cluster --name $(KIND_CLUSTER); \
+	  if [ "$$current" = '$(KIND_CONTEXT)' ]; then \
+	    echo "kind-down: NOTE: your current kube context was $(KIND_CONTEXT); kubectl has none now (kubectl config use-context NAME)"; \
+	  fi; \
 	else \
 	  echo "kind-down: no cluster $(KIND_CLUSTER)"; \
 	fi

@@ -12,7 +12,7 @@ release-version: bootstrap ## Check package.json, its lock and Chart.yaml agree;
 	@node scripts/release/version.ts $(if $(TAG),set $(TAG),check)
 
 release-notes: bootstrap ## Print the release notes for the current version (or TAG=vX.Y.Z) from CHANGELOG.md
-	@node scripts/release/notes.ts $(or $(TAG),$$(node scripts/release/version.ts))
+	@$(STRICT) version=$(or $(TAG),$$(node scripts/release/version.ts)); node scripts/release/notes.ts "$$version"
 
 test-release: bootstrap ## make release-check for real, asserted by a test (registry on 127.0.0.1, amd64 + arm64, cosign)
 	@mocha $(RELEASE_SPECS)

@@ -2,6 +2,8 @@
 // are installed and new enough, and says what to install when they are not. Reports every
 // problem at once. Usage: node scripts/check-tools.ts docker kind kubectl helm [compose]
 import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { nodeImageVersion, versions } from './lib/versions.ts';
 
 /** The machine as `uname` names it (Rosetta's x86_64 on Apple silicon counts as arm64). */
@@ -41,7 +43,7 @@ const tools: Record<string, Tool> = {
     install: (p) =>
       p.os === 'Darwin'
         ? `install Docker Desktop for Mac (${p.arch === 'arm64' ? 'Apple silicon' : 'Intel chip'}): https://docs.docker.com/desktop/setup/install/mac-install/ (or colima: brew install colima docker && colima start --memory 6)`
-        : 'install Docker Engine: https://docs.docker.com/engine/install/ (then add yourself to the docker group)',
+        : 'install Docker Engine: https://docs.docker.com/engine/install/ (then add yourself to the docker group); or, with Podman, install podman-docker and run KIND_EXPERIMENTAL_PROVIDER=podman make kind-up',
     ready: () =>
       run(['docker', 'info', '--format', '{{.ServerVersion}}']).ok
         ? undefined
@@ -100,13 +102,15 @@ export function atLeast(version: number[], minimum: number[]): boolean {
 }
 
 /** One sentence per problem with `name`; empty when it is installed, new enough and ready. */
-export function checkTool(name: string, platform: Platform = detectPlatform()): string[] {
+export function checkTool(name: string, platform: Platform = detectPlatform(), env: NodeJS.ProcessEnv = process.env): string[] {
   const tool = tools[name];
   if (!tool) return [`unknown tool "${name}" (known: ${Object.keys(tools).join(', ')})`];
   const result = run(tool.version);
   const label = name === 'compose' ? 'docker compose' : name;
   const install = tool.install(platform);
   if (result.missing || (name === 'compose' && !result.ok)) return [`${label} is missing: ${install}`];
+  // podman-docker's `docker` is Podman: its version is Podman's, and kind needs telling.
+  if (name === 'docker' && /^podman version/im.test(result.output)) return checkPodman(result.output, env);
   const version = parseVersion(result.output);
   if (!result.ok || !version)
     return [`${label} is installed but "${tool.version.join(' ')}" failed: ${result.output.trim() || 'no output'}; ${install}`];
@@ -117,8 +121,54 @@ export function checkTool(name: string, platform: Platform = detectPlatform()): 
   return notReady ? [notReady] : [];
 }
 
-if (import.meta.main) {
+const USAGE = `usage: node scripts/check-tools.ts TOOL...   (tools: ${Object.keys(tools).join(', ')})
+
+Checks each tool is installed, new enough and ready (Docker's daemon running), and says what
+to install when not. Exits 1 listing every problem. --help: this text.`;
+
+// Run as a script (not imported by the tests). import.meta.main would say so, but only from
+// Node 24.2; bootstrap accepts any 24.x, so compare paths instead.
+/** Podman 4 is the oldest kind's Podman provider is tested with (https://kind.sigs.k8s.io/docs/user/rootless/). */
+export const PODMAN_MINIMUM = '4.0.0';
+
+/** `docker` is Podman (the podman-docker shim, or an alias): what kind needs to run on it. */
+function checkPodman(versionOutput: string, env: NodeJS.ProcessEnv): string[] {
+  const version = parseVersion(versionOutput);
+  if (version && !atLeast(version, parseVersion(PODMAN_MINIMUM)!)) {
+    return [`docker is Podman ${version.join('.')} (podman-docker), too old for kind: need Podman ${PODMAN_MINIMUM} or newer`];
+  }
+  const problems: string[] = [];
+  if (env.KIND_EXPERIMENTAL_PROVIDER !== 'podman') {
+    problems.push(
+      `docker is Podman ${version?.join('.') ?? ''} (podman-docker): kind needs to be told; run KIND_EXPERIMENTAL_PROVIDER=podman make kind-up (or export it)`,
+    );
+  }
+  const info = run(['docker', 'info', '--format', '{{.Host.Security.Rootless}}']);
+  if (!info.ok) problems.push(`Podman is installed but "podman info" failed: ${info.output.trim() || 'no output'}`);
+  else if (info.output.trim().split('\n').at(-1) === 'true') {
+    // Rootless kind nodes need cgroup v2 with cpu, memory and pids delegated to the user.
+    const delegated = run(['sh', '-c', 'cat "/sys/fs/cgroup/user.slice/user-$(id -u).slice/user@$(id -u).service/cgroup.controllers"']);
+    const missing = ['cpu', 'memory', 'pids'].filter((controller) => !delegated.output.split(/\s+/).includes(controller));
+    if (delegated.ok && missing.length > 0) {
+      problems.push(
+        `rootless Podman: the cgroup controllers ${missing.join(', ')} are not delegated to your user, which kind's nodes need: see https://kind.sigs.k8s.io/docs/user/rootless/ (systemd Delegate=yes)`,
+      );
+    }
+  }
+  return problems;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const names = process.argv.slice(2);
+  if (names.includes('--help') || names.includes('-h')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const flag = names.find((name) => name.startsWith('-'));
+  if (names.length === 0 || flag) {
+    console.error(`${flag ? `check-tools: unknown option ${flag}\n` : ''}${USAGE}`);
+    process.exit(2);
+  }
   const platform = detectPlatform();
   const problems = names.flatMap((name) => checkTool(name, platform));
   for (const problem of problems) console.error(`check-tools: ${problem}`);

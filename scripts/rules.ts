@@ -5,6 +5,15 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_RULE_FILE, writeRuleFile } from './lib/rules.ts';
 
+const USAGE = `usage: node scripts/rules.ts [--out FILE] [--namespace NAME] [--release NAME] [--values FILE]...
+
+Renders the chart's PrometheusRule (helm template) as a plain Prometheus rule file.
+  --out FILE         where to write it (default .local/redline.rules.yml)
+  --namespace NAME   namespace label the rules select (default local)
+  --release NAME     release name, the job label (default redline)
+  --values FILE      extra chart values files, as helm -f (repeatable)
+  --help             this text`;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -12,8 +21,13 @@ async function main(): Promise<void> {
       namespace: { type: 'string', default: 'local' },
       release: { type: 'string', default: 'redline' },
       values: { type: 'string', multiple: true, default: [] },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   const out = resolve(values.out);
   const groups = await writeRuleFile(out, {
     namespace: values.namespace,
@@ -25,6 +39,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error((error as Error).message);
-  process.exitCode = 1;
+  const usage = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? `\n${USAGE}` : '';
+  console.error(`rules: ${(error as Error).message}${usage}`);
+  process.exitCode = usage ? 2 : 1;
 });

@@ -37,7 +37,7 @@ export interface PrometheusOptions {
   binary?: string;
   /** Feature flags (`--enable-feature`), e.g. `native-histograms` on 3.x before 3.8. */
   enableFeatures?: string[];
-  /** Where Prometheus' own log goes; by default it is kept and shown if start-up fails. */
+  /** Where Prometheus' own log goes as well; its last lines are kept and shown if start-up fails. */
   log?: (line: string) => void;
 }
 
@@ -126,8 +126,9 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
       for (const line of chunk.split('\n').filter(Boolean)) {
-        if (options.log) options.log(line);
-        else if (output.push(line) > 200) output.shift();
+        options.log?.(line);
+        // Kept either way: a failed start shows it.
+        if (output.push(line) > 200) output.shift();
       }
     });
   }
@@ -145,14 +146,15 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
   };
 
   try {
-    await waitFor(
-      'Prometheus to be ready',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode}`);
-        return (await client.ready()) ? true : undefined;
-      },
-      { timeoutMs: 30_000 },
-    );
+    // An exit ends the wait at once (a bad flag, a busy port) instead of after the timeout.
+    const exit = exited.then(() => {
+      throw new Error(`prometheus exited with code ${child.exitCode ?? child.signalCode}`);
+    });
+    exit.catch(() => undefined);
+    await Promise.race([
+      exit,
+      waitFor('Prometheus to be ready', async () => ((await client.ready()) ? true : undefined), { timeoutMs: 30_000 }),
+    ]);
   } catch (error) {
     await stop();
     throw new Error(`${(error as Error).message}\n${output.join('\n')}`);

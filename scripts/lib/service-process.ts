@@ -66,18 +66,25 @@ export async function startService(options: StartOptions = {}): Promise<RunningS
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
   const env = { LOG_LEVEL: 'warn', ...options.env, HOST: host, PORT: String(port) };
-  const { child, output, stop } = spawnNode(serviceEntry, [], env, options.echo);
+  const { child, output, exited, stop } = spawnNode(serviceEntry, [], env, options.echo);
   const url = `http://${host}:${port}`;
   try {
-    await waitFor(
-      'the service to be ready',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`service exited with code ${child.exitCode}: ${output.join('\n')}`);
-        const response = await fetch(`${url}/readyz`).catch(() => undefined);
-        return response?.ok ? true : undefined;
-      },
-      { timeoutMs: 20_000 },
-    );
+    // An exit ends the wait at once (a bad PORT, a busy port), with the service's last words.
+    const exit = exited.then((code) => {
+      throw new Error(`service exited with code ${code}: ${output.slice(-20).join('\n')}`);
+    });
+    exit.catch(() => undefined);
+    await Promise.race([
+      exit,
+      waitFor(
+        'the service to be ready',
+        async () => {
+          const response = await fetch(`${url}/readyz`).catch(() => undefined);
+          return response?.ok ? true : undefined;
+        },
+        { timeoutMs: 20_000 },
+      ),
+    ]);
   } catch (error) {
     await stop('SIGKILL');
     throw error;

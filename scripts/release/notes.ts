@@ -62,7 +62,8 @@ export function publishedSection(version: string, p: Published): string {
     '## Verify',
     '',
     "Both are signed keyless by this repository's release workflow (Sigstore, GitHub OIDC); the",
-    'image carries a CycloneDX SBOM of its Node dependencies as a signed attestation.',
+    'image carries a CycloneDX SBOM of its Node dependencies as a signed attestation. Each is signed',
+    'in both Sigstore bundle and cosign 2 formats: cosign 2.4 or later verifies them.',
     '',
     '```sh',
     `cosign verify ${p.image}@${p.imageDigest} \\\n  ${keyless}`,
@@ -79,7 +80,16 @@ export async function releaseNotes(tag: string, published?: Published, root = re
   return published ? `${notes}\n\n${publishedSection(version, published)}\n` : `${notes}\n`;
 }
 
+const USAGE = `usage: node scripts/release/notes.ts X.Y.Z [--image REF --image-digest SHA --chart oci://… --chart-digest SHA --identity ID [--issuer URL]]
+
+Prints the release notes of X.Y.Z: its CHANGELOG.md section, and with the published artifacts
+given, how to pull and verify them (cosign). --help: this text.`;
+
 async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -93,7 +103,7 @@ async function main(argv: string[]): Promise<void> {
     },
   });
   const [tag] = positionals;
-  if (!tag) throw new Error('usage: notes.ts X.Y.Z [--image … --image-digest … --chart oci://… --chart-digest … --identity …]');
+  if (!tag) throw new Error(`the version is missing\n${USAGE}`);
   const given = [values.image, values['image-digest'], values.chart, values['chart-digest'], values.identity];
   let published: Published | undefined;
   if (given.some((v) => v !== undefined)) {
@@ -111,8 +121,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).catch((error: Error) => {
-    console.error(`notes: ${error.message}`);
+  main(process.argv.slice(2)).catch((error: Error & { code?: string }) => {
+    console.error(`notes: ${error.message}${error.code?.startsWith('ERR_PARSE_ARGS') ? `\n${USAGE}` : ''}`);
     process.exit(1);
   });
 }

@@ -97,9 +97,22 @@ export async function stampChart(chartDir: string, repository: string): Promise<
   await writeFile(path, values.toString({ lineWidth: 0 }));
 }
 
+const USAGE = `usage: node scripts/release/version.ts [print | check [vX.Y.Z] | set vX.Y.Z | stamp-chart DIR REPOSITORY]
+
+  print                      print the version (fails when package.json and Chart.yaml disagree)
+  check [vX.Y.Z]             the same, and it must equal the tag
+  set vX.Y.Z                 write it into every file
+  stamp-chart DIR REPOSITORY in a copy of the chart at DIR: image.repository = REPOSITORY
+  --help                     this text`;
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'print', ...args] = argv;
   switch (command) {
+    case '--help':
+    case '-h':
+    case 'help':
+      console.log(USAGE);
+      return;
     case 'print':
       console.log(await checkVersions());
       return;
@@ -115,7 +128,7 @@ async function main(argv: string[]): Promise<void> {
       await stampChart(args[0], args[1]);
       return;
     default:
-      throw new Error(`unknown command "${command}" (print, check, set, stamp-chart)`);
+      throw new Error(`unknown command "${command}"\n${USAGE}`);
   }
 }
 

@@ -58,13 +58,22 @@ export const DEFAULT_SHUTDOWN_DELAY_MS = 3_000;
 /** Exit code for bad configuration (sysexits' EX_CONFIG). */
 export const EXIT_CONFIG = 78;
 
+// Every message names the whole range, whichever bound was crossed or whatever was typed.
+const between = (min: number, max: number) => `between ${min} and ${max}`;
+
 const integer = (min: number, max: number, fallback: number) =>
   z
     .string()
     .trim()
-    .regex(/^\d+$/, 'must be a whole number')
+    .regex(/^-?\d+$/, `must be a whole number ${between(min, max)}`)
     .transform(Number)
-    .pipe(z.number().int().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`))
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, `must be ${between(min, max)}`)
+        .max(max, `must be ${between(min, max)}`),
+    )
     .optional()
     .transform((value) => value ?? fallback);
 
@@ -72,9 +81,14 @@ const decimal = (min: number, max: number) =>
   z
     .string()
     .trim()
-    .regex(/^\d+(\.\d+)?$/, 'must be a number')
+    .regex(/^-?\d+(\.\d+)?$/, `must be a number ${between(min, max)}`)
     .transform(Number)
-    .pipe(z.number().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`))
+    .pipe(
+      z
+        .number()
+        .min(min, `must be ${between(min, max)}`)
+        .max(max, `must be ${between(min, max)}`),
+    )
     .optional();
 
 const boolean = (fallback: boolean) =>
@@ -123,6 +137,31 @@ const envSchema = z.object({
 export const CONFIG_ENV_KEYS = Object.keys(envSchema.shape);
 
 export const SIMULATION_ENV_KEYS = SIMULATED_ROUTES.flatMap((route) => Object.values(routeVariableNames(route)));
+
+/**
+ * SIM_* variables the service does not know (a typo such as SIM_CHEKOUT_MEDIAN_MS would
+ * otherwise be ignored without a word), each with the known name closest to it.
+ */
+export function unknownSimulationVariables(env: Record<string, string | undefined>): { name: string; closest: string }[] {
+  const known = [...CONFIG_ENV_KEYS, ...SIMULATION_ENV_KEYS].filter((key) => key.startsWith('SIM_'));
+  return Object.keys(env)
+    .filter((name) => name.startsWith('SIM_') && !known.includes(name))
+    .sort()
+    .map((name) => ({ name, closest: known.reduce((best, key) => (editDistance(name, key) < editDistance(name, best) ? key : best)) }));
+}
+
+/** Levenshtein distance, for the suggestion above: two rows, names are short. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
 
 function problemsOf(error: z.ZodError, env: Record<string, string | undefined>): string[] {
   return error.issues.map((issue) => {

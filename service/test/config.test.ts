@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { ConfigError, EXIT_CONFIG, loadConfig } from '../src/config.ts';
+import { ConfigError, EXIT_CONFIG, loadConfig, unknownSimulationVariables } from '../src/config.ts';
 import { DEFAULT_PROFILES } from '../src/simulation/profiles.ts';
 
 describe('config', () => {
@@ -88,19 +88,23 @@ describe('config', () => {
   });
 
   const bad: [Record<string, string>, RegExp][] = [
-    [{ PORT: '0' }, /PORT: must be >= 1 \(got "0"\)/],
-    [{ PORT: '70000' }, /PORT: must be <= 65535/],
-    [{ PORT: 'http' }, /PORT: must be a whole number/],
+    [{ PORT: '0' }, /PORT: must be between 1 and 65535 \(got "0"\)/],
+    [{ PORT: '70000' }, /PORT: must be between 1 and 65535/],
+    [{ PORT: '-1' }, /PORT: must be between 1 and 65535 \(got "-1"\)/],
+    [{ PORT: 'http' }, /PORT: must be a whole number between 1 and 65535/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
-    [{ SHUTDOWN_TIMEOUT_MS: '10' }, /SHUTDOWN_TIMEOUT_MS: must be >= 100/],
+    [{ SHUTDOWN_TIMEOUT_MS: '10' }, /SHUTDOWN_TIMEOUT_MS: must be between 100 and 300000/],
     [{ ADMIN_TOKEN: 'short' }, /ADMIN_TOKEN: must be at least 16 characters/],
     [{ ADMIN_TOKEN: 'sécurité-0123456789' }, /ADMIN_TOKEN: must be printable ASCII without spaces/],
     [{ ADMIN_TOKEN: 'a token with spaces' }, /ADMIN_TOKEN: must be printable ASCII without spaces/],
     [{ PORT: '9000', METRICS_PORT: '9000' }, /METRICS_PORT: must differ from PORT/],
-    [{ SEND_TIMEOUT_MS: '10' }, /SEND_TIMEOUT_MS: must be >= 1000/],
+    [{ SEND_TIMEOUT_MS: '10' }, /SEND_TIMEOUT_MS: must be between 1000 and 600000/],
     [{ SIM_GET_ITEM_MEDIAN_MS: '0.001', SIM_GET_ITEM_P99_MS: '30000' }, /SIM_GET_ITEM_P99_MS: must be at most 1000 x the median/],
     [{ SIM_GET_ITEM_MEDIAN_MS: '0', SIM_GET_ITEM_P99_MS: '10' }, /SIM_GET_ITEM_P99_MS: must be 0 when the median is 0/],
-    [{ SIM_CHECKOUT_ERROR_RATE: '1.5' }, /SIM_CHECKOUT_ERROR_RATE: must be <= 1/],
+    [{ SIM_CHECKOUT_ERROR_RATE: '1.5' }, /SIM_CHECKOUT_ERROR_RATE: must be between 0 and 1 \(got "1.5"\)/],
+    // A negative number is out of range, not "not a number".
+    [{ SIM_ERROR_RATE: '-0.1' }, /SIM_ERROR_RATE: must be between 0 and 1 \(got "-0.1"\)/],
+    [{ SIM_LATENCY_FACTOR: 'fast' }, /SIM_LATENCY_FACTOR: must be a number between 0 and 100/],
     [{ SIM_GET_ITEM_MEDIAN_MS: '50', SIM_GET_ITEM_P99_MS: '10' }, /SIM_GET_ITEM_P99_MS: must be >= SIM_GET_ITEM_MEDIAN_MS/],
     [{ HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '30000' }, /HEADERS_TIMEOUT_MS: must be <= REQUEST_TIMEOUT_MS/],
   ];
@@ -123,6 +127,14 @@ describe('config', () => {
     const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
     const result = spawnSync(process.execPath, [main], { env: { ...process.env, PORT: 'eighty' }, encoding: 'utf8', timeout: 10_000 });
     expect(result.status).to.equal(EXIT_CONFIG);
-    expect(result.stderr).to.match(/invalid configuration:\n {2}- PORT: must be a whole number \(got "eighty"\)/);
+    expect(result.stderr).to.match(/invalid configuration:\n {2}- PORT: must be a whole number between 1 and 65535 \(got "eighty"\)/);
+  });
+
+  it('names unknown SIM_* variables with the known name closest to each', () => {
+    expect(unknownSimulationVariables({ SIM_CHEKOUT_MEDIAN_MS: '5', SIM_ERROR_RATE: '0.1', SIM_SEED: '1', PATH: '/bin' })).to.deep.equal([
+      { name: 'SIM_CHEKOUT_MEDIAN_MS', closest: 'SIM_CHECKOUT_MEDIAN_MS' },
+    ]);
+    expect(unknownSimulationVariables({ SIM_ERORR_RATE: '0.1' })).to.deep.equal([{ name: 'SIM_ERORR_RATE', closest: 'SIM_ERROR_RATE' }]);
+    expect(unknownSimulationVariables({ SIM_GET_ITEM_P99_MS: '9', HOME: '/root' })).to.deep.equal([]);
   });
 });

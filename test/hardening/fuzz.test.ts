@@ -103,7 +103,7 @@ describe('hardening: bad input (real process)', function () {
 
   it('refuses requests Node cannot parse with a 4xx and closes the connection, and stays up', async () => {
     const cases = [
-      'GET /api/items HTTP/1.1\r\nHost: x\r\nX-Big: ' + 'a'.repeat(20_000) + '\r\n\r\n', // headers over 16 KiB
+      `GET /api/items HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, // headers over 16 KiB
       'FOO /api/items HTTP/1.1\r\nHost: x\r\n\r\n', // a method llhttp does not know
       'GET /api/items HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n',
       'POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', // smuggling shape

@@ -50,7 +50,7 @@ describe('hardening: memory bounds (real process)', function () {
     it('answers pipelined requests within the per-connection limit, in order', async () => {
       const raw = await sendRaw(
         service.url,
-        'GET /api/items/1 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(3) + 'GET /api/items/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+        `${'GET /api/items/1 HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(3)}GET /api/items/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
       );
       expect(raw.match(/HTTP\/1\.1 200/g)).to.have.length(4);
       expect(raw.lastIndexOf('"id":2')).to.be.above(raw.lastIndexOf('"id":1'));

@@ -151,6 +151,47 @@ describe('make targets for kind and compose', function () {
     expect(stopped.out).to.not.match(/kind .*(missing|too old)/);
   });
 
+  describe('with Podman as docker (podman-docker)', function () {
+    const podman = (version: string, rootless = false) =>
+      `case "$1" in --version) echo "Emulate Docker CLI using podman." >&2; echo "podman version ${version}";; info) echo ${rootless};; esac`;
+
+    it('does not call Podman 5 an old docker, and says to set KIND_EXPERIMENTAL_PROVIDER=podman', async function () {
+      const { code, out } = await makeWith(['kind-tools'], kindToolNames, await standIns({ ...goodTools, docker: podman('5.4.2') }));
+      expect(code).to.not.equal(0);
+      expect(out).to.not.match(/too old/);
+      expect(out).to.include(
+        'check-tools: docker is Podman 5.4.2 (podman-docker): kind needs to be told; run KIND_EXPERIMENTAL_PROVIDER=podman make kind-up',
+      );
+    });
+
+    it('passes with KIND_EXPERIMENTAL_PROVIDER=podman', async function () {
+      const { code, out } = await makeWith(
+        ['kind-tools', 'KIND_EXPERIMENTAL_PROVIDER=podman'],
+        kindToolNames,
+        await standIns({ ...goodTools, docker: podman('5.4.2') }),
+      );
+      expect(code, out).to.equal(0);
+      expect(out).to.match(/check-tools: docker, kind, kubectl, helm: ok/);
+    });
+
+    it('names a Podman older than kind supports', async function () {
+      const { code, out } = await makeWith(
+        ['kind-tools', 'KIND_EXPERIMENTAL_PROVIDER=podman'],
+        kindToolNames,
+        await standIns({ ...goodTools, docker: podman('3.4.4') }),
+      );
+      expect(code).to.not.equal(0);
+      expect(out).to.include('docker is Podman 3.4.4 (podman-docker), too old for kind: need Podman 4.0.0 or newer');
+    });
+
+    it('offers the Podman path when docker is missing on Linux', async function () {
+      const { out } = await makeWith(['kind-tools'], kindToolNames, await standIns({ ...goodTools, docker: undefined }));
+      expect(out).to.match(
+        /docker is missing: install Docker Engine.*; or, with Podman, install podman-docker and run KIND_EXPERIMENTAL_PROVIDER=podman make kind-up/,
+      );
+    });
+  });
+
   it('kind-tools passes with docker, kind, kubectl and helm, and needs no prometheus', async function () {
     const { code, out } = await makeWith(['kind-tools'], [...kindToolNames, 'prometheus', 'promtool'], await standIns(goodTools));
     expect(code, out).to.equal(0);
@@ -236,8 +277,17 @@ interface Recorded {
   applied: string[];
 }
 
+interface StandInOptions {
+  /** What `kubectl config current-context` prints (nothing: no current context). */
+  currentContext?: string;
+  /** `kubectl config get-contexts NAME` finds NAME (the kind cluster's context exists). */
+  contextExists?: boolean;
+  /** The docker stand-in's script instead of the recording one. */
+  docker?: string;
+}
+
 /** make `targets` with recording stand-ins; `kindClusters` is what `kind get clusters` prints. */
-async function makeRecorded(args: string[], kindClusters = ''): Promise<Recorded> {
+async function makeRecorded(args: string[], kindClusters = '', options: StandInOptions = {}): Promise<Recorded> {
   const dir = await tempDir('redline-recorded-');
   const log = join(dir, 'calls.log');
   await run('unzip', [
@@ -253,11 +303,13 @@ async function makeRecorded(args: string[], kindClusters = ''): Promise<Recorded
   const shims = await standIns({
     ...nodeScript(),
     kind: `${record('kind')}\ncase "$1 $2" in "get clusters") ${kindClusters};; esac`,
-    docker: `${record('docker')}\necho sha256:0123456789abcdef0123456789abcdef`,
+    docker: options.docker ?? `${record('docker')}\necho sha256:0123456789abcdef0123456789abcdef`,
     helm: record('helm'),
     // Offline verbs run for real; what needs the API server is recorded (apply: its input too).
     kubectl: `case " $* " in
   *" --dry-run=client "*|*" --local "*) exec "${dir}/kubectl" "$@";;
+  *" config current-context "*) ${record('kubectl')}; ${options.currentContext ? `echo ${options.currentContext}` : 'echo "error: current-context is not set" >&2; exit 1'};;
+  *" config get-contexts "*) ${record('kubectl')}; ${options.contextExists === false ? 'exit 1' : 'true'};;
   *" apply "*) ${record('kubectl')}; cat >> "${dir}/applied.yaml"; echo "---" >> "${dir}/applied.yaml";;
   *) ${record('kubectl')};;
 esac`,
@@ -331,6 +383,56 @@ describe('kind targets run by make with recording stand-ins', function () {
     expect(apply, r.calls.join('\n')).to.be.greaterThan(-1);
     expect(install).to.be.greaterThan(apply);
     expect(r.calls[install]).to.not.include('--create-namespace');
+  });
+
+  it("kind-cluster puts the user's current kube context back after kind switched it", async function () {
+    const r = await makeRecorded(['kind-cluster'], 'echo other', { currentContext: 'work-cluster' });
+    expect(r.code, r.out).to.equal(0);
+    const create = r.calls.indexOf('kind create cluster --name redline --config kind-config.yaml --wait 180s');
+    const restore = r.calls.indexOf('kubectl config use-context work-cluster');
+    expect(create, r.calls.join('\n')).to.be.greaterThan(-1);
+    expect(restore).to.be.greaterThan(create);
+    expect(r.out).to.include('kind-cluster: your current kube context is still work-cluster; this cluster is --context kind-redline');
+    // Re-running on an existing cluster (kind export kubeconfig switches too) restores it as well.
+    const again = await makeRecorded(['kind-cluster'], 'echo redline', { currentContext: 'work-cluster' });
+    expect(again.calls.indexOf('kubectl config use-context work-cluster')).to.be.greaterThan(
+      again.calls.indexOf('kind export kubeconfig --name redline'),
+    );
+  });
+
+  it('kind-cluster says loudly when the kind context becomes the current one (there was none)', async function () {
+    const r = await makeRecorded(['kind-cluster'], 'echo other');
+    expect(r.code, r.out).to.equal(0);
+    expect(r.calls.filter((c) => c.includes('use-context'))).to.deep.equal([]);
+    expect(r.out).to.include('kind-cluster: NOTE: your current kube context is now kind-redline (there was none before)');
+  });
+
+  it('kind-down says when it removed the current kube context', async function () {
+    const r = await makeRecorded(['kind-down'], 'echo redline', { currentContext: 'kind-redline' });
+    expect(r.code, r.out).to.equal(0);
+    expect(r.calls).to.include('kind delete cluster --name redline');
+    expect(r.out).to.include('kind-down: NOTE: your current kube context was kind-redline; kubectl has none now');
+    const elsewhere = await makeRecorded(['kind-down'], 'echo redline', { currentContext: 'work-cluster' });
+    expect(elsewhere.out).to.not.include('NOTE');
+  });
+
+  for (const target of ['grafana', 'prometheus']) {
+    it(`${target} without the cluster says to run make kind-up, and port-forwards nothing`, async function () {
+      const r = await makeRecorded([target], '', { contextExists: false });
+      expect(r.code).to.not.equal(0);
+      expect(r.out).to.include(`${target}: no kube context kind-redline: run make kind-up first (KIND_CLUSTER=redline)`);
+      expect(r.calls.filter((c) => c.includes('port-forward') || c.includes(' get '))).to.deep.equal([]);
+    });
+  }
+
+  it('deploy stops when docker fails, even with .SHELLFLAGS ignored as by macOS make 3.81', async function () {
+    // make 3.81 runs each recipe line with `bash -c` only; .SHELLFLAGS=-c does the same here.
+    const r = await makeRecorded(['deploy', '.SHELLFLAGS=-c'], '', {
+      docker: 'echo "Error: No such image: redline:dev" >&2; exit 1',
+    });
+    expect(r.code).to.not.equal(0);
+    expect(r.out).to.include('No such image: redline:dev');
+    expect(r.calls.filter((c) => c.startsWith('helm '))).to.deep.equal([]);
   });
 
   it('kps waits for the Prometheus the operator creates and for Grafana, after helm', async function () {
@@ -444,5 +546,87 @@ describe('kind targets under other release names (helm template of both charts)'
     // smoke finds the Prometheus Service with the same labels (scripts/smoke/cluster.ts).
     const smokeSelector = `app=kube-prometheus-stack-prometheus,release=${KPS_RELEASE}`;
     expect(matching('Service', smokeSelector)).to.have.length(1);
+  });
+});
+
+describe('make recipes: strict without .SHELLFLAGS, quiet, colours only on a terminal', function () {
+  this.timeout(120_000);
+  const makefiles = async () => {
+    const { readdir } = await import('node:fs/promises');
+    return ['Makefile', ...(await readdir(join(repoRoot, 'make'))).filter((f) => f.endsWith('.mk')).map((f) => `make/${f}`)];
+  };
+
+  it('every recipe line that runs more than one command starts with $(STRICT) (make 3.81 ignores .SHELLFLAGS)', async function () {
+    const loose: string[] = [];
+    let checked = 0;
+    for (const file of await makefiles()) {
+      const text = (await readFile(join(repoRoot, file), 'utf8')).replace(/\\\n/g, ' ');
+      for (const line of text.split('\n').filter((l) => l.startsWith('\t'))) {
+        const body = line.trim().replace(/^[@+-]+\s*/, '');
+        if (body.startsWith('#')) continue;
+        // Quoted text is not shell syntax: `echo "a | b"` runs one command.
+        const bare = body.replace(/'[^']*'|"(\\.|[^"\\])*"/g, '');
+        if (!/;|\||&&|\$\$\(/.test(bare)) continue;
+        checked += 1;
+        if (!body.startsWith('$(STRICT) ')) loose.push(`${file}: ${body.slice(0, 100)}`);
+      }
+    }
+    expect(checked).to.be.at.least(10);
+    expect(loose).to.deep.equal([]);
+    expect(await readFile(join(repoRoot, 'Makefile'), 'utf8')).to.match(/^STRICT := set -eu -o pipefail;$/m);
+  });
+
+  for (const [target, tool] of [
+    ['compose-lint', 'dclint'],
+    ['lint-dockerfile', 'dockerfilelint'],
+  ] as const) {
+    it(`make ${target} says nothing when ${tool} is happy, and shows its report when not`, async function () {
+      // A tools directory whose bin/ comes first on make's PATH, with the linter stood in for.
+      const tools = await tempDir('redline-make-tools-');
+      const { mkdir, writeFile, chmod } = await import('node:fs/promises');
+      await mkdir(join(tools, 'bin'));
+      const linter = join(tools, 'bin', tool);
+      const lint = async (script: string) => {
+        await writeFile(linter, `#!/bin/sh\n${script}\n`);
+        await chmod(linter, 0o755);
+        return make([target], { REDLINE_TOOLS_DIR: tools });
+      };
+      const clean = await lint('echo; echo "Issues: None found"; exit 0');
+      expect(clean.code, clean.out).to.equal(0);
+      expect(clean.out.split('\n').filter((line) => line.trim() && !line.startsWith('bootstrap: '))).to.deep.equal([]);
+      const broken = await lint('echo "compose.yaml 1:1 error something is wrong"; exit 1');
+      expect(broken.code).to.not.equal(0);
+      expect(broken.out).to.include('compose.yaml 1:1 error something is wrong');
+    });
+  }
+
+  it('make help has no colour codes when its output is not a terminal', async function () {
+    const { code, out } = await make(['help']);
+    expect(code).to.equal(0);
+    expect(out).to.include('help ');
+    expect(out).to.not.include('\x1b');
+  });
+
+  it('make lint-biome is clean and quiet in a log: one summary line, no diagnostics, no colour codes', async function () {
+    const { code, out } = await make(['lint-biome']);
+    expect(code, out).to.equal(0);
+    expect(out).to.not.include('\x1b');
+    const lines = out
+      .trim()
+      .split('\n')
+      .filter((line) => !line.startsWith('bootstrap: '));
+    expect(lines).to.have.length(1);
+    expect(lines[0]).to.match(/^Checked \d+ files in \d+m?s\. No fixes applied\.$/);
+  });
+
+  it('make lint-biome keeps its colours on a terminal (util-linux script gives it one)', async function () {
+    const script = await run('script', ['--version']).catch(() => undefined);
+    if (!script) this.skip();
+    const { stdout } = await run('script', ['-qec', 'make --no-print-directory lint-biome', '/dev/null'], {
+      cwd: repoRoot,
+      timeout: 60_000,
+    });
+    expect(stdout).to.include('\x1b[');
+    expect(stripVTControlCharacters(stdout)).to.match(/Checked \d+ files/);
   });
 });

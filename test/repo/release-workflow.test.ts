@@ -71,12 +71,32 @@ describe('release workflow (.github/workflows/release.yaml)', function () {
     expect(chart).to.match(/version\.ts stamp-chart dist\/src\/redline "\$IMAGE_REPO"/);
     expect(chart.indexOf('stamp-chart')).to.be.lessThan(chart.indexOf('helm package'));
     expect(chart).to.match(/cosign sign --yes "\$\{CHART_REPO#oci:\/\/\}\/redline@\$digest"/);
+    // Each also in cosign 2's tag format (sha256-<digest>.sig/.att), which cosign 2.x reads.
+    const legacy = /--new-bundle-format=false --use-signing-config=false/;
+    expect(chart).to.match(new RegExp(`cosign sign --yes ${legacy.source} "\\$\\{CHART_REPO#oci:\\/\\/\\}\\/redline@\\$digest"`));
+    expect(sign.run).to.match(/legacy=\(--new-bundle-format=false --use-signing-config=false\)/);
+    expect(sign.run).to.match(/cosign sign --yes --recursive "\$\{legacy\[@\]\}" "\$IMAGE"/);
+    expect(sign.run).to.match(/cosign attest --yes "\$\{legacy\[@\]\}" --type cyclonedx --predicate sbom\.cdx\.json "\$IMAGE"/);
     // Keyless: no key anywhere, the identity is this workflow at this ref.
     expect(JSON.stringify(job)).to.not.match(/--key\b|COSIGN_PRIVATE_KEY/);
   });
 
+  it('verifies with cosign 3 and with cosign 2.4, the oldest the docs promise, each by its own path', function () {
+    const installs = job.steps.filter((step) => step.uses?.startsWith('sigstore/cosign-installer@'));
+    expect(installs.map((step) => step.with)).to.deep.equal([
+      { 'install-dir': '${{ runner.temp }}/cosign' },
+      { 'cosign-release': 'v2.4.1', 'install-dir': '${{ runner.temp }}/cosign-2.4' },
+    ]);
+    const body = job.steps[runs(/verify-attestation --type cyclonedx/)]!.run!;
+    expect(body).to.include('for cosign in "$RUNNER_TEMP/cosign/cosign" "$RUNNER_TEMP/cosign-2.4/cosign"; do');
+    expect(body).to.match(/"\$cosign" verify "\$\{keyless\[@\]\}" "\$IMAGE_REPO@\$IMAGE_DIGEST"/);
+    expect(body).to.match(/"\$cosign" verify-attestation --type cyclonedx/);
+    // cosign 2.4 is installed after every signature, so signing always used the newer one.
+    expect(job.steps.indexOf(installs[1]!)).to.be.greaterThan(runs(/helm push/));
+  });
+
   it('verifies as a user before releasing, against the workflow identity', function () {
-    const verify = runs(/cosign verify-attestation --type cyclonedx/);
+    const verify = runs(/verify-attestation --type cyclonedx/);
     expect(verify).to.be.greaterThan(runs(/helm push/));
     expect(verify).to.be.lessThan(runs(/gh release create/));
     const body = job.steps[verify]!.run!;

@@ -169,3 +169,132 @@ describe('GitHub workflows', function () {
     expect(old.out).to.include(`kind ${older.slice(1)} is too old`);
   });
 });
+
+/** Runs a workflow step's script as GitHub's `shell: bash` does (bash -eo pipefail). */
+async function runStep(script: string, env: Record<string, string>): Promise<{ code: number; out: string }> {
+  return run('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { env: { ...process.env, ...env }, timeout: 30_000 }).then(
+    ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+  );
+}
+
+/** Executables in a new folder of `parent`. */
+async function tools(parent: string, name: string, scripts: Record<string, string>): Promise<string> {
+  const { mkdir } = await import('node:fs/promises');
+  const folder = join(parent, name);
+  await mkdir(folder, { recursive: true });
+  for (const [tool, body] of Object.entries(scripts)) await writeFile(join(folder, tool), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  return folder;
+}
+
+describe('e2e-kind.yaml steps, run here with stand-ins', function () {
+  this.timeout(60_000);
+  const step = async (name: string) => {
+    const found = (await workflow('e2e-kind.yaml')).steps.find((s) => s.name === name);
+    expect(found, name).to.not.equal(undefined);
+    return found!;
+  };
+  const nodesVersion = versions.KIND_NODE_IMAGE.replace(/^[^:]*:/, '').replace(/@.*$/, '');
+
+  it("puts the nodes' kubectl ahead of the one kind-action put on PATH, and checks it", async function () {
+    await withTempDir('redline-e2e-kubectl-', async (dir) => {
+      const kubectlPrinting = (version: string) =>
+        `case "$*" in *json*) echo '{"clientVersion":{"gitVersion":"${version}"}}';; *) echo "Client Version: ${version}";; esac`;
+      // kind-action's own kubectl, first on PATH through its GITHUB_PATH entry.
+      const kindAction = await tools(dir, 'kind-action', { kubectl: kubectlPrinting('v1.30.0') });
+      // The release's kubectl, and curl -fsSLO URL fetching it, then its published sha256.
+      await writeFile(join(dir, 'kubectl-release'), `#!/bin/sh\n${kubectlPrinting(nodesVersion)}\n`, { mode: 0o755 });
+      const curl = await tools(dir, 'curl', {
+        curl: `url=$(eval echo "\\\${$#}"); file=\${url##*/}
+case "$file" in
+  kubectl) cp "${dir}/kubectl-release" kubectl;;
+  kubectl.sha256) sha256sum kubectl | cut -d' ' -f1 > kubectl.sha256;;
+esac
+echo "$url" >> "${dir}/urls"`,
+      });
+      const githubPath = join(dir, 'github_path');
+      const githubEnv = join(dir, 'github_env');
+      await writeFile(githubPath, '');
+      await writeFile(githubEnv, '');
+      const runnerPath = `${kindAction}${delimiter}${curl}${delimiter}${process.env.PATH}`;
+      const env = { RUNNER_TEMP: dir, GITHUB_PATH: githubPath, GITHUB_ENV: githubEnv, KIND_NODE_IMAGE: versions.KIND_NODE_IMAGE };
+
+      const install = await runStep((await step('kubectl matching the kind nodes')).run!, { ...env, PATH: runnerPath });
+      expect(install.code, install.out).to.equal(0);
+      expect(await readFile(join(dir, 'urls'), 'utf8')).to.include(`https://dl.k8s.io/release/${nodesVersion}/bin/linux/amd64/kubectl`);
+
+      // GitHub prepends GITHUB_PATH entries for the next steps, the last one written first.
+      const added = (await readFile(githubPath, 'utf8')).trim().split('\n').filter(Boolean).reverse();
+      const nextEnv = Object.fromEntries(
+        (await readFile(githubEnv, 'utf8'))
+          .trim()
+          .split('\n')
+          .map((line) => line.split('=') as [string, string]),
+      );
+      const nextPath = [...added, runnerPath].join(delimiter);
+      const check = await runStep((await step("kubectl on PATH is the nodes' version")).run!, { ...env, ...nextEnv, PATH: nextPath });
+      expect(check.code, check.out).to.equal(0);
+      expect(check.out).to.include(`kubectl: ${join(dir, 'kubectl-nodes', 'kubectl')}`);
+
+      // The check fails when kind-action's kubectl still wins (as the old step's /usr/local/bin did).
+      const shadowed = await runStep((await step("kubectl on PATH is the nodes' version")).run!, {
+        ...env,
+        ...nextEnv,
+        PATH: runnerPath,
+      });
+      expect(shadowed.code).to.not.equal(0);
+      expect(shadowed.out).to.include(`kubectl on PATH is v1.30.0, not the nodes' ${nodesVersion}`);
+    });
+  });
+
+  it('on failure collects kind export logs and every pod log (Grafana sidecars included) into the uploaded artifact', async function () {
+    await withTempDir('redline-e2e-failure-', async (dir) => {
+      const calls = join(dir, 'calls');
+      const standIns = await tools(dir, 'bin', {
+        kind: `echo "kind $*" >> "${calls}"; [ "$1 $2" = "export logs" ] && mkdir -p "$3" && echo kubelet > "$3/kubelet.log"`,
+        kubectl: `echo "kubectl $*" >> "${calls}"
+case "$*" in
+  *"-n monitoring get pods -o name"*) echo pod/kps-grafana-0; echo pod/prometheus-kps-0;;
+  *"-n redline get pods -o name"*) echo pod/redline-abc;;
+  *" logs "*"--previous"*) exit 1;;
+  *" logs "*) echo "[$4/grafana-sc-dashboard] loaded redline.json";;
+  *) echo "$*";;
+esac`,
+      });
+      const collect = await step('Collect failure artifacts');
+      expect(collect.if).to.equal('failure()');
+      const result = await runStep(collect.run!, {
+        RUNNER_TEMP: dir,
+        KIND_CLUSTER: 'redline',
+        KUBE_CONTEXT: 'kind-redline',
+        PATH: `${standIns}${delimiter}${process.env.PATH}`,
+      });
+      expect(result.code, result.out).to.equal(0);
+      const out = join(dir, 'e2e-failure');
+      expect(await readFile(join(out, 'kind', 'kubelet.log'), 'utf8')).to.equal('kubelet\n');
+      expect((await readFile(calls, 'utf8')).split('\n')).to.include(`kind export logs ${out}/kind --name redline`);
+      expect((await readdir(join(out, 'pods'))).sort()).to.deep.equal([
+        'monitoring-kps-grafana-0.describe.txt',
+        'monitoring-kps-grafana-0.log',
+        'monitoring-prometheus-kps-0.describe.txt',
+        'monitoring-prometheus-kps-0.log',
+        'redline-redline-abc.describe.txt',
+        'redline-redline-abc.log',
+      ]);
+      expect(await readFile(join(out, 'pods', 'monitoring-kps-grafana-0.log'), 'utf8')).to.include('grafana-sc-dashboard');
+      expect(await readFile(calls, 'utf8')).to.match(
+        /kubectl --context kind-redline -n monitoring logs pod\/kps-grafana-0 --all-containers --prefix\n/,
+      );
+
+      const upload = await step('Keep the failure artifacts');
+      expect(upload.if).to.equal('failure()');
+      expect(upload.uses).to.match(/^actions\/upload-artifact@/);
+      expect(upload.with).to.deep.include({ name: 'e2e-failure', path: '${{ runner.temp }}/e2e-failure' });
+    });
+  });
+
+  it('the job log dump includes Grafana and its sidecars', async function () {
+    const dump = await step('Dump pods, logs and Prometheus targets');
+    expect(dump.run).to.match(/logs --all-containers [^\n]*-l app\.kubernetes\.io\/name=grafana/);
+  });
+});

@@ -1,6 +1,6 @@
 // The load generator's command line: `node service/src/loadgen/main.ts --help`.
 import { type LoadOptions, loadOptions, USAGE } from './options.ts';
-import { runLoad } from './runner.ts';
+import { type LoadReport, runLoad } from './runner.ts';
 
 let options: LoadOptions;
 try {
@@ -17,10 +17,20 @@ try {
 const stop = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
 
+// With --json stdout carries the summary alone; the log lines go to stderr.
+const out = options.json ? process.stderr : process.stdout;
 const log = (fields: Record<string, unknown>) =>
-  console.log(JSON.stringify({ time: new Date().toISOString(), service: 'redline-loadgen', ...fields }));
+  out.write(`${JSON.stringify({ time: new Date().toISOString(), service: 'redline-loadgen', ...fields })}\n`);
 log({ msg: 'starting', target: options.target, rate: options.rate, durationMs: options.durationMs });
-const report = await runLoad(options, stop.signal, { everyMs: 60_000, report: (current) => log({ msg: 'progress', ...current }) });
+const progress =
+  options.progressMs > 0
+    ? {
+        everyMs: options.progressMs,
+        report: ({ durationMs, sent, ok, failed, unanswered, skipped, latencyMs }: LoadReport) =>
+          log({ msg: 'progress', durationMs, sent, ok, failed, unanswered, skipped, latencyMs }),
+      }
+    : undefined;
+const report = await runLoad(options, stop.signal, progress);
 if (options.json) console.log(JSON.stringify(report));
 else log({ msg: 'finished', ...report });
 process.exit(0);

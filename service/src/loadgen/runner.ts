@@ -1,6 +1,7 @@
 // Sends the mix at a fixed rate for a bounded time and tallies what came back.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seededUniform } from '../simulation/random.ts';
+import { LatencySample, type Percentiles } from './latency.ts';
 import { OrderMemory, nextRequest, type PlannedRequest } from './mix.ts';
 import type { LoadOptions } from './options.ts';
 
@@ -9,9 +10,15 @@ export interface LoadReport {
   durationMs: number;
   sent: number;
   skipped: number;
-  /** Transport failures (refused, reset, timed out): the service never answered. */
+  /** Answered with a 2xx. */
+  ok: number;
+  /** Every request that did not get a 2xx: any other status, or no answer at all. */
   failed: number;
+  /** The part of `failed` the service never answered (refused, reset, timed out). */
+  unanswered: number;
   byStatus: Record<string, number>;
+  /** Time to the whole answer, over every answered request (any status), in ms. */
+  latencyMs?: Percentiles;
   byRoute: Record<string, number>;
 }
 
@@ -22,15 +29,35 @@ export async function runLoad(
 ): Promise<LoadReport> {
   const uniform = options.seed === undefined ? Math.random : seededUniform(options.seed);
   const orders = new OrderMemory();
-  const report: LoadReport = { target: options.target, durationMs: 0, sent: 0, skipped: 0, failed: 0, byStatus: {}, byRoute: {} };
-  const inFlight = new Set<Promise<void>>();
+  const report: LoadReport = {
+    target: options.target,
+    durationMs: 0,
+    sent: 0,
+    skipped: 0,
+    ok: 0,
+    failed: 0,
+    unanswered: 0,
+    byStatus: {},
+    byRoute: {},
+  };
+  const latencies = new LatencySample();
   const started = performance.now();
+  const snapshot = (): LoadReport => ({
+    ...report,
+    durationMs: Math.round(performance.now() - started),
+    byStatus: { ...report.byStatus },
+    byRoute: { ...report.byRoute },
+    latencyMs: latencies.percentiles(),
+  });
+  const inFlight = new Set<Promise<void>>();
   const intervalMs = 1000 / options.rate;
   // Long runs (the chart's load-generator Deployment) say how they are doing now and then.
-  const ticker =
-    progress && setInterval(() => progress.report({ ...report, durationMs: Math.round(performance.now() - started) }), progress.everyMs);
+  const ticker = progress && setInterval(() => progress.report(snapshot()), progress.everyMs);
 
   const send = async (planned: PlannedRequest) => {
+    const sentAt = performance.now();
+    let status: number;
+    let text: string;
     try {
       const response = await fetch(options.target + planned.path, {
         method: planned.method,
@@ -38,11 +65,26 @@ export async function runLoad(
         body: planned.body === undefined ? undefined : JSON.stringify(planned.body),
         signal: AbortSignal.timeout(options.timeoutMs),
       });
-      const text = await response.text();
-      report.byStatus[response.status] = (report.byStatus[response.status] ?? 0) + 1;
-      if (planned.route === '/api/orders' && response.status === 201) orders.remember((JSON.parse(text) as { id: string }).id);
+      text = await response.text();
+      status = response.status;
     } catch {
       report.failed += 1;
+      report.unanswered += 1;
+      return;
+    }
+    latencies.record(performance.now() - sentAt);
+    report.byStatus[status] = (report.byStatus[status] ?? 0) + 1;
+    if (status >= 200 && status < 300) report.ok += 1;
+    else report.failed += 1;
+    if (planned.route === '/api/orders' && status === 201) {
+      const id = (() => {
+        try {
+          return (JSON.parse(text) as { id?: unknown }).id;
+        } catch {
+          return undefined;
+        }
+      })();
+      if (typeof id === 'string') orders.remember(id);
     }
   };
 
@@ -64,6 +106,5 @@ export async function runLoad(
   }
   await Promise.all(inFlight);
   if (ticker) clearInterval(ticker);
-  report.durationMs = Math.round(performance.now() - started);
-  return report;
+  return snapshot();
 }

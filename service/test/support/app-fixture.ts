@@ -25,6 +25,7 @@ export async function serveApp(env: Record<string, string> = {}) {
     } catch {
       /* not JSON: the test will say so */
     }
+    // biome-ignore lint/suspicious/noExplicitAny: the tests read any field of a body they assert on; chai checks it at runtime
     return { status: response.status, headers: response.headers, body: body as any };
   };
   const post = (path: string, body: unknown, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
