@@ -14,10 +14,10 @@ export interface RouteRed {
   p95: number;
 }
 
-/** The window the summary reads: the chart always records the per-route RED series over 5m. */
-export const RED_SUMMARY_WINDOW = '5m';
+/** The window the summary reads: the chart always records the per-route RED series over 1m (and 5m). */
+export const RED_SUMMARY_WINDOW = '1m';
 
-/** Names of the recorded series the summary reads; `window` must be one the rules record (5m, prometheusRule.redWindows). */
+/** Names of the recorded series the summary reads; `window` must be one the rules record (1m, 5m, prometheusRule.redWindows). */
 export function redRecords(window: string = RED_SUMMARY_WINDOW) {
   return {
     rate: `namespace_job_route:http_requests:rate${window}`,

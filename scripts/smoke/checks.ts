@@ -141,7 +141,7 @@ async function redCheck(
     (g) => g.name.startsWith(ruleGroupPrefix) && g.rules.some((r) => r.type === 'recording' && r.name === record),
   );
   if (!recorded) {
-    const why = `the recording rule ${record} is not loaded: the RED table reads it (are the chart's rules loaded? the chart records 5m and prometheusRule.redWindows; --window ${window})`;
+    const why = `the recording rule ${record} is not loaded: the RED table reads it (are the chart's rules loaded? the chart records 1m, 5m and prometheusRule.redWindows; --window ${window})`;
     return { check: check(checkNames.red, false, why), red: [] };
   }
   const red = await redByRoute(client, selector, window);

@@ -12,7 +12,7 @@ export interface SmokeOptions {
   scrapePool: string;
   /** Scrape interval the targets must have, in seconds. */
   intervalSeconds: number;
-  /** Window of the recorded RED series to read (5m, or one of the chart's prometheusRule.redWindows). */
+  /** Window of the recorded RED series to read (1m, 5m, or one of the chart's prometheusRule.redWindows). */
   window: string;
   /** How long to wait for everything to be true, in milliseconds. */
   deadlineMs: number;
@@ -39,8 +39,8 @@ are loaded and no Redline* alert fires. Waits up to --deadline, then exits 1 wit
   --job NAME                  job label of redline's series (default: redline)
   --scrape-pool NAME          expected scrape pool (default: serviceMonitor/<namespace>/<job>/0)
   --interval DURATION         expected scrape interval (default: 5s)
-  --window DURATION           window of the recorded per-route RED series to read: 5m, or
-                              one of the chart's prometheusRule.redWindows (default: 5m)
+  --window DURATION           window of the recorded per-route RED series to read: 1m, 5m
+                              or one of the chart's prometheusRule.redWindows (default: 1m)
   --deadline DURATION         give up after this long (default: 180s)
   --prometheus-namespace NS   kube-prometheus-stack's namespace (default: monitoring)
   --prometheus-release NAME   kube-prometheus-stack's release (default: kps)
@@ -65,7 +65,7 @@ export function parseOptions(argv: string[]): SmokeOptions | 'help' {
       job: { type: 'string', default: 'redline' },
       'scrape-pool': { type: 'string' },
       interval: { type: 'string', default: '5s' },
-      window: { type: 'string', default: '5m' },
+      window: { type: 'string', default: '1m' },
       deadline: { type: 'string', default: '180s' },
       'prometheus-namespace': { type: 'string', default: 'monitoring' },
       'prometheus-release': { type: 'string', default: 'kps' },

@@ -117,7 +117,7 @@ function againstPrometheus(this: Mocha.Suite, install: PrometheusInstall) {
     const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--scrape-pool', 'redline', '--deadline', '30s']);
     expect(run.code, run.stdout).to.equal(0);
     expect(run.stdout).to.match(/^redline smoke: Prometheus http:\/\/127\.0\.0\.1:\d+$/m);
-    expect(run.stdout).to.match(/^RED per route \(rate over 5m\):\n {2}route +req\/s +errors +p95\n {2}-+ +-+ +-+ +-+$/m);
+    expect(run.stdout).to.match(/^RED per route \(rate over 1m\):\n {2}route +req\/s +errors +p95\n {2}-+ +-+ +-+ +-+$/m);
     expect(run.stdout).to.match(/^ {2}\/api\/items +\d+\.\d\d +\d+\.\d\d% +\d+ ms$/m);
     expect(run.stdout).to.match(/^PASS after \d+\.\ds/m);
   });
@@ -261,14 +261,14 @@ function againstPrometheus(this: Mocha.Suite, install: PrometheusInstall) {
       '--scrape-pool',
       'redline',
       '--window',
-      '1m',
+      '2m',
       '--deadline',
       '1s',
       '--json',
     ]);
     expect(run.code, run.stdout).to.equal(1);
     expect(run.outcome.reasons).to.deep.equal([
-      "RED queries: the recording rule namespace_job_route:http_requests:rate1m is not loaded: the RED table reads it (are the chart's rules loaded? the chart records 5m and prometheusRule.redWindows; --window 1m)",
+      "RED queries: the recording rule namespace_job_route:http_requests:rate2m is not loaded: the RED table reads it (are the chart's rules loaded? the chart records 1m, 5m and prometheusRule.redWindows; --window 2m)",
     ]);
     expect(run.outcome.red).to.deep.equal([]);
   });

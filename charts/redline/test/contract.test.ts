@@ -159,7 +159,7 @@ describe('chart: one source for RED (the rules record, the dashboard and the loc
       'dashboard',
       [
         `sum by (route) (rate(http_requests_total{${sel}}[5m]))`,
-        `namespace_job_route:http_requests:rate1m{${sel}}`,
+        `namespace_job_route:http_requests:rate2m{${sel}}`,
         `namespace_job_route:http_request_duration_seconds:quantile_rate5m{${sel}, quantile="0.9"}`,
         `namespace_job:slo_errors:ratio_rate1h{${sel}, slo="throughput"}`,
       ],
@@ -167,7 +167,7 @@ describe('chart: one source for RED (the rules record, the dashboard and the loc
     );
     expect(problems).to.have.length(4);
     expect(problems[0]).to.include('http_requests_total is not recorded');
-    expect(problems[1]).to.include('namespace_job_route:http_requests:rate1m is not recorded');
+    expect(problems[1]).to.include('namespace_job_route:http_requests:rate2m is not recorded');
     expect(problems[2]).to.match(/quantile="0\.9"\} matches none of the recorded .* series \(labels \{"quantile":"0\.5"\}/);
     expect(problems[3]).to.include('slo="throughput"');
   });

@@ -181,7 +181,7 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
         return super.query(expr, time);
       }
     })(prometheus.url);
-    const options = { namespace: 'local', job: 'redline', scrapePool: 'redline', intervalSeconds: 1, window: '5m' };
+    const options = { namespace: 'local', job: 'redline', scrapePool: 'redline', intervalSeconds: 1, window: '1m' };
     // The 10% error rate may have fired the availability alert by now: every other check must pass.
     const pass = await waitFor(
       'a smoke pass whose checks (but the alerts) all pass',
