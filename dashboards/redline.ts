@@ -1,15 +1,17 @@
 // The redline RED dashboard: the one source of truth for the chart's ConfigMap, the local
 // stack and compose, built with the Grafana Foundation SDK. `make dashboard` writes two
-// variants into charts/redline/dashboards/: redline.json reads the classic histogram (works on
-// Prometheus 2.x and 3.x: quantiles via histogram_quantile over buckets summed by le, never a
-// bucket picked by its le string); redline-native.json reads the native histogram
-// (Prometheus 3, metrics.nativeHistograms in the chart). Burn-rate panels read the SLO windows
-// 5m, 1h, 6h, 1d and 3d, which the chart always records.
+// variants into charts/redline/dashboards/: redline.json for the classic histogram (Prometheus
+// 2.x and 3.x) and redline-native.json for the native one (Prometheus 3,
+// metrics.nativeHistograms in the chart). The RED and SLO panels write no RED expression: they
+// read the series the chart's recording rules record (charts/redline/templates/
+// prometheusrule.yaml), which always include the 5m window, the quantiles 0.5, 0.95 and 0.99,
+// and the SLO windows 5m, 1h, 6h, 1d and 3d; the rules pick the histogram. Only the saturation
+// row reads raw series (see there); charts/redline/test/contract.test.ts holds it so.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { datasourceVariable, labelValuesVariable, withRows, type PanelSpec } from './panels.ts';
 
 export interface DashboardOptions {
-  /** Read http_request_duration_seconds as a native histogram instead of its classic buckets. */
+  /** Describe the latency panels as read from the native histogram (the rules read it natively). */
   nativeHistograms?: boolean;
 }
 
@@ -17,19 +19,12 @@ export interface DashboardOptions {
 const SERVICE = 'namespace="$namespace", job="$job"';
 /** Series of the selected service and routes. */
 const ROUTES = `${SERVICE}, route=~"$route"`;
-const RATE = '[$__rate_interval]';
 
-const sumBy = (by: string, metric: string, selector: string) => `sum by (${by}) (rate(${metric}{${selector}}${RATE}))`;
-
-/** Error ratio that is 0, not "no data", for routes that answered requests but never failed. */
-const errorRatio = (by: string) =>
-  `(${sumBy(by, 'http_request_errors_total', ROUTES)} or 0 * ${sumBy(by, 'http_requests_total', ROUTES)})` +
-  ` / ${sumBy(by, 'http_requests_total', ROUTES)}`;
-
-const quantile = (q: number, native: boolean) =>
-  native
-    ? `histogram_quantile(${q}, ${sumBy('route', 'http_request_duration_seconds', ROUTES)})`
-    : `histogram_quantile(${q}, ${sumBy('le, route', 'http_request_duration_seconds_bucket', ROUTES)})`;
+/** The per-route RED series of the chart's redline.red rules, over the 5m window they always record. */
+const REQUEST_RATE = 'namespace_job_route:http_requests:rate5m';
+const STATUS_CODE_RATE = 'namespace_job_route_status_code:http_requests:rate5m';
+const ERROR_RATIO = 'namespace_job_route:http_request_errors:ratio_rate5m';
+const DURATION_QUANTILE = 'namespace_job_route:http_request_duration_seconds:quantile_rate5m';
 
 /** Burn rate over a window: the recorded SLO error ratio divided by the error budget (1 - objective). */
 const burnRate = (window: string) =>
@@ -38,38 +33,41 @@ const burnRate = (window: string) =>
 const durationPanel = (q: number, label: string, native: boolean): PanelSpec => ({
   title: `Duration ${label} by route`,
   description: native
-    ? `${label} request duration per route over $__rate_interval, from the native http_request_duration_seconds histogram (histogram_quantile over exponential buckets: within a few percent of the true value).`
-    : `${label} request duration per route over $__rate_interval, from the http_request_duration_seconds histogram (histogram_quantile; interpolated within the bucket).`,
+    ? `${label} request duration per route over 5m, from the native http_request_duration_seconds histogram (histogram_quantile over exponential buckets: within a few percent of the true value; recorded by the redline.red rules).`
+    : `${label} request duration per route over 5m, from the http_request_duration_seconds histogram (histogram_quantile; interpolated within the bucket; recorded by the redline.red rules).`,
   unit: 's',
   min: 0,
   width: 8,
-  queries: [{ expr: quantile(q, native), legend: '{{route}}' }],
+  queries: [{ expr: `${DURATION_QUANTILE}{${ROUTES}, quantile="${q}"}`, legend: '{{route}}' }],
 });
 
 const red = (native: boolean): PanelSpec[] => [
   {
     title: 'Request rate by route',
-    description: 'Rate: requests per second per route template, all status codes (http_requests_total).',
+    description:
+      'Rate: requests per second per route template over 5m, all status codes (http_requests_total; recorded by the redline.red rules).',
     unit: 'reqps',
     min: 0,
     width: 8,
-    queries: [{ expr: sumBy('route', 'http_requests_total', ROUTES), legend: '{{route}}' }],
+    queries: [{ expr: `${REQUEST_RATE}{${ROUTES}}`, legend: '{{route}}' }],
   },
   {
     title: 'Request rate by status code',
-    description: 'Requests per second by HTTP status code. 499 means the client went away before the answer; 4xx and 499 are not errors.',
+    description:
+      'Requests per second by HTTP status code over 5m (recorded by the redline.red rules). 499 means the client went away before the answer; 4xx and 499 are not errors.',
     unit: 'reqps',
     min: 0,
     width: 8,
-    queries: [{ expr: sumBy('status_code', 'http_requests_total', ROUTES), legend: '{{status_code}}' }],
+    queries: [{ expr: `sum by (status_code) (${STATUS_CODE_RATE}{${ROUTES}})`, legend: '{{status_code}}' }],
   },
   {
     title: 'Error ratio by route',
-    description: 'Errors: share of requests answered 5xx per route (http_request_errors_total / http_requests_total).',
+    description:
+      'Errors: share of requests answered 5xx per route over 5m (http_request_errors_total / http_requests_total; recorded by the redline.red rules).',
     unit: 'percentunit',
     min: 0,
     width: 8,
-    queries: [{ expr: errorRatio('route'), legend: '{{route}}' }],
+    queries: [{ expr: `${ERROR_RATIO}{${ROUTES}}`, legend: '{{route}}' }],
   },
   durationPanel(0.5, 'p50', native),
   durationPanel(0.95, 'p95', native),
@@ -126,6 +124,9 @@ const slo: PanelSpec[] = [
   },
 ];
 
+// Raw series, on purpose: saturation per instance is not RED, no rule records it and nothing
+// else computes it (so there is nothing to keep in step), and the gauges are shown as scraped.
+// CPU is the one rate, at the dashboard's resolution. The contract test lists these metrics.
 const saturation: PanelSpec[] = [
   {
     title: 'In-flight requests',
@@ -163,7 +164,7 @@ const saturation: PanelSpec[] = [
     unit: 'percentunit',
     min: 0,
     width: 6,
-    queries: [{ expr: `sum by (instance) (rate(process_cpu_seconds_total{${SERVICE}}${RATE}))`, legend: '{{instance}}' }],
+    queries: [{ expr: `sum by (instance) (rate(process_cpu_seconds_total{${SERVICE}}[$__rate_interval]))`, legend: '{{instance}}' }],
   },
 ];
 
@@ -179,9 +180,9 @@ export function redlineDashboard(options: DashboardOptions = {}): dashboard.Dash
     .time({ from: 'now-1h', to: 'now' })
     .version(1)
     .withVariable(datasourceVariable())
-    .withVariable(labelValuesVariable('namespace', 'Namespace', 'label_values(http_requests_total, namespace)'))
-    .withVariable(labelValuesVariable('job', 'Job', 'label_values(http_requests_total{namespace="$namespace"}, job)'))
-    .withVariable(labelValuesVariable('route', 'Route', `label_values(http_requests_total{${SERVICE}}, route)`, { multi: true }));
+    .withVariable(labelValuesVariable('namespace', 'Namespace', `label_values(${REQUEST_RATE}, namespace)`))
+    .withVariable(labelValuesVariable('job', 'Job', `label_values(${REQUEST_RATE}{namespace="$namespace"}, job)`))
+    .withVariable(labelValuesVariable('route', 'Route', `label_values(${REQUEST_RATE}{${SERVICE}}, route)`, { multi: true }));
   return withRows(builder, [
     { title: 'RED: rate, errors, duration', panels: red(options.nativeHistograms === true) },
     { title: 'SLO: error budget and burn rate', panels: slo },

@@ -1,25 +1,21 @@
-// The RED of a running `make local`, drawn from its Prometheus' HTTP API as one SVG (rate, error
-// ratio and p95 per route over the last minutes), for docs/images/. Debian's Prometheus package
+// The RED of a running `make local`, drawn from its Prometheus' HTTP API as one SVG (the recorded
+// rate, error ratio and p95 per route the live table reads, over the last minutes), for docs/images/. Debian's Prometheus package
 // ships no web UI (its React UI is fetched from GitHub at install time, which the build machines
-// cannot reach), so this draws what the graph page would show from the same queries.
+// cannot reach), so this draws what the graph page would show for the same series.
 //   node hack/red-plot.ts [--prometheus-url http://127.0.0.1:9090] [--minutes 10] [--out docs/images/red-local.svg]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PrometheusClient } from '../scripts/lib/prometheus-api.ts';
+import { redQueries } from '../scripts/lib/red-summary.ts';
 import { svgOf, type TopLevelSpec } from '../scripts/lib/svg-plot.ts';
 
-/** The panels: a title, the query a person would type into the graph page, and its unit. */
+/** The panels: the recorded series the local summary reads (scripts/lib/red-summary.ts), over 1m. */
+const queries = redQueries('namespace="local",job="redline"');
 export const PANELS = [
-  { title: 'Rate (req/s)', expr: 'sum by (route) (rate(http_requests_total{job="redline"}[1m]))' },
-  {
-    title: 'Errors (ratio of requests answered 5xx)',
-    expr: 'sum by (route) (rate(http_request_errors_total{job="redline"}[1m])) / sum by (route) (rate(http_requests_total{job="redline"}[1m]))',
-  },
-  {
-    title: 'Duration (p95, seconds)',
-    expr: 'histogram_quantile(0.95, sum by (route, le) (rate(http_request_duration_seconds_bucket{job="redline"}[1m])))',
-  },
+  { title: 'Rate (req/s)', expr: queries.rate },
+  { title: 'Errors (ratio of requests answered 5xx)', expr: queries.errorRatio },
+  { title: 'Duration (p95, seconds)', expr: queries.p95 },
 ] as const;
 
 const usage = 'usage: node hack/red-plot.ts [--prometheus-url URL] [--minutes N] [--out FILE.svg]';

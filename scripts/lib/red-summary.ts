@@ -1,5 +1,7 @@
 // The per-route RED numbers, read from Prometheus: what `make local` prints, what the smoke
-// test reports. Knows only metric names and Prometheus' API.
+// test reports. It writes no RED expression: it reads the series the chart's redline.red
+// recording rules record (charts/redline/templates/prometheusrule.yaml), so its numbers are the
+// dashboard's. The local stack and the smoke's Prometheus load those rules.
 import type { PrometheusClient } from './prometheus-api.ts';
 
 export interface RouteRed {
@@ -12,24 +14,38 @@ export interface RouteRed {
   p95: number;
 }
 
-export function redQueries(selector: string, window: string) {
+/** The window the summary reads: the chart always records the per-route RED series over 1m (and 5m). */
+export const RED_SUMMARY_WINDOW = '1m';
+
+/** Names of the recorded series the summary reads; `window` must be one the rules record (1m, 5m, prometheusRule.redWindows). */
+export function redRecords(window: string = RED_SUMMARY_WINDOW) {
   return {
-    rate: `sum by (route) (rate(http_requests_total{${selector}}[${window}]))`,
-    errors: `sum by (route) (rate(http_request_errors_total{${selector}}[${window}]))`,
-    p95: `histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{${selector}}[${window}])))`,
+    rate: `namespace_job_route:http_requests:rate${window}`,
+    errorRatio: `namespace_job_route:http_request_errors:ratio_rate${window}`,
+    quantile: `namespace_job_route:http_request_duration_seconds:quantile_rate${window}`,
   };
 }
 
-export async function redByRoute(prometheus: PrometheusClient, selector: string, window = '1m'): Promise<RouteRed[]> {
+/** The summary's queries: the recorded series of its service. */
+export function redQueries(selector: string, window: string = RED_SUMMARY_WINDOW) {
+  const records = redRecords(window);
+  return {
+    rate: `${records.rate}{${selector}}`,
+    errorRatio: `${records.errorRatio}{${selector}}`,
+    p95: `${records.quantile}{${selector},quantile="0.95"}`,
+  };
+}
+
+export async function redByRoute(prometheus: PrometheusClient, selector: string, window: string = RED_SUMMARY_WINDOW): Promise<RouteRed[]> {
   const queries = redQueries(selector, window);
-  const [rates, errors, p95s] = await Promise.all([
+  const [rates, errorRatios, p95s] = await Promise.all([
     prometheus.query(queries.rate),
-    prometheus.query(queries.errors),
+    prometheus.query(queries.errorRatio),
     prometheus.query(queries.p95),
   ]);
   const byRoute = (samples: { metric: Record<string, string>; value: number }[]) =>
     new Map(samples.map((s) => [s.metric.route ?? '', s.value]));
-  const errorMap = byRoute(errors);
+  const errorRatioMap = byRoute(errorRatios);
   const p95Map = byRoute(p95s);
   return rates
     .map((s) => {
@@ -37,7 +53,8 @@ export async function redByRoute(prometheus: PrometheusClient, selector: string,
       return {
         route,
         rate: s.value,
-        errorRatio: s.value > 0 ? (errorMap.get(route) ?? 0) / s.value : Number.NaN,
+        // The rule records 0 for a route that served requests but never failed, NaN for none.
+        errorRatio: errorRatioMap.get(route) ?? Number.NaN,
         p95: p95Map.get(route) ?? Number.NaN,
       };
     })

@@ -3,7 +3,7 @@
 import type { PrometheusClient, PromRuleGroup, Target } from '../lib/prometheus-api.ts';
 import { parseDuration } from '../../service/src/duration.ts';
 import type { SmokeOptions } from './options.ts';
-import { redByRoute, type RouteRed } from '../lib/red-summary.ts';
+import { redByRoute, redRecords, type RouteRed } from '../lib/red-summary.ts';
 
 export interface Check {
   name: string;
@@ -126,12 +126,41 @@ async function recordingCheck(client: PrometheusClient, groups: PromRuleGroup[])
 }
 
 /**
+ * The per-route RED table, read from the recorded series of the loaded redline.red rules (the
+ * numbers the dashboard shows). Without the recording rule of the window there is nothing to
+ * read: said as such, not as "no traffic".
+ */
+async function redCheck(
+  client: PrometheusClient,
+  groups: PromRuleGroup[],
+  selector: string,
+  window: string,
+): Promise<{ check: Check; red: RouteRed[] }> {
+  const record = redRecords(window).rate;
+  const recorded = groups.some(
+    (g) => g.name.startsWith(ruleGroupPrefix) && g.rules.some((r) => r.type === 'recording' && r.name === record),
+  );
+  if (!recorded) {
+    const why = `the recording rule ${record} is not loaded: the RED table reads it (are the chart's rules loaded? the chart records 1m, 5m and prometheusRule.redWindows; --window ${window})`;
+    return { check: check(checkNames.red, false, why), red: [] };
+  }
+  const red = await redByRoute(client, selector, window);
+  const total = red.reduce((sum, row) => sum + row.rate, 0);
+  const detail =
+    total > 0
+      ? `${red.length} route(s), ${total.toFixed(2)} req/s in total`
+      : `no traffic: request rate over ${window} is 0 on every route (is the load generator running?)`;
+  return { check: check(checkNames.red, total > 0, detail), red };
+}
+
+/**
  * When the loaded redline.* rules read the latency histogram natively (the chart's
  * metrics.nativeHistograms), its native series must be there and counting requests.
  */
 async function nativeCheck(client: PrometheusClient, groups: PromRuleGroup[], selector: string): Promise<Check | undefined> {
   const native = /\brate\(http_request_duration_seconds\{/;
   if (!groups.some((g) => g.name.startsWith(ruleGroupPrefix) && g.rules.some((r) => native.test(r.query)))) return undefined;
+  // Raw on purpose: this proves the native series themselves are scraped, which the rules need.
   const count = (await client.query(`sum(histogram_count(http_request_duration_seconds{${selector}}))`))[0]?.value ?? 0;
   return check(
     checkNames.native,
@@ -157,6 +186,7 @@ export async function runPass(client: PrometheusClient, options: CheckOptions, n
   const [targets, groups, alerts] = await Promise.all([client.targets(), client.ruleGroups(), client.alerts()]);
   checks.push(...poolChecks(targets, options, now()));
 
+  // Raw on purpose: this proves the service's own series reach Prometheus, before any rule.
   const series = (await client.query(`count(http_requests_total{${selector}})`))[0]?.value ?? 0;
   checks.push(
     check(
@@ -169,17 +199,9 @@ export async function runPass(client: PrometheusClient, options: CheckOptions, n
   );
 
   if (series > 0) {
-    red = await redByRoute(client, selector, options.window);
-    const total = red.reduce((sum, row) => sum + row.rate, 0);
-    checks.push(
-      check(
-        checkNames.red,
-        total > 0,
-        total > 0
-          ? `${red.length} route(s), ${total.toFixed(2)} req/s in total`
-          : `no traffic: request rate over ${options.window} is 0 on every route (is the load generator running?)`,
-      ),
-    );
+    const result = await redCheck(client, groups, selector, options.window);
+    checks.push(result.check);
+    red = result.red;
   }
 
   checks.push(...groupChecks(groups));

@@ -12,7 +12,7 @@ export interface SmokeOptions {
   scrapePool: string;
   /** Scrape interval the targets must have, in seconds. */
   intervalSeconds: number;
-  /** Range of the RED queries, as PromQL duration. */
+  /** Window of the recorded RED series to read (1m, 5m, or one of the chart's prometheusRule.redWindows). */
   window: string;
   /** How long to wait for everything to be true, in milliseconds. */
   deadlineMs: number;
@@ -39,7 +39,8 @@ are loaded and no Redline* alert fires. Waits up to --deadline, then exits 1 wit
   --job NAME                  job label of redline's series (default: redline)
   --scrape-pool NAME          expected scrape pool (default: serviceMonitor/<namespace>/<job>/0)
   --interval DURATION         expected scrape interval (default: 5s)
-  --window DURATION           range of the RED queries (default: 1m)
+  --window DURATION           window of the recorded per-route RED series to read: 1m, 5m
+                              or one of the chart's prometheusRule.redWindows (default: 1m)
   --deadline DURATION         give up after this long (default: 180s)
   --prometheus-namespace NS   kube-prometheus-stack's namespace (default: monitoring)
   --prometheus-release NAME   kube-prometheus-stack's release (default: kps)

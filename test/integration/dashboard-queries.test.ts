@@ -1,8 +1,11 @@
 // Every dashboard query, executed against a real Prometheus that scrapes the running service
 // every second (with the local stack's labels namespace="local", job="redline") and evaluates
 // the chart's rendered rules every second. Each query must parse and return data. No
-// exceptions are needed: the SLO recording rules over long windows (up to 30d) have data as
-// soon as two scrapes exist, because rate() uses whatever the window holds.
+// exceptions are needed: the RED and SLO panels read recorded series, and the recording rules
+// over long windows (up to 30d) have data as soon as two scrapes exist, because rate() uses
+// whatever the window holds. The smoke runs a pass against the same Prometheus, and every
+// query it sends (the local summary's included) must read a recorded series or be one of its
+// listed raw reads (support/red-source.ts), as Prometheus 3 parses it.
 // The classic dashboard and rules run on every installed Prometheus (3.x and 2.x); the native
 // ones (metrics.nativeHistograms) on Prometheus 3, scraping the service's native histograms
 // over protobuf (METRICS_NATIVE_HISTOGRAMS=true).
@@ -11,7 +14,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redlineDashboard } from '../../dashboards/redline.ts';
-import { renderRuleGroups, writeRuleFile } from '../../scripts/lib/rules.ts';
+import { renderRuleGroups, type RuleGroup, writeRuleFile } from '../../scripts/lib/rules.ts';
+import { PrometheusClient } from '../../scripts/lib/prometheus-api.ts';
+import { redQueries } from '../../scripts/lib/red-summary.ts';
+import { checkNames, runPass } from '../../scripts/smoke/checks.ts';
+import { RAW_READS, seriesRead, shapeOf, unlisted } from '../support/chart/red-source.ts';
 import { forEachPrometheus, type PrometheusInstall } from '../support/each-prometheus.ts';
 import { nativeHistogramScrape, type RunningPrometheus, startPrometheus } from '../../scripts/lib/prometheus-server.ts';
 import { loadgenEntry, type RunningService, spawnNode, startService } from '../../scripts/lib/service-process.ts';
@@ -28,6 +35,7 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
   let prometheus: RunningPrometheus;
   let loadgen: ReturnType<typeof spawnNode> | undefined;
   let dir: string | undefined;
+  let groups: RuleGroup[];
 
   before(async () => {
     // Errors and slow requests, so the error ratio and the latency SLI have something to count.
@@ -39,7 +47,7 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
     });
     dir = await mkdtemp(join(tmpdir(), 'redline-dashboard-'));
     const ruleFile = join(dir, 'redline.rules.yml');
-    await writeRuleFile(ruleFile, { values: { metrics: { nativeHistograms } } });
+    groups = await writeRuleFile(ruleFile, { values: { metrics: { nativeHistograms } } });
     const native = nativeHistograms ? nativeHistogramScrape(install.version) : { enableFeatures: [], target: {} };
     prometheus = await startPrometheus({
       binary: install.prometheus,
@@ -169,6 +177,41 @@ function dashboardQueries(install: PrometheusInstall, nativeHistograms: boolean)
       }
     });
   }
+
+  it('smoke passes on these rules, and every query it sends (the summary included) reads recorded series or is a listed raw read', async () => {
+    const sent: string[] = [];
+    const client = new (class extends PrometheusClient {
+      override async query(expr: string, time?: Date) {
+        sent.push(expr);
+        return super.query(expr, time);
+      }
+    })(prometheus.url);
+    const options = { namespace: 'local', job: 'redline', scrapePool: 'redline', intervalSeconds: 1, window: '1m' };
+    // The 10% error rate may have fired the availability alert by now: every other check must pass.
+    const pass = await waitFor(
+      'a smoke pass whose checks (but the alerts) all pass',
+      async () => {
+        const result = await runPass(client, options);
+        const failing = result.checks.filter((c) => !c.ok && c.name !== checkNames.alerts);
+        if (failing.length) throw new Error(failing.map((c) => `${c.name}: ${c.detail}`).join('; '));
+        return result;
+      },
+      { timeoutMs: 20_000, intervalMs: 1_000 },
+    );
+    expect(pass.checks.map((c) => c.name)).to.include.members([checkNames.red, checkNames.recording]);
+    if (nativeHistograms) expect(pass.checks.find((c) => c.name === checkNames.native)?.ok).to.equal(true);
+    const items = pass.red.find((row) => row.route === '/api/items');
+    expect(items?.rate, 'recorded request rate of /api/items').to.be.greaterThan(0);
+    expect(items?.p95, 'recorded p95 of /api/items').to.be.within(0, 10);
+    expect(sent, "the summary's queries").to.include.members(Object.values(redQueries('namespace="local",job="redline"')));
+    const shapes = new Set(sent.map(shapeOf));
+    const rawSent = RAW_READS.smoke.filter((raw) => shapes.has(raw.shape)).length;
+    expect(rawSent, 'listed raw reads sent').to.equal(nativeHistograms ? RAW_READS.smoke.length : RAW_READS.smoke.length - 1);
+    if (install.major < 3) return; // parse_query: Prometheus 3
+    const problems: string[] = [];
+    for (const expr of new Set(sent)) problems.push(...unlisted('smoke', expr, await seriesRead(prometheus.url, expr), groups));
+    expect(problems).to.deep.equal([]);
+  });
 
   it('answers every variable query with the running service among the values', async () => {
     const expected: Record<string, string> = { namespace: 'local', job: 'redline', route: '/api/items' };

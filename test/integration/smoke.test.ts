@@ -253,6 +253,26 @@ function againstPrometheus(this: Mocha.Suite, install: PrometheusInstall) {
     }
   });
 
+  it('reads the recorded RED series: a --window the rules do not record fails, naming the rule, not as "no traffic"', async function () {
+    const run = await runSmoke([
+      '--prometheus-url',
+      prometheus.url,
+      ...local,
+      '--scrape-pool',
+      'redline',
+      '--window',
+      '2m',
+      '--deadline',
+      '1s',
+      '--json',
+    ]);
+    expect(run.code, run.stdout).to.equal(1);
+    expect(run.outcome.reasons).to.deep.equal([
+      "RED queries: the recording rule namespace_job_route:http_requests:rate2m is not loaded: the RED table reads it (are the chart's rules loaded? the chart records 1m, 5m and prometheusRule.redWindows; --window 2m)",
+    ]);
+    expect(run.outcome.red).to.deep.equal([]);
+  });
+
   it('fails when the scrape pool is missing, naming the pools Prometheus has', async function () {
     const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--deadline', '1s', '--json']);
     expect(run.code).to.equal(1);

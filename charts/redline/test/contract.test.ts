@@ -2,6 +2,10 @@
 // the latency thresholds its schema accepts, come from the metrics the service registers; with
 // metrics.nativeHistograms, the service started with the Deployment's environment answers the
 // ServiceMonitor's protocol negotiation in protobuf, the only format with native histograms.
+// And one source for RED: the rendered recording rules write every RED expression, and the
+// dashboard and the local summary read only series they record (the smoke's queries, sent to
+// a Prometheus with data, are held to the same in dashboard-queries.test.ts), so there is
+// nothing to keep in step. Prometheus 3 itself parses every query.
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +15,12 @@ import { CHART_DIR, helmTemplate } from '../../../scripts/lib/helm.ts';
 import { renderRuleGroups } from '../../../scripts/lib/rules.ts';
 import { DEFAULT_BUCKETS, RedMetrics } from '../../../service/src/metrics/red-metrics.ts';
 import { startService } from '../../../scripts/lib/service-process.ts';
-import { panelQueries } from '../../../test/support/chart/dashboard.ts';
+import { redQueries } from '../../../scripts/lib/red-summary.ts';
+import { prometheusInstall } from '../../../scripts/lib/prometheus-versions.ts';
+import { type RunningPrometheus, startPrometheus } from '../../../scripts/lib/prometheus-server.ts';
+import { interpolate, panelQueries, variables } from '../../../test/support/chart/dashboard.ts';
+import { labelValuesSelector, RAW_READS, type Reader, seriesRead, shapeOf, unlisted } from '../../../test/support/chart/red-source.ts';
+import { VALUES_DIR } from '../../../test/support/chart/values.ts';
 import { get, spec, type PodTemplate } from '../../../test/support/chart/manifests.ts';
 
 /** Media types of the ServiceMonitor's scrapeProtocols, as Prometheus sends them in Accept. */
@@ -81,5 +90,87 @@ describe('chart: contract with the service', () => {
     } finally {
       await service.stop();
     }
+  });
+});
+
+/** Values Grafana would substitute; 5m stands for $__rate_interval, which only the raw CPU panel uses. */
+const VARIABLES = { namespace: 'local', job: 'redline', route: '.+', __rate_interval: '5m' };
+
+/** Every query the dashboard sends: its panels' and its variables' label_values() selectors. */
+function dashboardExprs(nativeHistograms: boolean): string[] {
+  const dashboard = redlineDashboard({ nativeHistograms });
+  const ofVariables = variables(dashboard).flatMap((v) => labelValuesSelector(v.definition ?? '') ?? []);
+  return [...panelQueries(dashboard).map((q) => q.expr), ...ofVariables];
+}
+
+const summaryExprs = () => Object.values(redQueries('namespace="local",job="redline"'));
+
+describe('chart: one source for RED (the rules record, the dashboard and the local summary read)', function () {
+  this.timeout(60_000);
+  let prometheus: RunningPrometheus;
+
+  before(async () => {
+    const install = prometheusInstall(3);
+    if (!install) throw new Error('Prometheus 3.x is not installed: run `make bootstrap`');
+    prometheus = await startPrometheus({ binary: install.prometheus });
+  });
+
+  after(async () => prometheus?.stop());
+
+  /** What the reader's expressions read that the rules do not record and no raw read lists. */
+  async function unrecorded(reader: Reader, exprs: string[], groups: Awaited<ReturnType<typeof renderRuleGroups>>) {
+    const problems: string[] = [];
+    for (const expr of exprs)
+      problems.push(...unlisted(reader, expr, await seriesRead(prometheus.url, interpolate(expr, VARIABLES)), groups));
+    return problems;
+  }
+
+  for (const set of [
+    { name: 'default', files: [] },
+    { name: 'custom SLOs', files: [join(VALUES_DIR, 'slo-custom.yaml')] },
+    { name: 'other RED windows and quantiles', files: [join(VALUES_DIR, 'red-custom.yaml')] },
+  ]) {
+    for (const nativeHistograms of [false, true]) {
+      it(`every dashboard and summary query reads recorded series or is a listed raw read (values: ${set.name}, ${nativeHistograms ? 'native' : 'classic'} histograms)`, async () => {
+        const groups = await renderRuleGroups({ valuesFiles: set.files, values: { metrics: { nativeHistograms } } });
+        expect(await unrecorded('dashboard', dashboardExprs(nativeHistograms), groups)).to.deep.equal([]);
+        expect(await unrecorded('summary', summaryExprs(), groups)).to.deep.equal([]);
+      });
+    }
+  }
+
+  it("reads raw series only in the listed expressions, each still sent, none of them RED (the rules' inputs)", async () => {
+    const shapes = new Set([...dashboardExprs(false), ...dashboardExprs(true)].map(shapeOf));
+    for (const raw of RAW_READS.dashboard) expect(shapes.has(raw.shape), `${raw.shape} (listed, not sent)`).to.equal(true);
+    const groups = await renderRuleGroups();
+    const redInputs = new Set<string>();
+    for (const rule of groups.flatMap((g) => g.rules).filter((r) => r.record)) {
+      for (const read of await seriesRead(prometheus.url, rule.expr)) if (!read.metric.includes(':')) redInputs.add(read.metric);
+    }
+    expect([...redInputs]).to.include.members(['http_requests_total', 'http_request_errors_total']);
+    for (const raw of [...RAW_READS.dashboard, ...RAW_READS.summary]) {
+      for (const read of await seriesRead(prometheus.url, interpolate(raw.shape, VARIABLES)))
+        expect(redInputs.has(read.metric), `${raw.shape} reads ${read.metric}, an input of the RED rules`).to.equal(false);
+    }
+  });
+
+  it('the check can fail: a RED expression written again, a window or a quantile the rules do not record', async () => {
+    const groups = await renderRuleGroups();
+    const sel = 'namespace="$namespace", job="$job"';
+    const problems = await unrecorded(
+      'dashboard',
+      [
+        `sum by (route) (rate(http_requests_total{${sel}}[5m]))`,
+        `namespace_job_route:http_requests:rate2m{${sel}}`,
+        `namespace_job_route:http_request_duration_seconds:quantile_rate5m{${sel}, quantile="0.9"}`,
+        `namespace_job:slo_errors:ratio_rate1h{${sel}, slo="throughput"}`,
+      ],
+      groups,
+    );
+    expect(problems).to.have.length(4);
+    expect(problems[0]).to.include('http_requests_total is not recorded');
+    expect(problems[1]).to.include('namespace_job_route:http_requests:rate2m is not recorded');
+    expect(problems[2]).to.match(/quantile="0\.9"\} matches none of the recorded .* series \(labels \{"quantile":"0\.5"\}/);
+    expect(problems[3]).to.include('slo="throughput"');
   });
 });

@@ -91,9 +91,9 @@ describe('chart: PrometheusRule with promtool', function () {
           const result = await runUnitTests(install.promtool, groups, set.files, target(set.native));
           expect(result.code, result.output).to.equal(0);
           expect(result.output).to.include('SUCCESS');
-          // 2 SLOs x (one burn per distinct rate + at-objective), 1 abort burn, 3 target-down, 4 recording.
+          // 2 SLOs x (one burn per distinct rate + at-objective), 1 abort burn, 3 target-down, 5 recording.
           const rates = new Set((await loadValues(set.files)).slo.burnRates.map((b) => b.burnRate)).size;
-          expect(result.tests.tests).to.have.length(2 * (rates + 1) + 1 + 3 + 4);
+          expect(result.tests.tests).to.have.length(2 * (rates + 1) + 1 + 3 + 5);
         });
       });
     });

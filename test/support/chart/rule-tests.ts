@@ -257,6 +257,25 @@ function recordingTests(values: ChartValues, target: TestTarget) {
       ],
     },
     {
+      name: 'request rate per route and status code sums the methods: 200 from GET and POST at 60/min each is 2/s, 500 at 30/min is 0.5/s',
+      interval: '1m',
+      input_series: [
+        { series: `http_requests_total{${base}}`, values: '0+60x20' },
+        { series: `http_requests_total{${base.replace('status_code="200"', 'status_code="500"')}}`, values: '0+30x20' },
+        { series: `http_requests_total{${base.replace('method="GET"', 'method="POST"')}}`, values: '0+60x20' },
+      ],
+      promql_expr_test: [
+        {
+          expr: `namespace_job_route_status_code:http_requests:rate5m{${sel}}`,
+          eval_time: '10m',
+          exp_samples: [
+            { labels: `namespace_job_route_status_code:http_requests:rate5m{${sel},route="/api/items",status_code="200"}`, value: 2 },
+            { labels: `namespace_job_route_status_code:http_requests:rate5m{${sel},route="/api/items",status_code="500"}`, value: 0.5 },
+          ],
+        },
+      ],
+    },
+    {
       name: 'long windows sum the recorded 5m rates: 1h ratio of a steady 50% error rate is 0.5',
       interval: '1m',
       input_series: [
