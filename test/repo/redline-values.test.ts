@@ -129,7 +129,10 @@ describe('k8s/redline-values.yaml with charts/redline and the kind kube-promethe
     const env = deployment.spec!.template.spec.containers[0].env as { name: string; value?: string }[];
     expect(env).to.deep.include({ name: 'METRICS_NATIVE_HISTOGRAMS', value: 'true' });
     const dashboard = one(redline, 'ConfigMap').data!['redline.json']!;
-    expect(dashboard).to.include('rate(http_request_duration_seconds{').and.not.include('http_request_duration_seconds_bucket');
+    // The dashboard reads recorded series; the rules it reads compute them from the native histogram.
+    expect(dashboard).to.include('namespace_job_route:http_request_duration_seconds:quantile_rate5m').and.not.include('_bucket');
+    const rules = JSON.stringify(one(redline, 'PrometheusRule').spec);
+    expect(rules).to.include('rate(http_request_duration_seconds{').and.not.include('http_request_duration_seconds_bucket');
   });
 
   it('PROMETHEUS_VERSION in versions.env (what GitHub CI tests on) is the Prometheus the pinned kube-prometheus-stack runs', function () {
