@@ -8,6 +8,7 @@ import type Koa from 'koa';
 import type { Registry } from 'prom-client';
 import type { Readiness } from './health.ts';
 import { admission, type AdmissionLimits } from './http/admission.ts';
+import { answerAndClose } from './http/close-after.ts';
 import { markSocketAnswered } from './http/status-at-close.ts';
 import type { Logger } from './logger.ts';
 
@@ -146,7 +147,8 @@ const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
 /**
  * Requests Node's HTTP parser refuses (malformed, unknown method, headers too large, too slow)
  * never reach Koa: answer them with the same JSON error shape, then close the connection.
- * They are not counted in the RED metrics: no route, and the client's fault.
+ * They are not counted in the RED metrics: no route, and the client's fault. The socket is
+ * destroyed once the answer is flushed: a client that never closes must not keep it.
  */
 function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
@@ -156,7 +158,8 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
   const [status, reason] = CLIENT_ERROR_STATUS[error.code ?? ''] ?? [400, 'Bad Request'];
   markSocketAnswered(socket, status); // a request still in Koa is recorded with this status
   const body = JSON.stringify({ error: { status, message: reason.toLowerCase() } });
-  socket.end(
+  answerAndClose(
+    socket,
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
