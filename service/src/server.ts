@@ -1,13 +1,14 @@
 // The HTTP server's lifecycle: listen with explicit timeouts, and on shutdown flip readiness,
 // stop accepting, let in-flight requests finish, and give up after a bounded time.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Koa from 'koa';
 import type { Registry } from 'prom-client';
 import type { Readiness } from './health.ts';
-import { admission, type AdmissionLimits } from './http/admission.ts';
+import { admission, answerJson, type AdmissionLimits } from './http/admission.ts';
+import { refusalFromHeaders } from './http/body-encoding.ts';
 import { answerAndClose } from './http/close-after.ts';
 import { markSocketAnswered } from './http/status-at-close.ts';
 import type { Logger } from './logger.ts';
@@ -17,6 +18,8 @@ export const CONNECTIONS_CHECK_MS = 1_000;
 
 export interface ServerOptions extends AdmissionLimits {
   host: string;
+  /** Bodies declared larger (identity) are refused before `100 Continue`. */
+  bodyLimitBytes: number;
   port: number;
   /** Serve `metricsApp` on this port; undefined when the main app serves /metrics itself. */
   metricsPort?: number | undefined;
@@ -63,6 +66,22 @@ export async function startServer(
   const server = createServer(timeouts);
   const gate = admission(server, options, app.callback(), extras.registry);
   server.on('request', gate.listener);
+  // `Expect: 100-continue`: refuse a body its headers already condemn before the client sends
+  // it (Node would answer 100 Continue first); otherwise ask for it and admit as usual.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const refusal = refusalFromHeaders(req, options.bodyLimitBytes);
+    if (!refusal) {
+      res.writeContinue();
+      gate.listener(req, res);
+      return;
+    }
+    res.setHeader('Connection', 'close');
+    answerJson(res, refusal.status, refusal.message, refusal.headers);
+  });
+  // server.close() calls this: close only connections with nothing begun, and with a FIN, so a
+  // request already on its way is answered and none is reset (Node's own also closes
+  // connections whose next request is half-read).
+  server.closeIdleConnections = () => gate.closeIdle();
 
   server.on('clientError', answerClientError);
 

@@ -1,6 +1,7 @@
 // One client must not lock everyone else out (issue 23), against the real service process:
 // connections the server gives up on are released, a slow body does not hold an API slot, a
 // body the server will not read is not read without end, and chunk framing is bounded.
+import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
@@ -59,4 +60,130 @@ describe('hardening: no client locks the others out (real process)', function ()
       }
     });
   });
+
+  describe('slow bodies', () => {
+    let service: RunningService;
+    before(async () => {
+      service = await startService({ env: { SIM_ERROR_RATE: '0', SIM_LATENCY_FACTOR: '0' } });
+    });
+    after(() => service?.stop());
+
+    it('1,100 bodies sent at 1 byte/s leave a good client at least 99% success and a p99 under 100 ms; /readyz stays 200', async () => {
+      const attackStop = { now: false };
+      const attack = slowBodies(service, 1_100, attackStop);
+      try {
+        await sleep(2_000); // every attacker connected and into its body
+        const clientStop = { now: false };
+        const readyz: number[] = [];
+        const watching = (async () => {
+          while (!clientStop.now) {
+            readyz.push((await send(service.url, { path: '/readyz' }).catch(() => ({ status: 0 }))).status);
+            await sleep(250);
+          }
+        })();
+        const client = goodClient(service, 4, clientStop);
+        await sleep(6_000);
+        clientStop.now = true;
+        const tally = await client;
+        await watching;
+        const total = tally.ms.length;
+        const ok = (tally.statuses['200'] ?? 0) + (tally.statuses['201'] ?? 0);
+        const p99 = percentile(tally.ms, 99);
+        console.log(
+          `      good client: ${ok}/${total} ok ${JSON.stringify(tally.statuses)}, p50 ${percentile(tally.ms, 50).toFixed(1)} ms, ` +
+            `p99 ${p99.toFixed(1)} ms; attacker: ${attack.live.size} open, ${attack.opened()} opened, answers ${JSON.stringify(attack.answers)}; ` +
+            `/readyz ${JSON.stringify([...new Set(readyz)])}`,
+        );
+        expect(total, 'good requests sent').to.be.above(100);
+        expect(ok / total, 'good client success rate').to.be.at.least(0.99);
+        expect(p99, 'good client p99, ms').to.be.below(100);
+        expect(new Set(readyz), '/readyz during the flood').to.deep.equal(new Set([200]));
+      } finally {
+        attack.end();
+      }
+    });
+  });
 });
+
+interface Tally {
+  statuses: Record<string, number>;
+  ms: number[];
+}
+
+/** `workers` keep-alive clients alternating a GET and a small POST until `stop.now`. */
+async function goodClient(service: RunningService, workers: number, stop: { now: boolean }): Promise<Tally> {
+  const agent = new Agent({ keepAlive: true, maxSockets: workers });
+  const tally: Tally = { statuses: {}, ms: [] };
+  const order = JSON.stringify({ items: [{ itemId: 1, quantity: 1 }] });
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      for (let i = worker; !stop.now; i += 1) {
+        const started = performance.now();
+        const request =
+          i % 2 === 0
+            ? send(service.url, { path: '/api/items?limit=1', agent })
+            : send(service.url, {
+                method: 'POST',
+                path: '/api/orders',
+                headers: { 'content-type': 'application/json' },
+                body: order,
+                agent,
+              });
+        const outcome = await request.then(
+          (a) => String(a.status),
+          (error: Error) => error.message,
+        );
+        tally.ms.push(performance.now() - started);
+        tally.statuses[outcome] = (tally.statuses[outcome] ?? 0) + 1;
+      }
+    }),
+  );
+  agent.destroy();
+  return tally;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/**
+ * `connections` clients each declare a 1,000-byte JSON body and send it one byte a second; a
+ * client whose connection is closed reconnects a second later, as a patient attacker would.
+ */
+function slowBodies(service: RunningService, connections: number, stop: { now: boolean }) {
+  const live = new Set<Socket>();
+  const answers: Record<string, number> = {};
+  let opened = 0;
+  const openOne = () => {
+    if (stop.now) return;
+    opened += 1;
+    const socket = connect(service.port, service.host);
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      live.delete(socket);
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 'none';
+      answers[status] = (answers[status] ?? 0) + 1;
+      setTimeout(openOne, 1_000);
+    });
+    live.add(socket);
+    socket.write('POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
+  };
+  for (let i = 0; i < connections; i += 1) openOne();
+  const trickle = setInterval(() => {
+    for (const socket of live) if (!socket.destroyed) socket.write(' ');
+  }, 1_000);
+  return {
+    live,
+    answers,
+    opened: () => opened,
+    end: () => {
+      stop.now = true;
+      clearInterval(trickle);
+      for (const socket of live) socket.destroy();
+    },
+  };
+}
