@@ -61,6 +61,89 @@ describe('hardening: no client locks the others out (real process)', function ()
     });
   });
 
+  describe('bodies the server will not read', () => {
+    let service: RunningService;
+    before(async () => {
+      service = await startService({ env: { SIM_ERROR_RATE: '0', SIM_LATENCY_FACTOR: '0' } });
+    });
+    after(() => service?.stop());
+
+    const endless = [
+      { status: 413, why: 'declared too large', contentType: 'application/json' },
+      { status: 415, why: 'not JSON', contentType: 'text/plain' },
+    ];
+    for (const { status, why, contentType } of endless) {
+      it(`answers an endless body ${status} (${why}) with Connection: close and stops reading it: a few MiB at most, not the whole stream`, async () => {
+        const block = Buffer.alloc(64 * 1024, ' ');
+        const result = await flood(
+          service,
+          `POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: ${contentType}\r\nContent-Length: 10737418240\r\n\r\n`,
+          () => block,
+          8_000,
+        );
+        console.log(`      endless body, ${status}: ${JSON.stringify({ ...result, sentMiB: (result.sentBytes / MiB).toFixed(1) })}`);
+        expect(result.status, 'status').to.equal(status);
+        expect(result.connection, 'Connection header').to.equal('close');
+        // The server's drain (256 KiB) plus what loopback's socket buffers take (up to ~32 MiB here).
+        expect(result.sentBytes / MiB, 'MiB the client could send').to.be.below(64);
+        expect(result.closedAfterMs, 'ms until the server closed').to.be.below(4_000);
+        expect((await send(service.url, { path: '/healthz' })).status).to.equal(200);
+      });
+    }
+
+    it('answers Expect: 100-continue with 413 or 415 instead of 100 Continue when the headers condemn the body', async () => {
+      const expectContinue = (headers: string) =>
+        flood(
+          service,
+          `POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n${headers}\r\n`,
+          () => undefined,
+          3_000,
+        );
+      const tooLarge = await expectContinue('Content-Length: 10000000\r\n');
+      expect(tooLarge.status).to.equal(413);
+      expect(tooLarge.connection).to.equal('close');
+      const brotli = await expectContinue('Content-Length: 100\r\nContent-Encoding: br\r\n');
+      expect(brotli.status).to.equal(415);
+      // A body within bounds is asked for, and served.
+      const order = '{"items":[{"itemId":1,"quantity":1}]}';
+      const socket = connect(service.port, service.host);
+      let text = '';
+      socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+      socket.write(
+        `POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${order.length}\r\nConnection: close\r\n\r\n`,
+      );
+      await sleep(200);
+      expect(text).to.match(/^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+      socket.write(order);
+      await new Promise((resolve) => socket.once('close', resolve));
+      expect(text).to.match(/\r\n\r\nHTTP\/1\.1 201 /);
+    });
+
+    it('bounds chunk framing on the wire: 16,000 chunks with 16 KB of extensions each are refused early with 413', async () => {
+      // A valid 16,000-byte JSON body, one byte per chunk, each chunk with 16 KB of extensions:
+      // 244 MiB on the wire for a body within BODY_LIMIT_BYTES.
+      const order = '{"items":[{"itemId":1,"quantity":1}]}';
+      const body = order + ' '.repeat(16_000 - order.length);
+      const extension = `;x=${'e'.repeat(16_000)}`;
+      let index = 0;
+      const result = await flood(
+        service,
+        'POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+        () => {
+          if (index > body.length) return undefined;
+          const chunk = index === body.length ? '0\r\n\r\n' : `1${extension}\r\n${body[index]}\r\n`;
+          index += 1;
+          return Buffer.from(chunk, 'latin1');
+        },
+        15_000,
+      );
+      console.log(`      chunk-extension flood: ${JSON.stringify({ ...result, sentMiB: (result.sentBytes / MiB).toFixed(1) })}`);
+      expect(result.status, 'status').to.equal(413);
+      expect(result.sentBytes / MiB, 'MiB the client could send').to.be.below(64);
+      expect((await send(service.url, { path: '/healthz' })).status).to.equal(200);
+    });
+  });
+
   describe('slow bodies', () => {
     let service: RunningService;
     before(async () => {
@@ -104,6 +187,55 @@ describe('hardening: no client locks the others out (real process)', function ()
     });
   });
 });
+
+interface Flood {
+  status: number;
+  connection: string | undefined;
+  sentBytes: number;
+  closedAfterMs: number;
+  error: string | undefined;
+}
+
+/**
+ * Sends `head`, then `next()` chunk after chunk as fast as the socket takes them, until the
+ * server closes the connection or `limitMs`; what came back and how much got sent.
+ */
+function flood(service: RunningService, head: string, next: () => Buffer | undefined, limitMs: number): Promise<Flood> {
+  return new Promise((resolve) => {
+    const socket = connect(service.port, service.host);
+    const started = performance.now();
+    let text = '';
+    let sentBytes = 0;
+    let error: string | undefined;
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
+    const timer = setTimeout(() => socket.destroy(), limitMs);
+    const pump = () => {
+      for (;;) {
+        if (socket.destroyed || socket.writableEnded) return;
+        const chunk = next();
+        if (!chunk) return;
+        sentBytes += chunk.length;
+        if (!socket.write(chunk)) return;
+      }
+    };
+    socket.on('drain', pump);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0),
+        connection: /\r\nconnection: ([^\r]*)/i.exec(text)?.[1]?.toLowerCase(),
+        sentBytes,
+        closedAfterMs: performance.now() - started,
+        error,
+      });
+    });
+    socket.write(head, pump);
+  });
+}
+
+const MiB = 1024 * 1024;
 
 interface Tally {
   statuses: Record<string, number>;

@@ -28,7 +28,8 @@ const SWEEP_MS = 1_000;
 /**
  * Bytes read and thrown away after an answer sent before its body was read, so the client
  * reads the answer before the connection closes (a close with unread input sends a reset,
- * which can destroy the answer in flight). Past it, or ANSWER_LINGER_MS, the socket is closed.
+ * which can destroy the answer in flight). Past it the server stops reading; the socket is
+ * closed when the client closes its side, or ANSWER_LINGER_MS after the answer.
  */
 export const DRAIN_LIMIT_BYTES = 256 * 1024;
 
@@ -157,9 +158,14 @@ function closeAfterEarlyAnswer(req: IncomingMessage, res: ServerResponse): void 
       const start = socket.bytesRead;
       // Consume the body here so Node does not dump it unbounded; count it on the wire.
       req.removeAllListeners('data');
-      req.on('data', () => {
-        if (socket.bytesRead - start > DRAIN_LIMIT_BYTES) socket.destroy();
-      });
+      const drain = () => {
+        if (socket.bytesRead - start <= DRAIN_LIMIT_BYTES) return;
+        // Enough: stop reading (Node stops at the stream's high-water mark), so a client still
+        // sending stalls and reads the answer and the FIN; the linger then closes the socket.
+        req.off('data', drain);
+        req.pause();
+      };
+      req.on('data', drain);
       req.resume();
     }
     return original.apply(this, args) as ServerResponse;
