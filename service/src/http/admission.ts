@@ -247,7 +247,8 @@ export function admission(server: Server, limits: AdmissionLimits, next: Request
 
   function enterApi(req: IncomingMessage, res: ServerResponse, tracked: Tracked): boolean {
     tracked.phase = 'api';
-    if (inFlight > limits.maxRequestsInFlight && !EXEMPT.has(pathOf(req.url))) {
+    // Bodies still arriving hold no API slot: they have their own pool.
+    if (inFlight - waiting.size > limits.maxRequestsInFlight && !EXEMPT.has(pathOf(req.url))) {
       shed.inc();
       answerJson(res, 503, 'too many requests in flight; retry later', { 'Retry-After': String(RETRY_AFTER_SECONDS) });
       return false;
