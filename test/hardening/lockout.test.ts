@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
 import { send, serverSockets } from './client.ts';
+import { type SlowBodiesReport, startSlowBodies } from './slow-bodies.ts';
 
 /** A connection that sends `first` (maybe nothing), then never sends, reads or closes again. */
 function openSilent(service: RunningService, first = ''): { socket: Socket; received: () => string } {
@@ -152,8 +153,8 @@ describe('hardening: no client locks the others out (real process)', function ()
     after(() => service?.stop());
 
     it('1,100 bodies sent at 1 byte/s leave a good client at least 99% success and a p99 under 100 ms; /readyz stays 200', async () => {
-      const attackStop = { now: false };
-      const attack = slowBodies(service, 1_100, attackStop);
+      const attack = startSlowBodies(service.port, service.host, 1_100);
+      let report: SlowBodiesReport | undefined;
       try {
         await sleep(2_000); // every attacker connected and into its body
         const clientStop = { now: false };
@@ -169,12 +170,13 @@ describe('hardening: no client locks the others out (real process)', function ()
         clientStop.now = true;
         const tally = await client;
         await watching;
+        report = await attack.stop();
         const total = tally.ms.length;
         const ok = (tally.statuses['200'] ?? 0) + (tally.statuses['201'] ?? 0);
         const p99 = percentile(tally.ms, 99);
         console.log(
           `      good client: ${ok}/${total} ok ${JSON.stringify(tally.statuses)}, p50 ${percentile(tally.ms, 50).toFixed(1)} ms, ` +
-            `p99 ${p99.toFixed(1)} ms; attacker: ${attack.live.size} open, ${attack.opened()} opened, answers ${JSON.stringify(attack.answers)}; ` +
+            `p99 ${p99.toFixed(1)} ms; attacker: ${JSON.stringify(report)}; ` +
             `/readyz ${JSON.stringify([...new Set(readyz)])}`,
         );
         expect(total, 'good requests sent').to.be.above(100);
@@ -182,7 +184,7 @@ describe('hardening: no client locks the others out (real process)', function ()
         expect(p99, 'good client p99, ms').to.be.below(100);
         expect(new Set(readyz), '/readyz during the flood').to.deep.equal(new Set([200]));
       } finally {
-        attack.end();
+        if (!report) await attack.stop();
       }
     });
   });
@@ -277,45 +279,4 @@ async function goodClient(service: RunningService, workers: number, stop: { now:
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
-/**
- * `connections` clients each declare a 1,000-byte JSON body and send it one byte a second; a
- * client whose connection is closed reconnects a second later, as a patient attacker would.
- */
-function slowBodies(service: RunningService, connections: number, stop: { now: boolean }) {
-  const live = new Set<Socket>();
-  const answers: Record<string, number> = {};
-  let opened = 0;
-  const openOne = () => {
-    if (stop.now) return;
-    opened += 1;
-    const socket = connect(service.port, service.host);
-    let text = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (text += chunk));
-    socket.on('error', () => undefined);
-    socket.once('close', () => {
-      live.delete(socket);
-      const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 'none';
-      answers[status] = (answers[status] ?? 0) + 1;
-      setTimeout(openOne, 1_000);
-    });
-    live.add(socket);
-    socket.write('POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
-  };
-  for (let i = 0; i < connections; i += 1) openOne();
-  const trickle = setInterval(() => {
-    for (const socket of live) if (!socket.destroyed) socket.write(' ');
-  }, 1_000);
-  return {
-    live,
-    answers,
-    opened: () => opened,
-    end: () => {
-      stop.now = true;
-      clearInterval(trickle);
-      for (const socket of live) socket.destroy();
-    },
-  };
 }
