@@ -63,7 +63,9 @@ export async function startServer(
     // (measured in test/hardening). Sweep every second instead.
     connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
   };
-  const server = createServer(timeouts);
+  // A request without Host is answered by the gate, in the service's JSON error shape (Node's
+  // own check answers an empty 400).
+  const server = createServer({ ...timeouts, requireHostHeader: false });
   const gate = admission(server, options, app.callback(), extras.registry);
   server.on('request', gate.listener);
   // `Expect: 100-continue`: refuse a body its headers already condemn before the client sends

@@ -4,9 +4,10 @@
 import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
-import { send, serverSockets } from './client.ts';
+import { send, sendRaw, serverSockets, statusOfRaw } from './client.ts';
 import { type SlowBodiesReport, startSlowBodies } from './slow-bodies.ts';
 
 /** A connection that sends `first` (maybe nothing), then never sends, reads or closes again. */
@@ -142,6 +143,53 @@ describe('hardening: no client locks the others out (real process)', function ()
       expect(result.status, 'status').to.equal(413);
       expect(result.sentBytes / MiB, 'MiB the client could send').to.be.below(64);
       expect((await send(service.url, { path: '/healthz' })).status).to.equal(200);
+    });
+  });
+
+  describe('smaller gaps', () => {
+    let service: RunningService;
+    before(async () => {
+      service = await startService({
+        env: {
+          SIM_ERROR_RATE: '0',
+          SIM_LATENCY_FACTOR: '0',
+          SIM_LIST_ITEMS_MEDIAN_MS: '1500',
+          SIM_LIST_ITEMS_P99_MS: '1500',
+          MAX_REQUESTS_IN_FLIGHT: '2',
+        },
+      });
+    });
+    after(() => service?.stop());
+
+    it('answers a request without Host in the JSON error shape', async () => {
+      const answer = await sendRaw(service.url, 'GET /api/items/1 HTTP/1.1\r\n\r\n');
+      expect(statusOfRaw(answer)).to.equal(400);
+      expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).to.deep.equal({ error: { status: 400, message: 'missing Host header' } });
+    });
+
+    it('reads Content-Encoding: GZIP as gzip (content codings are case-insensitive)', async () => {
+      const answer = await send(service.url, {
+        method: 'POST',
+        path: '/api/orders',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'GZIP' },
+        body: gzipSync('{"items":[{"itemId":1,"quantity":1}]}'),
+      });
+      expect(answer.status, answer.body).to.equal(201);
+    });
+
+    it('keeps the probes exempt from shedding when addressed in absolute form', async () => {
+      const slow = Array.from({ length: 3 }, () => send(service.url, { path: '/api/items' }));
+      await sleep(300);
+      const shed = await sendRaw(service.url, 'GET http://x/api/items/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      const probe = await sendRaw(service.url, 'GET http://x/healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      await Promise.all(slow);
+      expect(statusOfRaw(shed), 'an API request past the cap').to.equal(503);
+      expect(statusOfRaw(probe), '/healthz in absolute form past the cap').to.equal(200);
+    });
+
+    it('answers 1,000 short headers (16 KiB in all) with 431', async () => {
+      const headers = Array.from({ length: 1_000 }, (_, i) => `X-H${i}: vvvvv\r\n`).join('');
+      expect(statusOfRaw(await sendRaw(service.url, `GET /api/items/1 HTTP/1.1\r\nHost: x\r\n${headers}\r\n`))).to.equal(431);
     });
   });
 

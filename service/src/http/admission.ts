@@ -305,6 +305,12 @@ export function admission(server: Server, limits: AdmissionLimits, next: Request
       socket.destroy();
       return;
     }
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      // RFC 9112 section 3.2: a 1.1 request without Host is answered 400.
+      res.setHeader('Connection', 'close');
+      answerJson(res, 400, 'missing Host header');
+      return;
+    }
     if (!announcesBody(req)) {
       if (enterApi(req, res, tracked)) next(req, res);
       return;

@@ -44,7 +44,7 @@ interface Gate {
 }
 
 async function startGate(next: RequestListener, limits: Partial<AdmissionLimits> = {}): Promise<Gate> {
-  const server = createServer();
+  const server = createServer({ requireHostHeader: false });
   const registry = new Registry();
   const gate = admission(server, { ...LIMITS, ...limits }, next, registry);
   server.on('request', gate.listener);
@@ -215,6 +215,15 @@ describe('admission', () => {
     expect(shed.text()).to.include('Retry-After: 1');
     expect(absolute.status()).to.equal(200);
     await until('the slow one', () => slow.status() === 200);
+  });
+
+  it('answers a 1.1 request without Host with a JSON 400 and Connection: close', async () => {
+    gate = await startGate(readThenAnswer);
+    const r = open('GET / HTTP/1.1\r\n\r\n');
+    expect(await r.closed).to.equal('closed');
+    expect(r.status()).to.equal(400);
+    expect(r.text().toLowerCase()).to.include('connection: close');
+    expect(JSON.parse(r.text().split('\r\n\r\n')[1]!)).to.deep.equal({ error: { status: 400, message: 'missing Host header' } });
   });
 
   it('the drain waits for a request whose first bytes have arrived, and FINs idle connections without waiting for them', async () => {
