@@ -1,14 +1,13 @@
 // One client must not lock everyone else out (issue 23), against the real service process:
 // connections the server gives up on are released, a slow body does not hold an API slot, a
 // body the server will not read is not read without end, and chunk framing is bounded.
-import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
 import { send, sendRaw, serverSockets, statusOfRaw } from './client.ts';
-import { type SlowBodiesReport, startSlowBodies } from './slow-bodies.ts';
+import { goodClient, percentile, type SlowBodiesReport, startSlowBodies } from './slow-bodies.ts';
 
 /** A connection that sends `first` (maybe nothing), then never sends, reads or closes again. */
 function openSilent(service: RunningService, first = ''): { socket: Socket; received: () => string } {
@@ -213,7 +212,7 @@ describe('hardening: no client locks the others out (real process)', function ()
             await sleep(250);
           }
         })();
-        const client = goodClient(service, 4, clientStop);
+        const client = goodClient(service.url, 4, clientStop);
         await sleep(6_000);
         clientStop.now = true;
         const tally = await client;
@@ -286,45 +285,3 @@ function flood(service: RunningService, head: string, next: () => Buffer | undef
 }
 
 const MiB = 1024 * 1024;
-
-interface Tally {
-  statuses: Record<string, number>;
-  ms: number[];
-}
-
-/** `workers` keep-alive clients alternating a GET and a small POST until `stop.now`. */
-async function goodClient(service: RunningService, workers: number, stop: { now: boolean }): Promise<Tally> {
-  const agent = new Agent({ keepAlive: true, maxSockets: workers });
-  const tally: Tally = { statuses: {}, ms: [] };
-  const order = JSON.stringify({ items: [{ itemId: 1, quantity: 1 }] });
-  await Promise.all(
-    Array.from({ length: workers }, async (_, worker) => {
-      for (let i = worker; !stop.now; i += 1) {
-        const started = performance.now();
-        const request =
-          i % 2 === 0
-            ? send(service.url, { path: '/api/items?limit=1', agent })
-            : send(service.url, {
-                method: 'POST',
-                path: '/api/orders',
-                headers: { 'content-type': 'application/json' },
-                body: order,
-                agent,
-              });
-        const outcome = await request.then(
-          (a) => String(a.status),
-          (error: Error) => error.message,
-        );
-        tally.ms.push(performance.now() - started);
-        tally.statuses[outcome] = (tally.statuses[outcome] ?? 0) + 1;
-      }
-    }),
-  );
-  agent.destroy();
-  return tally;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
