@@ -115,10 +115,11 @@ export async function startServer(
       // while load balancers catch up. Idle keep-alive sockets stay open meanwhile: closing one
       // now would reset a request its client may be sending on it at this very moment.
       if (delayMs > 0) await sleep(delayMs);
-      // Stops accepting and closes the connections that are idle now (Node >= 19).
+      // Stops accepting and sends a FIN on the connections idle now (closeIdleConnections above).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // The drain ends when the requests in progress do, not when clients drop their idle
-      // keep-alive sockets (or never send a request on a connection they opened).
+      // The drain ends when the requests in progress, and those whose bytes are still arriving,
+      // do; not when clients drop their idle keep-alive sockets (or never send a request on a
+      // connection they opened).
       const finished = gate.whenIdle();
       // The drain budget starts after the delay: SHUTDOWN_TIMEOUT_MS is for in-flight work.
       const drained = await Promise.race([finished.then(() => true), sleep(options.shutdownTimeoutMs).then(() => false)]);
