@@ -32,6 +32,12 @@ export interface Config {
   maxConnections: number;
   /** A connection whose pending output makes no progress this long is closed. */
   sendTimeoutMs: number;
+  /** Requests whose body is still arriving (they hold no API slot); past it the oldest gets 408. */
+  maxBodiesWaiting: number;
+  /** Time from a request's headers to the end of its body (nginx's client_body_timeout); 408 past it. */
+  bodyTimeoutMs: number;
+  /** Bytes on the wire for one request's body, chunk framing and extensions included; 413 past it. */
+  maxRequestWireBytes: number;
   /** Log bytes waiting for stdout; lines past it are dropped and counted. */
   logBufferBytes: number;
   /** The admin endpoint is on only when a token is set. */
@@ -54,6 +60,19 @@ export class ConfigError extends Error {
  * stop sending before the listener closes. SIGINT skips it.
  */
 export const DEFAULT_SHUTDOWN_DELAY_MS = 3_000;
+
+/**
+ * A body must arrive within this of its headers, a third of the default request timeout: a
+ * 16 KiB body then needs 1.6 KB/s, and a slow body frees its slot three times sooner.
+ */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+
+/**
+ * Room on the wire for a body at BODY_LIMIT_BYTES: chunked framing costs a few bytes per chunk
+ * (4x covers 1-byte chunks' "1\r\nx\r\n" at 6x only for bodies under a quarter of the limit;
+ * such clients are not legitimate), plus 64 KiB for trailers and a few chunk extensions.
+ */
+export const defaultWireBytes = (bodyLimitBytes: number) => 4 * bodyLimitBytes + 64 * 1024;
 
 /** Exit code for bad configuration (sysexits' EX_CONFIG). */
 export const EXIT_CONFIG = 78;
@@ -119,6 +138,11 @@ const envSchema = z.object({
   MAX_PIPELINED_REQUESTS: integer(1, 100_000, 16),
   MAX_CONNECTIONS: integer(1, 1_000_000, 4_096),
   SEND_TIMEOUT_MS: integer(1_000, 600_000, 10_000),
+  MAX_BODIES_WAITING: integer(1, 100_000, 256),
+  // Unset: DEFAULT_BODY_TIMEOUT_MS, or REQUEST_TIMEOUT_MS when that is shorter.
+  BODY_TIMEOUT_MS: integer(1_000, 600_000, 0),
+  // 0: derived from BODY_LIMIT_BYTES (see below).
+  MAX_REQUEST_WIRE_BYTES: integer(0, 1024 * 1024 * 1024, 0),
   LOG_BUFFER_BYTES: integer(16 * 1024, 256 * 1024 * 1024, 1024 * 1024),
   // Compared byte for byte with the Authorization header, which is ASCII: anything else could
   // never match (or would match a different byte sequence than the operator typed).
@@ -211,6 +235,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (parsed.success && parsed.data.HEADERS_TIMEOUT_MS > parsed.data.REQUEST_TIMEOUT_MS) {
     problems.push('HEADERS_TIMEOUT_MS: must be <= REQUEST_TIMEOUT_MS (Node refuses otherwise)');
   }
+  if (parsed.success && parsed.data.BODY_TIMEOUT_MS !== 0 && parsed.data.BODY_TIMEOUT_MS > parsed.data.REQUEST_TIMEOUT_MS) {
+    problems.push('BODY_TIMEOUT_MS: must be <= REQUEST_TIMEOUT_MS (the request timeout would fire first)');
+  }
+  if (parsed.success && parsed.data.MAX_REQUEST_WIRE_BYTES !== 0 && parsed.data.MAX_REQUEST_WIRE_BYTES < parsed.data.BODY_LIMIT_BYTES) {
+    problems.push('MAX_REQUEST_WIRE_BYTES: must be >= BODY_LIMIT_BYTES (a body at the limit must fit on the wire)');
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -228,6 +258,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxPipelinedRequests: e.MAX_PIPELINED_REQUESTS,
     maxConnections: e.MAX_CONNECTIONS,
     sendTimeoutMs: e.SEND_TIMEOUT_MS,
+    maxBodiesWaiting: e.MAX_BODIES_WAITING,
+    bodyTimeoutMs: e.BODY_TIMEOUT_MS || Math.min(DEFAULT_BODY_TIMEOUT_MS, e.REQUEST_TIMEOUT_MS),
+    maxRequestWireBytes: e.MAX_REQUEST_WIRE_BYTES || defaultWireBytes(e.BODY_LIMIT_BYTES),
     logBufferBytes: e.LOG_BUFFER_BYTES,
     adminToken: e.ADMIN_TOKEN,
     simulation: { seed: e.SIM_SEED < 0 ? undefined : e.SIM_SEED, profiles: simulation.profiles },

@@ -1,13 +1,15 @@
 // The HTTP server's lifecycle: listen with explicit timeouts, and on shutdown flip readiness,
 // stop accepting, let in-flight requests finish, and give up after a bounded time.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Koa from 'koa';
 import type { Registry } from 'prom-client';
 import type { Readiness } from './health.ts';
-import { admission, type AdmissionLimits } from './http/admission.ts';
+import { admission, answerJson, type AdmissionLimits } from './http/admission.ts';
+import { refusalFromHeaders } from './http/body-encoding.ts';
+import { answerAndClose } from './http/close-after.ts';
 import { markSocketAnswered } from './http/status-at-close.ts';
 import type { Logger } from './logger.ts';
 
@@ -16,6 +18,8 @@ export const CONNECTIONS_CHECK_MS = 1_000;
 
 export interface ServerOptions extends AdmissionLimits {
   host: string;
+  /** Bodies declared larger (identity) are refused before `100 Continue`. */
+  bodyLimitBytes: number;
   port: number;
   /** Serve `metricsApp` on this port; undefined when the main app serves /metrics itself. */
   metricsPort?: number | undefined;
@@ -59,9 +63,27 @@ export async function startServer(
     // (measured in test/hardening). Sweep every second instead.
     connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
   };
-  const server = createServer(timeouts);
+  // A request without Host is answered by the gate, in the service's JSON error shape (Node's
+  // own check answers an empty 400).
+  const server = createServer({ ...timeouts, requireHostHeader: false });
   const gate = admission(server, options, app.callback(), extras.registry);
   server.on('request', gate.listener);
+  // `Expect: 100-continue`: refuse a body its headers already condemn before the client sends
+  // it (Node would answer 100 Continue first); otherwise ask for it and admit as usual.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const refusal = refusalFromHeaders(req, options.bodyLimitBytes);
+    if (!refusal) {
+      res.writeContinue();
+      gate.listener(req, res);
+      return;
+    }
+    res.setHeader('Connection', 'close');
+    answerJson(res, refusal.status, refusal.message, refusal.headers);
+  });
+  // server.close() calls this: close only connections with nothing begun, and with a FIN, so a
+  // request already on its way is answered and none is reset (Node's own also closes
+  // connections whose next request is half-read).
+  server.closeIdleConnections = () => gate.closeIdle();
 
   server.on('clientError', answerClientError);
 
@@ -93,10 +115,11 @@ export async function startServer(
       // while load balancers catch up. Idle keep-alive sockets stay open meanwhile: closing one
       // now would reset a request its client may be sending on it at this very moment.
       if (delayMs > 0) await sleep(delayMs);
-      // Stops accepting and closes the connections that are idle now (Node >= 19).
+      // Stops accepting and sends a FIN on the connections idle now (closeIdleConnections above).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // The drain ends when the requests in progress do, not when clients drop their idle
-      // keep-alive sockets (or never send a request on a connection they opened).
+      // The drain ends when the requests in progress, and those whose bytes are still arriving,
+      // do; not when clients drop their idle keep-alive sockets (or never send a request on a
+      // connection they opened).
       const finished = gate.whenIdle();
       // The drain budget starts after the delay: SHUTDOWN_TIMEOUT_MS is for in-flight work.
       const drained = await Promise.race([finished.then(() => true), sleep(options.shutdownTimeoutMs).then(() => false)]);
@@ -146,7 +169,8 @@ const CLIENT_ERROR_STATUS: Record<string, [number, string]> = {
 /**
  * Requests Node's HTTP parser refuses (malformed, unknown method, headers too large, too slow)
  * never reach Koa: answer them with the same JSON error shape, then close the connection.
- * They are not counted in the RED metrics: no route, and the client's fault.
+ * They are not counted in the RED metrics: no route, and the client's fault. The socket is
+ * destroyed once the answer is flushed: a client that never closes must not keep it.
  */
 function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
@@ -156,7 +180,8 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
   const [status, reason] = CLIENT_ERROR_STATUS[error.code ?? ''] ?? [400, 'Bad Request'];
   markSocketAnswered(socket, status); // a request still in Koa is recorded with this status
   const body = JSON.stringify({ error: { status, message: reason.toLowerCase() } });
-  socket.end(
+  answerAndClose(
+    socket,
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

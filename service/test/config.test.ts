@@ -18,7 +18,30 @@ describe('config', () => {
       maxConnections: 4_096,
       sendTimeoutMs: 10_000,
       logBufferBytes: 1024 * 1024,
+      maxBodiesWaiting: 256,
+      bodyTimeoutMs: 10_000,
+      // 4 x the 16 KiB body limit + 64 KiB.
+      maxRequestWireBytes: 131_072,
     });
+  });
+
+  it('reads the body bounds, and refuses a body timeout past the request timeout or a wire limit under the body limit', () => {
+    expect(loadConfig({ MAX_BODIES_WAITING: '8', BODY_TIMEOUT_MS: '2000', MAX_REQUEST_WIRE_BYTES: '20000' })).to.include({
+      maxBodiesWaiting: 8,
+      bodyTimeoutMs: 2_000,
+      maxRequestWireBytes: 20_000,
+    });
+    expect(loadConfig({ BODY_LIMIT_BYTES: '1024' }).maxRequestWireBytes).to.equal(4 * 1024 + 65_536);
+    expect(
+      loadConfig({ HEADERS_TIMEOUT_MS: '1000', REQUEST_TIMEOUT_MS: '2000' }).bodyTimeoutMs,
+      'unset: no longer than the request timeout',
+    ).to.equal(2_000);
+    expect(() => loadConfig({ BODY_TIMEOUT_MS: '40000' })).to.throw(ConfigError, /BODY_TIMEOUT_MS: must be <= REQUEST_TIMEOUT_MS/);
+    expect(() => loadConfig({ MAX_REQUEST_WIRE_BYTES: '100' })).to.throw(
+      ConfigError,
+      /MAX_REQUEST_WIRE_BYTES: must be >= BODY_LIMIT_BYTES/,
+    );
+    expect(() => loadConfig({ MAX_BODIES_WAITING: '0' })).to.throw(ConfigError, /MAX_BODIES_WAITING: must be >= 1 \(got "0"\)/);
   });
 
   it('reads METRICS_PORT and the memory bounds', () => {

@@ -1,5 +1,6 @@
 // Raw HTTP for the hardening specs: node:http rather than fetch, so a test can send any
 // method, malformed header or partial request, and see exactly what came back.
+import { execFileSync } from 'node:child_process';
 import { type Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
@@ -72,4 +73,22 @@ export function redLabelValues(text: string): { series: number; methods: Set<str
     if (labels.status_code !== undefined) statuses.add(labels.status_code);
   }
   return { series, methods, routes, statuses };
+}
+
+/**
+ * The connections the service process still holds on `port`, as the kernel sees them (ss -p):
+ * sockets with a file descriptor in `pid`, LISTEN aside. A socket the server has closed may
+ * linger in the kernel (FIN-WAIT-2, TIME-WAIT) without an owner; it counts against nothing.
+ */
+export function serverSockets(port: number, pid: number): { total: number; byState: Record<string, number> } {
+  const out = execFileSync('ss', ['-Htanp', 'state', 'all', `( sport = :${port} )`], { encoding: 'utf8' });
+  const byState: Record<string, number> = {};
+  let total = 0;
+  for (const line of out.split('\n')) {
+    const state = line.trim().split(/\s+/)[0];
+    if (!state || state === 'LISTEN' || !line.includes(`pid=${pid},`)) continue;
+    byState[state] = (byState[state] ?? 0) + 1;
+    total += 1;
+  }
+  return { total, byState };
 }

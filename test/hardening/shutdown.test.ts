@@ -8,6 +8,7 @@
 // normal answer (no transport error, no 5xx), /readyz to turn 503 at once after SIGTERM, and
 // the process to exit 0 within SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS.
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
@@ -57,6 +58,28 @@ async function watchReadiness(service: RunningService, stop: { now: boolean }): 
 
 function exitOf(service: RunningService): Promise<{ code: number | null; at: number }> {
   return new Promise((resolve) => service.process.once('exit', (code) => resolve({ code, at: performance.now() })));
+}
+
+interface RawClient {
+  write(text: string): void;
+  received(): string;
+  /** How the connection ended: 'end' (the server's FIN) or the error code (ECONNRESET...). */
+  ended: Promise<string>;
+}
+
+/** A keep-alive connection that has had one request answered and is idle again. */
+async function idleKeepAlive(service: RunningService): Promise<RawClient> {
+  const socket = connect({ port: service.port, host: service.host, allowHalfOpen: true });
+  let text = '';
+  socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+  const ended = new Promise<string>((resolve) => {
+    socket.once('end', () => resolve('end'));
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+  socket.write('GET /api/items/1 HTTP/1.1\r\nHost: x\r\n\r\n');
+  for (let i = 0; i < 100 && !/\r\n\r\n\{.*\}$/s.test(text); i += 1) await sleep(10);
+  text = '';
+  return { write: (t) => socket.write(t), received: () => text, ended };
 }
 
 describe('hardening: graceful shutdown under load (real process)', function () {
@@ -114,6 +137,33 @@ describe('hardening: graceful shutdown under load (real process)', function () {
     expect(statuses).to.deep.equal(Array(16).fill(200));
     // While draining the service tells keep-alive clients to reconnect elsewhere.
     for (const a of answers) if (a.status === 'fulfilled') expect(a.value.headers.connection).to.equal('close');
+    expect((await exited).code).to.equal(0);
+  });
+
+  it('answers the requests clients were in the middle of sending when the listener closed, and resets no one', async () => {
+    const service = await startService({ env: { ...SLOW_ROUTE, SHUTDOWN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000' } });
+    const midRequest = await Promise.all(Array.from({ length: 20 }, () => idleKeepAlive(service)));
+    const idle = await Promise.all(Array.from({ length: 20 }, () => idleKeepAlive(service)));
+    // The first bytes of the next request are on their way when the signal lands...
+    for (const c of midRequest) c.write('GET /api/items?limit=2 HTTP/1.1\r\nHo');
+    await sleep(100);
+    const exited = exitOf(service);
+    service.process.kill('SIGTERM');
+    // ...and the rest follows a little later, after the listener has closed.
+    await sleep(300);
+    for (const c of midRequest) c.write('st: x\r\n\r\n');
+    const endings = await Promise.all(midRequest.map((c) => c.ended));
+    const idleEndings = await Promise.all(idle.map((c) => c.ended));
+    const statuses = midRequest.map((c) => Number(/^HTTP\/1\.1 (\d{3})/.exec(c.received())?.[1] ?? 0));
+    console.log(
+      `      mid-request: statuses ${JSON.stringify(statuses)}, endings ${JSON.stringify(endings)}; idle endings ${JSON.stringify(idleEndings)}`,
+    );
+    expect(statuses, 'answers to the requests begun before the listener closed').to.deep.equal(Array(20).fill(200));
+    for (const c of midRequest) expect(c.received().toLowerCase()).to.include('connection: close');
+    expect(endings, 'how the mid-request connections ended').to.deep.equal(Array(20).fill('end'));
+    // Idle ones get a FIN (and nothing else) before any byte of a new request.
+    expect(idleEndings, 'how the idle connections ended').to.deep.equal(Array(20).fill('end'));
+    for (const c of idle) expect(c.received()).to.equal('');
     expect((await exited).code).to.equal(0);
   });
 

@@ -161,3 +161,42 @@ export async function manySlowRequests(url: string, path: string, connections: n
   );
   return { statuses };
 }
+
+/**
+ * `connections` clients each declare a 10 GiB body the service refuses without reading (415:
+ * not JSON) and send it as fast as the socket takes it, reconnecting when closed.
+ */
+export async function endlessBodies(url: string, connections: number, durationMs: number) {
+  const statuses: Record<string, number> = {};
+  const until = Date.now() + durationMs;
+  const block = Buffer.alloc(64 * 1024, ' ');
+  let sentBytes = 0;
+  const once = () =>
+    new Promise<void>((resolve) => {
+      const socket = open(url);
+      let text = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (text += chunk));
+      const timer = setTimeout(() => socket.destroy(), Math.max(0, until - Date.now()));
+      const pump = () => {
+        while (!socket.destroyed && Date.now() < until) {
+          sentBytes += block.length;
+          if (!socket.write(block)) return;
+        }
+      };
+      socket.on('drain', pump);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 'no answer';
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        resolve();
+      });
+      socket.write('POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 10737418240\r\n\r\n', pump);
+    });
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < until) await once();
+    }),
+  );
+  return { statuses, sentMiB: Math.round(sentBytes / (1024 * 1024)) };
+}

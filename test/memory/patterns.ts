@@ -4,7 +4,15 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMemoryCgroup, startConfinedService } from './cgroup.ts';
-import { brotliBomb, compressedBodies, gzipBomb, manySlowRequests, pipelineWithoutReading, type ProbeTally } from './hostile.ts';
+import {
+  brotliBomb,
+  compressedBodies,
+  endlessBodies,
+  gzipBomb,
+  manySlowRequests,
+  pipelineWithoutReading,
+  type ProbeTally,
+} from './hostile.ts';
 
 /** The chart's resources.limits.memory. */
 export const LIMIT_BYTES = 256 * 1024 * 1024;
@@ -30,6 +38,7 @@ export const PATTERNS: Pattern[] = [
   { name: 'pipeline, 10 connections, never read', attack: (url, ms) => pipelineWithoutReading(url, 10, ms) },
   { name: 'brotli bodies, 100 concurrent', attack: (url, ms) => compressedBodies(url, 'br', brotliBomb(), 100, ms) },
   { name: 'gzip bodies, 100 concurrent', attack: (url, ms) => compressedBodies(url, 'gzip', gzipBomb(), 100, ms) },
+  { name: 'endless bodies after 415, 20 connections', attack: (url, ms) => endlessBodies(url, 20, ms) },
   {
     name: 'slow requests, 3000 connections',
     env: { SIM_LIST_ITEMS_MEDIAN_MS: '3000', SIM_LIST_ITEMS_P99_MS: '3000', SIM_ERROR_RATE: '0' },
