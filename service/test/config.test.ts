@@ -41,7 +41,10 @@ describe('config', () => {
       ConfigError,
       /MAX_REQUEST_WIRE_BYTES: must be >= BODY_LIMIT_BYTES/,
     );
-    expect(() => loadConfig({ MAX_BODIES_WAITING: '0' })).to.throw(ConfigError, /MAX_BODIES_WAITING: must be >= 1 \(got "0"\)/);
+    expect(() => loadConfig({ MAX_BODIES_WAITING: '0' })).to.throw(
+      ConfigError,
+      /MAX_BODIES_WAITING: must be between 1 and 100000 \(got "0"\)/,
+    );
   });
 
   it('reads METRICS_PORT and the memory bounds', () => {

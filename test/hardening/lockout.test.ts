@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
 import { send, sendRaw, serverSockets, statusOfRaw } from './client.ts';
-import { goodClient, percentile, type SlowBodiesReport, startSlowBodies } from './slow-bodies.ts';
+import { goodClient, percentile, type SlowBodiesReport, startSlowBodies } from '../support/slow-bodies.ts';
 
 /** A connection that sends `first` (maybe nothing), then never sends, reads or closes again. */
 function openSilent(service: RunningService, first = ''): { socket: Socket; received: () => string } {

@@ -3,7 +3,7 @@
 // p99 under 100 ms, and the process stays far from the limit (docs/security.md keeps the numbers).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { goodClient, percentile, startSlowBodies, successRate } from '../hardening/slow-bodies.ts';
+import { goodClient, percentile, startSlowBodies, successRate } from '../support/slow-bodies.ts';
 import { createMemoryCgroup, startConfinedService } from './cgroup.ts';
 import { LIMIT_BYTES } from './patterns.ts';
 
