@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { serviceEntry, startService, type RunningService } from '../../scripts/lib/service-process.ts';
-import { send, sendRaw, statusOfRaw } from './client.ts';
+import { send, sendRaw, statusOfRaw } from '../support/raw-http.ts';
 
 const TOKEN = 'hardening-admin-token-0123';
 const AUTH = { authorization: `Bearer ${TOKEN}` };

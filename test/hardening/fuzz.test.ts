@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { seededUniform } from '../../service/src/simulation/random.ts';
 import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
-import { redLabelValues, send, sendRaw, statusOfRaw, type Answer, type RawOptions } from './client.ts';
+import { redLabelValues, send, sendRaw, statusOfRaw, type Answer, type RawOptions } from '../support/raw-http.ts';
 import { BODY_LIMIT, GENERATORS } from './fuzz.ts';
 
 const CASES_PER_GENERATOR = 60;

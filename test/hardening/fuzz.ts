@@ -1,7 +1,7 @@
 // Generators of bad input for the fuzz spec: each returns a request the service must refuse
 // with a 4xx JSON error. Seeded, so a failure can be replayed.
 import type { Uniform } from '../../service/src/simulation/random.ts';
-import type { RawOptions } from './client.ts';
+import type { RawOptions } from '../support/raw-http.ts';
 
 export const BODY_LIMIT = 2048;
 

@@ -6,7 +6,7 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { waitFor } from '../../scripts/lib/wait.ts';
 import { startService, type RunningService } from '../../scripts/lib/service-process.ts';
-import { send, sendRaw, statusOfRaw } from './client.ts';
+import { send, sendRaw, statusOfRaw } from '../support/raw-http.ts';
 
 async function metric(service: RunningService, line: string): Promise<number> {
   const text = await (await fetch(`${service.url}/metrics`)).text();

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
-import { send, sendRaw, serverSockets, statusOfRaw } from './client.ts';
+import { send, sendRaw, serverSockets, statusOfRaw } from '../support/raw-http.ts';
 import { goodClient, percentile, type SlowBodiesReport, startSlowBodies } from '../support/slow-bodies.ts';
 
 /** A connection that sends `first` (maybe nothing), then never sends, reads or closes again. */

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import { freePort } from '../../scripts/lib/ports.ts';
-import { send } from './client.ts';
+import { send } from '../support/raw-http.ts';
 import { serviceEntry, startService, type RunningService } from '../../scripts/lib/service-process.ts';
 
 describe('hardening: /metrics listener and scrape rationing (real process)', function () {

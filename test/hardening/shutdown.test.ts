@@ -12,7 +12,7 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { type RunningService, startService } from '../../scripts/lib/service-process.ts';
-import { send } from './client.ts';
+import { send } from '../support/raw-http.ts';
 
 const SLOW_ROUTE = {
   SIM_ERROR_RATE: '0',

@@ -10,7 +10,7 @@ import { freePort } from '../../scripts/lib/ports.ts';
 import { waitFor } from '../../scripts/lib/wait.ts';
 import { get, spec, type PodTemplate } from '../support/chart/manifests.ts';
 import { startService, type RunningService } from '../../scripts/lib/service-process.ts';
-import { send } from './client.ts';
+import { send } from '../support/raw-http.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SLOW = { SIM_ERROR_RATE: '0', SIM_LIST_ITEMS_MEDIAN_MS: '1500', SIM_LIST_ITEMS_P99_MS: '1500' };

@@ -6,7 +6,7 @@
 import { Agent } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
-import { send } from '../hardening/client.ts';
+import { send } from './raw-http.ts';
 
 export interface Tally {
   statuses: Record<string, number>;
