@@ -172,7 +172,8 @@ function closeAfterEarlyAnswer(req: IncomingMessage, res: ServerResponse): void 
   } as ServerResponse['writeHead'];
 }
 
-export function admission(server: Server, limits: AdmissionLimits, next: RequestListener, registry?: Registry): Admission {
+/** The gate's counters and gauges on `registry` (none registered without one, as in unit tests). */
+function admissionMetrics(registry: Registry | undefined, bodiesWaiting: () => number, connectionsOpen: () => number) {
   const registers = registry ? [registry] : [];
   const shed = new Counter({
     name: 'redline_requests_shed_total',
@@ -186,28 +187,12 @@ export function admission(server: Server, limits: AdmissionLimits, next: Request
     registers,
   });
   for (const reason of ['pipeline_limit', 'send_timeout', 'body_timeout', 'body_evicted', 'wire_limit']) closed.labels(reason).inc(0);
-
-  server.maxConnections = limits.maxConnections;
-  const connections = new Map<Socket, ConnectionState>();
-  server.on('connection', (socket: Socket) => {
-    connections.set(socket, { inFlight: 0, refused: false, bytesWhenIdle: 0 });
-    socket.once('close', () => {
-      connections.delete(socket);
-      checkIdle();
-    });
-  });
-
-  let inFlight = 0;
-  /** Requests whose body is still arriving, oldest first (Map keeps insertion order). */
-  const waiting = new Map<IncomingMessage, Tracked>();
-  let idleWaiters: (() => void)[] = [];
-
   new Gauge({
     name: 'redline_request_bodies_waiting',
     help: 'Requests whose body is still arriving (they hold no API slot).',
     registers,
     collect() {
-      this.set(waiting.size);
+      this.set(bodiesWaiting());
     },
   });
   new Gauge({
@@ -215,60 +200,209 @@ export function admission(server: Server, limits: AdmissionLimits, next: Request
     help: 'Open connections on the API port.',
     registers,
     collect() {
-      this.set(connections.size);
+      this.set(connectionsOpen());
     },
   });
+  return { shed, closed };
+}
 
-  const startedRequest = (socket: Socket, state: ConnectionState) => state.inFlight === 0 && socket.bytesRead > state.bytesWhenIdle;
-  /** A begun request the drain still waits for: its bytes kept coming within DRAIN_STALL_MS. */
-  function arriving(socket: Socket, state: ConnectionState, now: number): boolean {
-    if (!startedRequest(socket, state)) return false;
-    if (state.progress?.bytes !== socket.bytesRead) state.progress = { bytes: socket.bytesRead, at: now };
-    return now - state.progress.at < DRAIN_STALL_MS;
-  }
-  let drainPoll: NodeJS.Timeout | undefined;
-  function checkIdle(): void {
-    if (idleWaiters.length === 0 || inFlight > 0) return;
+type ClosedCounter = ReturnType<typeof admissionMetrics>['closed'];
+
+/**
+ * Node counts decoded body bytes only; chunk framing and extensions (up to 16 KiB per chunk)
+ * cost parsing without limit. Every chunk pushes at least one body byte, so check the wire
+ * bytes on each push, without disturbing whoever reads the body (the app, or the drain).
+ */
+function boundWireBytes(req: IncomingMessage, res: ServerResponse, maxBytes: number, closed: ClosedCounter): void {
+  const socket = req.socket;
+  const start = socket.bytesRead;
+  const push = req.push;
+  let over = false;
+  req.push = function pushWithinWireLimit(this: IncomingMessage, ...args: Parameters<IncomingMessage['push']>) {
+    if (!over && args[0] !== null && socket.bytesRead - start > maxBytes) {
+      over = true;
+      closed.labels('wire_limit').inc();
+      // 413 if nothing was answered yet; the early-answer drain then closes the connection.
+      answerJson(res, 413, 'request too large on the wire (framing and chunk extensions count)');
+    }
+    return push.apply(this, args);
+  };
+}
+
+/**
+ * Output the client does not read waits in the socket's buffer. Progress of any size resets
+ * the clock, so a slow reader is fine; a reader that has stopped is cut off.
+ */
+function sweepStalledOutput(connections: Map<Socket, ConnectionState>, sendTimeoutMs: number, closed: ClosedCounter): NodeJS.Timeout {
+  const sweep = setInterval(() => {
     const now = Date.now();
-    for (const [socket, state] of connections) if (arriving(socket, state, now)) return;
-    clearInterval(drainPoll);
-    const resolve = idleWaiters;
-    idleWaiters = [];
-    for (const r of resolve) r();
+    for (const [socket, state] of connections) {
+      if (socket.writableLength === 0) {
+        state.stalledAt = undefined;
+      } else if (!state.stalledAt || state.stalledAt.bytes !== socket.bytesWritten) {
+        state.stalledAt = { bytes: socket.bytesWritten, since: now };
+      } else if (now - state.stalledAt.since >= sendTimeoutMs) {
+        closed.labels('send_timeout').inc();
+        socket.destroy();
+      }
+    }
+  }, SWEEP_MS);
+  sweep.unref();
+  return sweep;
+}
+
+const startedRequest = (socket: Socket, state: ConnectionState) => state.inFlight === 0 && socket.bytesRead > state.bytesWhenIdle;
+
+/** The gate's state and its steps: admit, shed or refuse a request; track bodies; drain. */
+class Gate implements Admission {
+  readonly #limits: AdmissionLimits;
+  readonly #next: RequestListener;
+  readonly #connections = new Map<Socket, ConnectionState>();
+  /** Requests whose body is still arriving, oldest first (Map keeps insertion order). */
+  readonly #waiting = new Map<IncomingMessage, Tracked>();
+  readonly #metrics: ReturnType<typeof admissionMetrics>;
+  readonly #sweep: NodeJS.Timeout;
+  #inFlight = 0;
+  #idleWaiters: (() => void)[] = [];
+  #drainPoll: NodeJS.Timeout | undefined;
+
+  constructor(server: Server, limits: AdmissionLimits, next: RequestListener, registry?: Registry) {
+    this.#limits = limits;
+    this.#next = next;
+    this.#metrics = admissionMetrics(
+      registry,
+      () => this.#waiting.size,
+      () => this.#connections.size,
+    );
+    server.maxConnections = limits.maxConnections;
+    server.on('connection', (socket: Socket) => {
+      this.#connections.set(socket, { inFlight: 0, refused: false, bytesWhenIdle: 0 });
+      socket.once('close', () => {
+        this.#connections.delete(socket);
+        this.#checkIdle();
+      });
+    });
+    this.#sweep = sweepStalledOutput(this.#connections, limits.sendTimeoutMs, this.#metrics.closed);
   }
 
-  function giveUpOnBody(req: IncomingMessage, reason: 'body_timeout' | 'body_evicted'): void {
-    const tracked = waiting.get(req);
-    if (!tracked) return;
-    closed.labels(reason).inc();
-    // 408 as nginx answers a client_body_timeout; the early-answer path adds Connection: close.
-    answerJson(tracked.res, 408, 'request body not received in time');
+  get inFlight(): number {
+    return this.#inFlight;
   }
 
-  function enterApi(req: IncomingMessage, res: ServerResponse, tracked: Tracked): boolean {
+  get bodiesWaiting(): number {
+    return this.#waiting.size;
+  }
+
+  readonly listener: RequestListener = (req, res) => {
+    const socket = req.socket;
+    const state = this.#connections.get(socket);
+    // Requests parsed from the same read as the one that broke the limit: their connection is
+    // already gone, do no work for them.
+    if (!state || state.refused) return;
+    const tracked = this.#track(socket, state, res);
+    if (state.inFlight > this.#limits.maxPipelinedRequests) return this.#refuseConnection(socket, state);
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      // RFC 9112 section 3.2: a 1.1 request without Host is answered 400.
+      res.setHeader('Connection', 'close');
+      answerJson(res, 400, 'missing Host header');
+      return;
+    }
+    if (!announcesBody(req)) {
+      if (this.#enterApi(req, res, tracked)) this.#next(req, res);
+      return;
+    }
+    this.#admitWithBody(req, res, tracked);
+  };
+
+  whenIdle(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#idleWaiters.push(resolve);
+      // A begun request becomes in flight, or stalls, without an event of ours: look often.
+      clearInterval(this.#drainPoll);
+      this.#drainPoll = setInterval(() => this.#checkIdle(), DRAIN_POLL_MS);
+      this.#drainPoll.unref();
+      this.#checkIdle();
+    });
+  }
+
+  closeIdle(): void {
+    for (const [socket, state] of this.#connections) {
+      if (state.inFlight > 0 || startedRequest(socket, state)) continue;
+      lingeringClose(socket);
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.#sweep);
+    clearInterval(this.#drainPoll);
+  }
+
+  /** Counts the request in flight, on its connection and in total, until its response closes. */
+  #track(socket: Socket, state: ConnectionState, res: ServerResponse): Tracked {
+    state.inFlight += 1;
+    this.#inFlight += 1;
+    const tracked: Tracked = { phase: 'api', res };
+    res.once('close', () => {
+      tracked.phase = 'closed';
+      state.inFlight -= 1;
+      this.#inFlight -= 1;
+      if (state.inFlight === 0) state.bytesWhenIdle = socket.bytesRead;
+      this.#checkIdle();
+    });
+    return tracked;
+  }
+
+  /**
+   * More pipelined requests than answers read: answering them would only queue more output for
+   * a client that is not reading. Close the connection; its requests are abandoned.
+   */
+  #refuseConnection(socket: Socket, state: ConnectionState): void {
+    state.refused = true;
+    this.#metrics.closed.labels('pipeline_limit').inc();
+    withoutStacksWhileClosing(socket);
+    socket.destroy();
+  }
+
+  #admitWithBody(req: IncomingMessage, res: ServerResponse, tracked: Tracked): void {
+    closeAfterEarlyAnswer(req, res);
+    boundWireBytes(req, res, this.#limits.maxRequestWireBytes, this.#metrics.closed);
+    // The body may be in the same read as the headers: Node parses it right after this
+    // listener returns. Look once that read is done; only a body still missing then waits.
+    setImmediate(() => {
+      if (tracked.phase === 'closed') return;
+      if (req.complete) {
+        if (this.#enterApi(req, res, tracked)) this.#next(req, res);
+        return;
+      }
+      this.#waitForBody(req, tracked);
+      this.#next(req, res);
+    });
+  }
+
+  #enterApi(req: IncomingMessage, res: ServerResponse, tracked: Tracked): boolean {
     tracked.phase = 'api';
     // Bodies still arriving hold no API slot: they have their own pool.
-    if (inFlight - waiting.size > limits.maxRequestsInFlight && !EXEMPT.has(pathOf(req.url))) {
-      shed.inc();
+    if (this.#inFlight - this.#waiting.size > this.#limits.maxRequestsInFlight && !EXEMPT.has(pathOf(req.url))) {
+      this.#metrics.shed.inc();
       answerJson(res, 503, 'too many requests in flight; retry later', { 'Retry-After': String(RETRY_AFTER_SECONDS) });
       return false;
     }
     return true;
   }
 
-  function waitForBody(req: IncomingMessage, tracked: Tracked): void {
-    if (waiting.size >= limits.maxBodiesWaiting) {
+  #waitForBody(req: IncomingMessage, tracked: Tracked): void {
+    if (this.#waiting.size >= this.#limits.maxBodiesWaiting) {
       // The slot goes to the newcomer: a client holding one longest is the likeliest to be slow.
-      const oldest = waiting.keys().next().value;
-      if (oldest) giveUpOnBody(oldest, 'body_evicted');
+      const oldest = this.#waiting.keys().next().value;
+      if (oldest) this.#giveUpOnBody(oldest, 'body_evicted');
     }
     tracked.phase = 'body';
-    waiting.set(req, tracked);
-    const timer = setTimeout(() => giveUpOnBody(req, 'body_timeout'), limits.bodyTimeoutMs);
+    this.#waiting.set(req, tracked);
+    const timer = setTimeout(() => this.#giveUpOnBody(req, 'body_timeout'), this.#limits.bodyTimeoutMs);
     timer.unref();
     const leave = () => {
       clearTimeout(timer);
-      waiting.delete(req);
+      this.#waiting.delete(req);
     };
     // The body has arrived (the app read it to the end): the request now counts as API work.
     // It is not shed here; the app has it already, and bodiesWaiting bounds how many come at once.
@@ -280,120 +414,32 @@ export function admission(server: Server, limits: AdmissionLimits, next: Request
     tracked.res.once('close', leave);
   }
 
-  const listener: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    const state = connections.get(socket);
-    // Requests parsed from the same read as the one that broke the limit: their connection is
-    // already gone, do no work for them.
-    if (!state || state.refused) return;
-    state.inFlight += 1;
-    inFlight += 1;
-    const tracked: Tracked = { phase: 'api', res };
-    res.once('close', () => {
-      tracked.phase = 'closed';
-      state.inFlight -= 1;
-      inFlight -= 1;
-      if (state.inFlight === 0) state.bytesWhenIdle = socket.bytesRead;
-      checkIdle();
-    });
-    if (state.inFlight > limits.maxPipelinedRequests) {
-      // More pipelined requests than answers read: answering them would only queue more output
-      // for a client that is not reading. Close the connection; its requests are abandoned.
-      state.refused = true;
-      closed.labels('pipeline_limit').inc();
-      withoutStacksWhileClosing(socket);
-      socket.destroy();
-      return;
-    }
-    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
-      // RFC 9112 section 3.2: a 1.1 request without Host is answered 400.
-      res.setHeader('Connection', 'close');
-      answerJson(res, 400, 'missing Host header');
-      return;
-    }
-    if (!announcesBody(req)) {
-      if (enterApi(req, res, tracked)) next(req, res);
-      return;
-    }
-    closeAfterEarlyAnswer(req, res);
-    boundWireBytes(req, res);
-    // The body may be in the same read as the headers: Node parses it right after this
-    // listener returns. Look once that read is done; only a body still missing then waits.
-    setImmediate(() => {
-      if (tracked.phase === 'closed') return;
-      if (req.complete) {
-        if (enterApi(req, res, tracked)) next(req, res);
-        return;
-      }
-      waitForBody(req, tracked);
-      next(req, res);
-    });
-  };
-
-  /**
-   * Node counts decoded body bytes only; chunk framing and extensions (up to 16 KiB per chunk)
-   * cost parsing without limit. Every chunk pushes at least one body byte, so check the wire
-   * bytes on each push, without disturbing whoever reads the body (the app, or the drain).
-   */
-  function boundWireBytes(req: IncomingMessage, res: ServerResponse): void {
-    const socket = req.socket;
-    const start = socket.bytesRead;
-    const push = req.push;
-    let over = false;
-    req.push = function pushWithinWireLimit(this: IncomingMessage, ...args: Parameters<IncomingMessage['push']>) {
-      if (!over && args[0] !== null && socket.bytesRead - start > limits.maxRequestWireBytes) {
-        over = true;
-        closed.labels('wire_limit').inc();
-        // 413 if nothing was answered yet; the early-answer drain then closes the connection.
-        answerJson(res, 413, 'request too large on the wire (framing and chunk extensions count)');
-      }
-      return push.apply(this, args);
-    };
+  #giveUpOnBody(req: IncomingMessage, reason: 'body_timeout' | 'body_evicted'): void {
+    const tracked = this.#waiting.get(req);
+    if (!tracked) return;
+    this.#metrics.closed.labels(reason).inc();
+    // 408 as nginx answers a client_body_timeout; the early-answer path adds Connection: close.
+    answerJson(tracked.res, 408, 'request body not received in time');
   }
 
-  // Output the client does not read waits in the socket's buffer. Progress of any size resets
-  // the clock, so a slow reader is fine; a reader that has stopped is cut off.
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const [socket, state] of connections) {
-      if (socket.writableLength === 0) {
-        state.stalledAt = undefined;
-      } else if (!state.stalledAt || state.stalledAt.bytes !== socket.bytesWritten) {
-        state.stalledAt = { bytes: socket.bytesWritten, since: now };
-      } else if (now - state.stalledAt.since >= limits.sendTimeoutMs) {
-        closed.labels('send_timeout').inc();
-        socket.destroy();
-      }
-    }
-  }, SWEEP_MS);
-  sweep.unref();
+  /** A begun request the drain still waits for: its bytes kept coming within DRAIN_STALL_MS. */
+  #arriving(socket: Socket, state: ConnectionState, now: number): boolean {
+    if (!startedRequest(socket, state)) return false;
+    if (state.progress?.bytes !== socket.bytesRead) state.progress = { bytes: socket.bytesRead, at: now };
+    return now - state.progress.at < DRAIN_STALL_MS;
+  }
 
-  return {
-    get inFlight() {
-      return inFlight;
-    },
-    get bodiesWaiting() {
-      return waiting.size;
-    },
-    whenIdle: () =>
-      new Promise<void>((resolve) => {
-        idleWaiters.push(resolve);
-        // A begun request becomes in flight, or stalls, without an event of ours: look often.
-        clearInterval(drainPoll);
-        drainPoll = setInterval(checkIdle, DRAIN_POLL_MS);
-        drainPoll.unref();
-        checkIdle();
-      }),
-    closeIdle: () => {
-      for (const [socket, state] of connections) {
-        if (state.inFlight > 0 || startedRequest(socket, state)) continue;
-        lingeringClose(socket);
-      }
-    },
-    listener,
-    stop: () => {
-      clearInterval(sweep);
-      clearInterval(drainPoll);
-    },
-  };
+  #checkIdle(): void {
+    if (this.#idleWaiters.length === 0 || this.#inFlight > 0) return;
+    const now = Date.now();
+    for (const [socket, state] of this.#connections) if (this.#arriving(socket, state, now)) return;
+    clearInterval(this.#drainPoll);
+    const resolve = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const r of resolve) r();
+  }
+}
+
+export function admission(server: Server, limits: AdmissionLimits, next: RequestListener, registry?: Registry): Admission {
+  return new Gate(server, limits, next, registry);
 }
