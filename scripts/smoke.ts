@@ -38,6 +38,104 @@ async function diagnose(pass: Pass, cluster: Cluster | undefined, options: Smoke
   }
 }
 
+/** The cluster to forward through and to ask why; with --prometheus-url only for the diagnosis, so optional then. */
+function connectCluster(options: SmokeOptions): Cluster | undefined {
+  if (!options.prometheusUrl) return connect(options.context);
+  try {
+    return connect(options.context);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Prometheus to ask: --prometheus-url, or a port-forward to kube-prometheus-stack's. */
+async function openPrometheus(
+  cluster: Cluster | undefined,
+  options: SmokeOptions,
+): Promise<{ client: PrometheusClient; forward?: Forward }> {
+  if (options.prometheusUrl) return { client: new PrometheusClient(options.prometheusUrl) };
+  if (!cluster) throw new Error('no kubeconfig context: start the cluster (make kind-up) or pass --prometheus-url');
+  const server = cluster.kubeConfig.getCurrentCluster()?.server;
+  const forward = await forwardPrometheus(cluster, options.prometheusNamespace, options.prometheusRelease).catch((error: unknown) => {
+    throw new Error(`cannot port-forward to Prometheus through the cluster at ${server}: ${(error as Error).message}`);
+  });
+  return { client: new PrometheusClient(forward.url), forward };
+}
+
+/** With --grafana: a client for --grafana-url, or for a port-forward to the stack's Grafana. */
+async function openGrafana(cluster: Cluster | undefined, options: SmokeOptions): Promise<{ grafana?: GrafanaClient; forward?: Forward }> {
+  if (!options.grafana) return {};
+  const login = await grafanaLogin(cluster, options);
+  if (options.grafanaUrl) return { grafana: new GrafanaClient(options.grafanaUrl, login.user, login.password) };
+  const forward = await forwardGrafana(cluster!, options.prometheusNamespace, options.prometheusRelease).catch((error: unknown) => {
+    throw new Error(`cannot port-forward to Grafana through the cluster: ${(error as Error).message}`);
+  });
+  return { grafana: new GrafanaClient(forward.url, login.user, login.password), forward };
+}
+
+interface Targets {
+  client: PrometheusClient;
+  forward?: Forward;
+  grafana?: GrafanaClient;
+  grafanaForward?: Forward;
+}
+
+/**
+ * One pass of every check. An API error is a failed readiness check, and through a
+ * port-forward "not reachable" has a cause the forward knows (no Ready pod yet, an API server
+ * or websocket error): report that instead.
+ */
+async function explainedPass({ client, forward, grafana, grafanaForward }: Targets, options: SmokeOptions): Promise<Pass> {
+  const pass = await runPass(client, options).catch(
+    (error: unknown): Pass => ({
+      ok: false,
+      red: [],
+      checks: [{ name: checkNames.ready, ok: false, detail: `Prometheus API error: ${(error as Error).message}` }],
+    }),
+  );
+  const failure = forward?.lastError();
+  const ready = pass.checks.find((c) => c.name === checkNames.ready);
+  if (failure && ready && !ready.ok) ready.detail = failure;
+  if (grafana) {
+    const checks = await grafanaChecks(grafana, options).catch((error: unknown) => [
+      {
+        name: grafanaCheckNames.ready,
+        ok: false,
+        detail: grafanaForward?.lastError() ?? `Grafana API error at ${grafana.url}: ${(error as Error).message}`,
+      },
+    ]);
+    pass.checks.push(...checks);
+    pass.ok = pass.ok && checks.every((c) => c.ok);
+  }
+  return pass;
+}
+
+/** Passes until one succeeds or the deadline comes; then the diagnosis, and the outcome. */
+async function smoke(
+  targets: Targets,
+  cluster: Cluster | undefined,
+  options: SmokeOptions,
+  started: number,
+  limit: ReturnType<typeof deadline>,
+) {
+  const { result: pass, attempts } = await retryUntil(
+    () => explainedPass(targets, options),
+    (p) => p.ok,
+    deadline(options.deadlineMs),
+  );
+  // With --prometheus-url there may be no cluster behind it: the diagnosis is then skipped.
+  await diagnose(pass, options.prometheusUrl ? cluster && (await reachable(cluster)) : cluster, options);
+  return outcome(pass, {
+    prometheus: targets.client.url,
+    ...(targets.forward ? { via: targets.forward.target } : {}),
+    ...(targets.grafana ? { grafana: targets.grafana.url } : {}),
+    ...(targets.grafanaForward ? { grafanaVia: targets.grafanaForward.target } : {}),
+    elapsedMs: Date.now() - started,
+    attempts,
+    window: options.window,
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   let options: SmokeOptions | 'help';
   try {
@@ -50,82 +148,18 @@ async function main(argv: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-
   const started = Date.now();
+  // The deadline counts from the start: connecting and port-forwarding spend it too.
   const limit = deadline(options.deadlineMs);
-  let cluster: Cluster | undefined;
-  let forward: Forward | undefined;
-  let grafanaForward: Forward | undefined;
+  const forwards: Forward[] = [];
   try {
-    // With --prometheus-url the cluster only serves the diagnosis: without one, it is skipped.
-    cluster = options.prometheusUrl
-      ? (() => {
-          try {
-            return connect(options.context);
-          } catch {
-            return undefined;
-          }
-        })()
-      : connect(options.context);
-    if (!options.prometheusUrl) {
-      if (!cluster) throw new Error('no kubeconfig context: start the cluster (make kind-up) or pass --prometheus-url');
-      const server = cluster.kubeConfig.getCurrentCluster()?.server;
-      forward = await forwardPrometheus(cluster, options.prometheusNamespace, options.prometheusRelease).catch((error: unknown) => {
-        throw new Error(`cannot port-forward to Prometheus through the cluster at ${server}: ${(error as Error).message}`);
-      });
-    }
-    const client = new PrometheusClient(options.prometheusUrl ?? forward!.url);
-    let grafana: GrafanaClient | undefined;
-    if (options.grafana) {
-      const login = await grafanaLogin(cluster, options);
-      if (!options.grafanaUrl) {
-        grafanaForward = await forwardGrafana(cluster!, options.prometheusNamespace, options.prometheusRelease).catch((error: unknown) => {
-          throw new Error(`cannot port-forward to Grafana through the cluster: ${(error as Error).message}`);
-        });
-      }
-      grafana = new GrafanaClient(options.grafanaUrl ?? grafanaForward!.url, login.user, login.password);
-    }
-    const safePass = () =>
-      runPass(client, options).catch(
-        (error: unknown): Pass => ({
-          ok: false,
-          red: [],
-          checks: [{ name: checkNames.ready, ok: false, detail: `Prometheus API error: ${(error as Error).message}` }],
-        }),
-      );
-    // Through a port-forward, "not reachable" has a cause the forward knows (no Ready pod yet,
-    // an API server or websocket error): report that instead.
-    const explained = async (): Promise<Pass> => {
-      const pass = await safePass();
-      const failure = forward?.lastError();
-      const ready = pass.checks.find((c) => c.name === checkNames.ready);
-      if (failure && ready && !ready.ok) ready.detail = failure;
-      if (grafana) {
-        const checks = await grafanaChecks(grafana, options).catch((error: unknown) => [
-          {
-            name: grafanaCheckNames.ready,
-            ok: false,
-            detail: grafanaForward?.lastError() ?? `Grafana API error at ${grafana!.url}: ${(error as Error).message}`,
-          },
-        ]);
-        pass.checks.push(...checks);
-        pass.ok = pass.ok && checks.every((c) => c.ok);
-      }
-      return pass;
-    };
-    const { result: pass, attempts } = await retryUntil(explained, (p) => p.ok, limit);
-    // With --prometheus-url there may be no cluster behind it: the diagnosis is then skipped.
-    const asked = cluster;
-    await diagnose(pass, options.prometheusUrl ? asked && (await reachable(asked)) : asked, options);
-    const result = outcome(pass, {
-      prometheus: client.url,
-      ...(forward ? { via: forward.target } : {}),
-      ...(grafana ? { grafana: grafana.url } : {}),
-      ...(grafanaForward ? { grafanaVia: grafanaForward.target } : {}),
-      elapsedMs: Date.now() - started,
-      attempts,
-      window: options.window,
-    });
+    const cluster = connectCluster(options);
+    const prometheus = await openPrometheus(cluster, options);
+    if (prometheus.forward) forwards.push(prometheus.forward);
+    const grafana = await openGrafana(cluster, options);
+    if (grafana.forward) forwards.push(grafana.forward);
+    const targets = { ...prometheus, grafana: grafana.grafana, grafanaForward: grafana.forward };
+    const result = await smoke(targets, cluster, options, started, limit);
     console.log(options.json ? JSON.stringify(result, null, 2) : formatReport(result));
     return result.ok ? 0 : 1;
   } catch (error) {
@@ -133,8 +167,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(options.json ? JSON.stringify({ ok: false, reasons: [reason] }, null, 2) : `redline smoke: FAIL: ${reason}`);
     return 1;
   } finally {
-    await forward?.close();
-    await grafanaForward?.close();
+    for (const forward of forwards) await forward.close();
   }
 }
 

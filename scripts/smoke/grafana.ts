@@ -145,71 +145,70 @@ function hasData(frames: Frame[] = []): number {
   return points;
 }
 
-export async function grafanaChecks(client: GrafanaClient, options: GrafanaOptions): Promise<Check[]> {
-  const checks: Check[] = [];
-  const check = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+/** A step's check, and what the next step needs when it passed. */
+type Step<T> = { check: Check; value?: T };
 
+async function healthStep(client: GrafanaClient): Promise<Step<true>> {
   const health = await client.request<{ database?: string; version?: string }>('/api/health');
   if (health.status !== 200 || health.body?.database !== 'ok') {
-    check(
-      grafanaCheckNames.ready,
-      false,
-      `Grafana at ${client.url}: /api/health answered ${health.status}: ${JSON.stringify(health.body).slice(0, 200)}`,
-    );
-    return checks;
+    const detail = `Grafana at ${client.url}: /api/health answered ${health.status}: ${JSON.stringify(health.body).slice(0, 200)}`;
+    return { check: { name: grafanaCheckNames.ready, ok: false, detail } };
   }
-  check(grafanaCheckNames.ready, true, `${client.url} (Grafana ${health.body.version ?? '?'})`);
+  return {
+    check: { name: grafanaCheckNames.ready, ok: true, detail: `${client.url} (Grafana ${health.body.version ?? '?'})` },
+    value: true,
+  };
+}
 
+/** The dashboard by its uid, with every panel the smoke reads. */
+async function dashboardStep(client: GrafanaClient): Promise<Step<{ dashboard: Dashboard; wanted: Panel[] }>> {
   const found = await client.request<{ dashboard?: Dashboard }>(`/api/dashboards/uid/${dashboardUid}`);
   if (found.status !== 200 || !found.body?.dashboard) {
-    check(
-      grafanaCheckNames.dashboard,
-      false,
+    const detail =
       found.status === 404
         ? `dashboard ${dashboardUid} not loaded (is the dashboard ConfigMap labelled for Grafana's sidecar?)`
-        : `GET /api/dashboards/uid/${dashboardUid} answered ${found.status}: ${message(found.body)}`,
-    );
-    return checks;
+        : `GET /api/dashboards/uid/${dashboardUid} answered ${found.status}: ${message(found.body)}`;
+    return { check: { name: grafanaCheckNames.dashboard, ok: false, detail } };
   }
   const dashboard = found.body.dashboard;
   const panels = allPanels(dashboard.panels);
   const wanted = panelTitles.map((title) => ({ title, panel: panels.find((p) => p.title === title) }));
   const missing = wanted.filter((w) => !w.panel).map((w) => w.title);
-  check(
-    grafanaCheckNames.dashboard,
-    missing.length === 0,
+  const detail =
     missing.length === 0
       ? `"${dashboard.title}" (uid ${dashboardUid}, ${panels.filter((p) => p.type !== 'row').length} panels)`
-      : `"${dashboard.title}" has no panel ${missing.map((t) => `"${t}"`).join(', ')}`,
-  );
-  if (missing.length) return checks;
+      : `"${dashboard.title}" has no panel ${missing.map((t) => `"${t}"`).join(', ')}`;
+  const check = { name: grafanaCheckNames.dashboard, ok: missing.length === 0, detail };
+  return missing.length ? { check } : { check, value: { dashboard, wanted: wanted.map((w) => w.panel!) } };
+}
 
-  const resolved = await resolveDatasource(client, dashboard, wanted[0]!.panel!.datasource);
+/** The datasource the panels name (through the dashboard's variable when they use one). */
+async function datasourceStep(client: GrafanaClient, dashboard: Dashboard, panel: Panel): Promise<Step<DataSource>> {
+  const resolved = await resolveDatasource(client, dashboard, panel.datasource);
   const datasource = resolved.uid
     ? await client.request<DataSource>(`/api/datasources/uid/${encodeURIComponent(resolved.uid)}`)
     : undefined;
   if (datasource?.status !== 200) {
-    check(
-      grafanaCheckNames.datasource,
-      false,
-      datasource
-        ? `${resolved.why}: GET /api/datasources/uid/${resolved.uid} answered ${datasource.status}: ${message(datasource.body)}`
-        : resolved.why,
-    );
-    return checks;
+    const detail = datasource
+      ? `${resolved.why}: GET /api/datasources/uid/${resolved.uid} answered ${datasource.status}: ${message(datasource.body)}`
+      : resolved.why;
+    return { check: { name: grafanaCheckNames.datasource, ok: false, detail } };
   }
-  check(
-    grafanaCheckNames.datasource,
-    true,
-    `${datasource.body.name} (${datasource.body.type}, uid ${datasource.body.uid}; ${resolved.why})`,
-  );
+  const { name, type, uid } = datasource.body;
+  return {
+    check: { name: grafanaCheckNames.datasource, ok: true, detail: `${name} (${type}, uid ${uid}; ${resolved.why})` },
+    value: datasource.body,
+  };
+}
 
-  const queries = wanted.flatMap(({ panel }) =>
-    (panel!.targets ?? [])
+/** Every query of the wanted panels through Grafana's query API: each must return data. */
+async function queriesStep(client: GrafanaClient, panels: Panel[], datasource: DataSource, options: GrafanaOptions): Promise<Check> {
+  const queries = panels.flatMap((panel) =>
+    (panel.targets ?? [])
       .filter((t) => t.expr)
       .map((t, i) => ({
-        refId: `${panel!.title}#${t.refId ?? i}`,
-        datasource: { type: datasource.body.type, uid: datasource.body.uid },
+        refId: `${panel.title}#${t.refId ?? i}`,
+        datasource: { type: datasource.type, uid: datasource.uid },
         expr: interpolate(t.expr!, options),
         range: true,
         instant: false,
@@ -219,8 +218,7 @@ export async function grafanaChecks(client: GrafanaClient, options: GrafanaOptio
   );
   const answer = await client.request<QueryResults>('/api/ds/query', { queries, from: 'now-5m', to: 'now' });
   if (answer.status !== 200 && answer.status !== 207) {
-    check(grafanaCheckNames.queries, false, `POST /api/ds/query answered ${answer.status}: ${message(answer.body)}`);
-    return checks;
+    return { name: grafanaCheckNames.queries, ok: false, detail: `POST /api/ds/query answered ${answer.status}: ${message(answer.body)}` };
   }
   const problems: string[] = [];
   const counts: string[] = [];
@@ -234,6 +232,21 @@ export async function grafanaChecks(client: GrafanaClient, options: GrafanaOptio
       else counts.push(`${query.refId.split('#')[0]}: ${points} point(s)`);
     }
   }
-  check(grafanaCheckNames.queries, problems.length === 0, problems.length === 0 ? counts.join(', ') : problems.join('; '));
-  return checks;
+  return {
+    name: grafanaCheckNames.queries,
+    ok: problems.length === 0,
+    detail: problems.length === 0 ? counts.join(', ') : problems.join('; '),
+  };
+}
+
+/** Grafana's checks in order; the first that fails ends them (the next would only repeat it). */
+export async function grafanaChecks(client: GrafanaClient, options: GrafanaOptions): Promise<Check[]> {
+  const health = await healthStep(client);
+  if (!health.value) return [health.check];
+  const found = await dashboardStep(client);
+  if (!found.value) return [health.check, found.check];
+  const { dashboard, wanted } = found.value;
+  const datasource = await datasourceStep(client, dashboard, wanted[0]!);
+  if (!datasource.value) return [health.check, found.check, datasource.check];
+  return [health.check, found.check, datasource.check, await queriesStep(client, wanted, datasource.value, options)];
 }
