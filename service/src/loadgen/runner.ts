@@ -1,4 +1,5 @@
 // Sends the mix at a fixed rate for a bounded time and tallies what came back.
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seededUniform } from '../simulation/random.ts';
 import { OrderMemory, nextRequest, type PlannedRequest } from './mix.ts';
@@ -15,10 +16,22 @@ export interface LoadReport {
   byRoute: Record<string, number>;
 }
 
+/**
+ * A sampled W3C `traceparent` (flags 01) with fresh random ids: the service keeps it as the
+ * exemplar of the request's metrics, so exemplars show without a tracing backend.
+ */
+export function sampledTraceparent(): { header: string; traceId: string } {
+  const ids = randomBytes(24).toString('hex');
+  const traceId = ids.slice(0, 32);
+  return { header: `00-${traceId}-${ids.slice(32)}-01`, traceId };
+}
+
 export async function runLoad(
   options: LoadOptions,
   stop: AbortSignal,
   progress?: { everyMs: number; report: (current: LoadReport) => void },
+  /** Told each request's route and trace id as it is sent. */
+  onSent?: (sent: { route: string; traceId: string }) => void,
 ): Promise<LoadReport> {
   const uniform = options.seed === undefined ? Math.random : seededUniform(options.seed);
   const orders = new OrderMemory();
@@ -31,10 +44,13 @@ export async function runLoad(
     progress && setInterval(() => progress.report({ ...report, durationMs: Math.round(performance.now() - started) }), progress.everyMs);
 
   const send = async (planned: PlannedRequest) => {
+    const trace = sampledTraceparent();
+    onSent?.({ route: planned.route, traceId: trace.traceId });
     try {
       const response = await fetch(options.target + planned.path, {
         method: planned.method,
-        headers: planned.body === undefined ? {} : { 'content-type': 'application/json' },
+        headers:
+          planned.body === undefined ? { traceparent: trace.header } : { traceparent: trace.header, 'content-type': 'application/json' },
         body: planned.body === undefined ? undefined : JSON.stringify(planned.body),
         signal: AbortSignal.timeout(options.timeoutMs),
       });

@@ -4,6 +4,7 @@
 // its exposition: OpenMetrics with `_created`, protobuf with the start timestamp, which
 // prom-client's Counter has neither of.
 import type { Registry } from 'prom-client';
+import { openMetricsExemplar, protoExemplar } from './exemplars.ts';
 import {
   applicableDefaults,
   createdSeconds,
@@ -17,6 +18,7 @@ import {
   type RenderContext,
   type TextFormat,
 } from './exposition.ts';
+import type { Exemplar, TraceContext } from './trace-context.ts';
 
 export interface CounterFamilyOptions {
   /** The full name, ending in `_total`. */
@@ -34,6 +36,8 @@ export class CounterSeries {
   value = 0;
   /** When the series started counting from zero (created or reset), epoch milliseconds. */
   startedAt: number;
+  /** The latest increment with a sampled trace. */
+  exemplar: Exemplar | undefined;
   readonly labelValues: readonly string[];
   readonly labelPairs: LabelPair[];
   readonly labelText: string;
@@ -94,6 +98,12 @@ export class CounterFamily implements Exposition {
     return series;
   }
 
+  /** Adds 1 to a series; with the trace of a sampled request, keeps it as the series' exemplar. */
+  increment(series: CounterSeries, trace: TraceContext | undefined): void {
+    series.value += 1;
+    if (trace) series.exemplar = { traceId: trace.traceId, spanId: trace.spanId, value: 1, at: this.clock() };
+  }
+
   /** prom-client's `labels(...)`: a child to count through (a lookup per call). */
   labels(...labelValues: string[]): { inc(amount?: number): void } {
     return this.series(labelValues);
@@ -121,7 +131,10 @@ export class CounterFamily implements Exposition {
       const labels = defaults === '' ? series.labelText : series.labelText === '' ? defaults : `${series.labelText},${defaults}`;
       const braced = labels === '' ? '' : `{${labels}}`;
       out += `\n${this.totalName}${braced} ${formatValue(series.value)}`;
-      if (format === 'openmetrics') out += `\n${this.baseName}_created${braced} ${createdSeconds(series.startedAt)}`;
+      if (format === 'openmetrics') {
+        out += openMetricsExemplar(series.exemplar);
+        out += `\n${this.baseName}_created${braced} ${createdSeconds(series.startedAt)}`;
+      }
     }
     return out;
   }
@@ -133,7 +146,11 @@ export class CounterFamily implements Exposition {
       const series = this.list[s]!;
       metrics.push({
         label: defaults.length ? [...series.labelPairs, ...defaults] : series.labelPairs,
-        counter: { value: series.value, createdTimestamp: protoTimestamp(series.startedAt) },
+        counter: {
+          value: series.value,
+          createdTimestamp: protoTimestamp(series.startedAt),
+          ...(series.exemplar ? { exemplar: protoExemplar(series.exemplar) } : {}),
+        },
       });
     }
     return metrics;

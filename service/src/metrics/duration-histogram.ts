@@ -5,6 +5,7 @@
 // /metrics endpoint renders it through its exposition (text, OpenMetrics with `_created`,
 // protobuf with the start timestamp) without building label objects.
 import type { Registry } from 'prom-client';
+import { addNativeExemplar, NATIVE_EXEMPLAR_CAPACITY, NATIVE_EXEMPLAR_TTL_MS, openMetricsExemplar, protoExemplar } from './exemplars.ts';
 import { ExponentialHistogram, type ExponentialOptions, type NativeSettings, nativeSettings, spansOf } from './exponential-buckets.ts';
 import {
   applicableDefaults,
@@ -20,6 +21,7 @@ import {
   type RenderContext,
   type TextFormat,
 } from './exposition.ts';
+import type { Exemplar, TraceContext } from './trace-context.ts';
 
 export { escapeLabelValue, formatValue };
 
@@ -50,6 +52,10 @@ export class HistogramSeries {
   startedAt: number;
   /** When a reset scheduled by the native bucket limit falls due (Infinity: none scheduled). */
   resetDueAt = Number.POSITIVE_INFINITY;
+  /** The latest exemplar of each classic bucket (+Inf last); allocated with the first exemplar. */
+  bucketExemplars: (Exemplar | undefined)[] | undefined;
+  /** The native histogram's exemplars, ordered by value (client_golang's nativeExemplars). */
+  nativeExemplars: Exemplar[] | undefined;
   private readonly bounds: Float64Array;
   private readonly clock: () => number;
 
@@ -70,15 +76,27 @@ export class HistogramSeries {
     this.startedAt = clock();
   }
 
-  observe(value: number): void {
+  /** Counts a value; with the trace of a sampled request, keeps it as an exemplar too. */
+  observe(value: number, trace?: TraceContext): void {
     const native = this.native;
     if (native && this.resetDueAt !== Number.POSITIVE_INFINITY) this.resetIfDue();
-    this.record(value);
+    const bucket = this.record(value);
     // As client_golang: the bucket limit is checked after every observation but NaN.
     if (native?.overLimit && !Number.isNaN(value)) this.limitBuckets(native, value);
+    if (trace) this.keepExemplar(bucket, { traceId: trace.traceId, spanId: trace.spanId, value, at: this.clock() });
   }
 
-  private record(value: number): void {
+  private keepExemplar(bucket: number, exemplar: Exemplar): void {
+    this.bucketExemplars ??= new Array(this.bounds.length + 1).fill(undefined);
+    this.bucketExemplars[bucket] = exemplar;
+    if (this.native) {
+      this.nativeExemplars ??= [];
+      addNativeExemplar(this.nativeExemplars, exemplar, NATIVE_EXEMPLAR_CAPACITY, NATIVE_EXEMPLAR_TTL_MS);
+    }
+  }
+
+  /** Counts a value; returns its classic bucket (bounds.length: above the last bound). */
+  private record(value: number): number {
     const { bounds, data } = this;
     const n = bounds.length;
     let i = 0;
@@ -87,6 +105,7 @@ export class HistogramSeries {
     data[n + 1]! += value;
     data[n + 2]! += 1;
     this.native?.add(value);
+    return i;
   }
 
   /**
@@ -219,12 +238,16 @@ export class DurationHistogram implements Exposition {
       const labels = joinLabels(series.labelText, defaults);
       const bucketTail = labels === '' ? '}' : `,${labels}}`;
       const braced = labels === '' ? '' : `{${labels}}`;
+      // Exemplars are OpenMetrics only: the text format has no place for them.
+      const exemplars = format === 'openmetrics' ? series.bucketExemplars : undefined;
       let cumulative = 0;
       for (let i = 0; i < n; i += 1) {
         cumulative += data[i]!;
         out += `\n${name}_bucket{le="${les[i]}"${bucketTail} ${cumulative}`;
+        if (exemplars) out += openMetricsExemplar(exemplars[i]);
       }
       out += `\n${name}_bucket{le="+Inf"${bucketTail} ${data[n + 2]}`;
+      if (exemplars) out += openMetricsExemplar(exemplars[n]);
       out += `\n${name}_sum${braced} ${formatValue(data[n + 1]!)}`;
       out += `\n${name}_count${braced} ${data[n + 2]}`;
       if (format === 'openmetrics') out += `\n${name}_created${braced} ${createdSeconds(series.startedAt)}`;
@@ -240,12 +263,21 @@ export class DurationHistogram implements Exposition {
     for (let s = from; s < to; s += 1) {
       const series = this.list[s]!;
       const { data } = series;
-      const bucket: { cumulativeCount: number; upperBound: number }[] = [];
+      const bucket: { cumulativeCount: number; upperBound: number; exemplar?: object }[] = [];
+      const exemplars = series.bucketExemplars;
       let cumulative = 0;
       for (let i = 0; i < n; i += 1) {
         cumulative += data[i]!;
-        bucket.push({ cumulativeCount: cumulative, upperBound: this.bounds[i]! });
+        const exemplar = exemplars?.[i];
+        bucket.push(
+          exemplar
+            ? { cumulativeCount: cumulative, upperBound: this.bounds[i]!, exemplar: protoExemplar(exemplar) }
+            : { cumulativeCount: cumulative, upperBound: this.bounds[i]! },
+        );
       }
+      // The +Inf bucket is implied, unless it has an exemplar to carry (as client_golang).
+      const above = exemplars?.[n];
+      if (above) bucket.push({ cumulativeCount: data[n + 2]!, upperBound: Number.POSITIVE_INFINITY, exemplar: protoExemplar(above) });
       const histogram: Record<string, unknown> = {
         sampleCount: data[n + 2]!,
         sampleSum: data[n + 1]!,
@@ -263,6 +295,7 @@ export class DurationHistogram implements Exposition {
         histogram.positiveDelta = positive.deltas;
         histogram.negativeSpan = negative.spans;
         histogram.negativeDelta = negative.deltas;
+        if (series.nativeExemplars?.length) histogram.exemplars = series.nativeExemplars.map(protoExemplar);
         if (native.zeroThreshold === 0 && native.zeroCount === 0 && positive.spans.length === 0 && negative.spans.length === 0) {
           histogram.positiveSpan = [{ offset: 0, length: 0 }]; // marks it native when empty
         }

@@ -9,6 +9,7 @@ import { Gauge, type Registry } from 'prom-client';
 import { CounterFamily, type CounterSeries } from './counter-family.ts';
 import { DurationHistogram, type HistogramSeries } from './duration-histogram.ts';
 import type { ExponentialOptions } from './exponential-buckets.ts';
+import type { TraceContext } from './trace-context.ts';
 import { checkNaming, errorType, type ErrorType } from './labels.ts';
 
 /** OpenTelemetry's advised boundaries for HTTP server durations, in seconds. */
@@ -112,11 +113,15 @@ export class RedMetrics {
     this.active -= 1;
   }
 
-  /** Records one finished (or abandoned) request. */
-  observe(method: string, route: string, statusCode: number, seconds: number, threw: boolean): void {
+  /**
+   * Records one finished (or abandoned) request; `trace`, the request's sampled trace, becomes
+   * the exemplar of its request count and of its duration bucket.
+   */
+  observe(method: string, route: string, statusCode: number, seconds: number, threw: boolean, trace?: TraceContext): void {
     const children = this.childrenFor(method, route, statusCode);
-    children.requests.value += 1;
-    children.duration.observe(seconds);
+    if (trace) this.requests.increment(children.requests, trace);
+    else children.requests.value += 1;
+    children.duration.observe(seconds, trace);
     const type = errorType(statusCode, threw);
     if (type) {
       const counter = (children.errors[type] ??= this.errors.series([method, route, String(statusCode), type, ...this.constValues]));

@@ -1,0 +1,73 @@
+// Exemplars kept per series. Classic buckets and counters keep the latest exemplar each, as
+// client_golang and OpenMetrics do. A native histogram keeps a bounded set, as
+// client_golang's nativeExemplars: up to `capacity` ordered by value; when full, a new one
+// replaces the oldest if that has expired, else one of the two closest in log(value) (the
+// older of the pair), or its neighbour if the new one would sit closer to it, so the set keeps
+// its spread over the distribution.
+import { createdSeconds, escapeLabelValue, formatValue, protoTimestamp } from './exposition.ts';
+import type { Exemplar } from './trace-context.ts';
+
+export const NATIVE_EXEMPLAR_CAPACITY = 10;
+export const NATIVE_EXEMPLAR_TTL_MS = 5 * 60_000;
+
+export function addNativeExemplar(list: Exemplar[], exemplar: Exemplar, capacity: number, ttlMs: number): void {
+  if (capacity <= 0) return;
+  let insertAt = list.findIndex((kept) => exemplar.value <= kept.value);
+  if (insertAt < 0) insertAt = list.length;
+  if (list.length < capacity) {
+    // Before the first larger one (equal values: after them, as client_golang).
+    let at = list.findIndex((kept) => exemplar.value < kept.value);
+    if (at < 0) at = list.length;
+    list.splice(at, 0, exemplar);
+    return;
+  }
+  if (list.length === 1) {
+    list[0] = exemplar;
+    return;
+  }
+  let oldest = 0;
+  let closest = Number.POSITIVE_INFINITY;
+  let replace = -1;
+  for (let i = 0; i < list.length; i += 1) {
+    if (list[i]!.at < list[oldest]!.at) oldest = i;
+    if (i === 0) continue;
+    const distance = Math.abs(Math.log(list[i]!.value) - Math.log(list[i - 1]!.value));
+    if (replace < 0 || distance < closest) {
+      closest = distance;
+      replace = list[i]!.at < list[i - 1]!.at ? i : i - 1;
+    }
+  }
+  if (exemplar.at - list[oldest]!.at > ttlMs) {
+    replace = oldest;
+  } else {
+    const logValue = Math.log(exemplar.value);
+    if (insertAt > 0) {
+      const distance = Math.abs(logValue - Math.log(list[insertAt - 1]!.value));
+      if (distance < closest) {
+        closest = distance;
+        replace = insertAt - 1;
+      }
+    }
+    if (insertAt < list.length && Math.abs(Math.log(list[insertAt]!.value) - logValue) < closest) replace = insertAt;
+  }
+  list.splice(replace, 1);
+  list.splice(replace < insertAt ? insertAt - 1 : insertAt, 0, exemplar);
+}
+
+/** ` # {trace_id="…",span_id="…"} value timestamp`: an OpenMetrics exemplar after a sample. */
+export function openMetricsExemplar(exemplar: Exemplar | undefined): string {
+  if (!exemplar) return '';
+  return ` # {trace_id="${escapeLabelValue(exemplar.traceId)}",span_id="${escapeLabelValue(exemplar.spanId)}"} ${formatValue(exemplar.value)} ${createdSeconds(exemplar.at)}`;
+}
+
+/** An Exemplar message for protobufjs. */
+export function protoExemplar(exemplar: Exemplar): object {
+  return {
+    label: [
+      { name: 'trace_id', value: exemplar.traceId },
+      { name: 'span_id', value: exemplar.spanId },
+    ],
+    value: exemplar.value,
+    timestamp: protoTimestamp(exemplar.at),
+  };
+}
