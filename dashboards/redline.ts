@@ -43,7 +43,8 @@ const durationPanel = (q: number, label: string, native: boolean): PanelSpec => 
   unit: 's',
   min: 0,
   width: 8,
-  queries: [{ expr: quantile(q, native), legend: '{{route}}' }],
+  // Exemplars: the traces of sampled requests (the load generator's, or a traced client's) as points.
+  queries: [{ expr: quantile(q, native), legend: '{{route}}', exemplars: true }],
 });
 
 const red = (native: boolean): PanelSpec[] => [
