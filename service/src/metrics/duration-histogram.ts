@@ -5,7 +5,14 @@
 // /metrics endpoint renders it through its exposition (text, OpenMetrics with `_created`,
 // protobuf with the start timestamp) without building label objects.
 import type { Registry } from 'prom-client';
-import { addNativeExemplar, NATIVE_EXEMPLAR_CAPACITY, NATIVE_EXEMPLAR_TTL_MS, openMetricsExemplar, protoExemplar } from './exemplars.ts';
+import {
+  addNativeExemplar,
+  NATIVE_EXEMPLAR_CAPACITY,
+  type NativeExemplar,
+  NATIVE_EXEMPLAR_TTL_MS,
+  openMetricsExemplar,
+  protoExemplar,
+} from './exemplars.ts';
 import { ExponentialHistogram, type ExponentialOptions, type NativeSettings, nativeSettings, spansOf } from './exponential-buckets.ts';
 import {
   applicableDefaults,
@@ -55,7 +62,7 @@ export class HistogramSeries {
   /** The latest exemplar of each classic bucket (+Inf last); allocated with the first exemplar. */
   bucketExemplars: (Exemplar | undefined)[] | undefined;
   /** The native histogram's exemplars, ordered by value (client_golang's nativeExemplars). */
-  nativeExemplars: Exemplar[] | undefined;
+  nativeExemplars: NativeExemplar[] | undefined;
   private readonly bounds: Float64Array;
   private readonly clock: () => number;
 

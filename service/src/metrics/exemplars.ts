@@ -10,7 +10,13 @@ import type { Exemplar } from './trace-context.ts';
 export const NATIVE_EXEMPLAR_CAPACITY = 10;
 export const NATIVE_EXEMPLAR_TTL_MS = 5 * 60_000;
 
-export function addNativeExemplar(list: Exemplar[], exemplar: Exemplar, capacity: number, ttlMs: number): void {
+/** An exemplar with the logarithm of its value, computed once for the distance comparisons. */
+export interface NativeExemplar extends Exemplar {
+  log: number;
+}
+
+export function addNativeExemplar(list: NativeExemplar[], added: Exemplar, capacity: number, ttlMs: number): void {
+  const exemplar: NativeExemplar = { ...added, log: Math.log(added.value) };
   if (capacity <= 0) return;
   let insertAt = list.findIndex((kept) => exemplar.value <= kept.value);
   if (insertAt < 0) insertAt = list.length;
@@ -31,7 +37,7 @@ export function addNativeExemplar(list: Exemplar[], exemplar: Exemplar, capacity
   for (let i = 0; i < list.length; i += 1) {
     if (list[i]!.at < list[oldest]!.at) oldest = i;
     if (i === 0) continue;
-    const distance = Math.abs(Math.log(list[i]!.value) - Math.log(list[i - 1]!.value));
+    const distance = Math.abs(list[i]!.log - list[i - 1]!.log);
     if (replace < 0 || distance < closest) {
       closest = distance;
       replace = list[i]!.at < list[i - 1]!.at ? i : i - 1;
@@ -40,15 +46,15 @@ export function addNativeExemplar(list: Exemplar[], exemplar: Exemplar, capacity
   if (exemplar.at - list[oldest]!.at > ttlMs) {
     replace = oldest;
   } else {
-    const logValue = Math.log(exemplar.value);
+    const logValue = exemplar.log;
     if (insertAt > 0) {
-      const distance = Math.abs(logValue - Math.log(list[insertAt - 1]!.value));
+      const distance = Math.abs(logValue - list[insertAt - 1]!.log);
       if (distance < closest) {
         closest = distance;
         replace = insertAt - 1;
       }
     }
-    if (insertAt < list.length && Math.abs(Math.log(list[insertAt]!.value) - logValue) < closest) replace = insertAt;
+    if (insertAt < list.length && Math.abs(list[insertAt]!.log - logValue) < closest) replace = insertAt;
   }
   list.splice(replace, 1);
   list.splice(replace < insertAt ? insertAt - 1 : insertAt, 0, exemplar);

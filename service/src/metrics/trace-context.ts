@@ -7,9 +7,10 @@ export interface TraceContext {
   spanId: string;
 }
 
-const HEX = /^[0-9a-f]+$/;
 const ZERO_TRACE = '00000000000000000000000000000000';
 const ZERO_SPAN = '0000000000000000';
+/** version-traceid-parentid-flags, lower-case hex; a later version may append `-…` fields. */
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-|$)/;
 
 /**
  * The trace context of a `traceparent` header when it is well formed and sampled
@@ -18,14 +19,10 @@ const ZERO_SPAN = '0000000000000000';
  */
 export function sampledTraceparent(header: string | undefined): TraceContext | undefined {
   if (header === undefined || header.length < 55 || header.length > 512) return undefined;
-  if (header[2] !== '-' || header[35] !== '-' || header[52] !== '-') return undefined;
-  const version = header.slice(0, 2);
-  if (version === 'ff' || !HEX.test(version) || (version === '00' && header.length !== 55)) return undefined;
-  if (header.length > 55 && header[55] !== '-') return undefined;
-  const traceId = header.slice(3, 35);
-  const spanId = header.slice(36, 52);
-  const flags = header.slice(53, 55);
-  if (!HEX.test(traceId) || !HEX.test(spanId) || !HEX.test(flags)) return undefined;
+  const match = TRACEPARENT.exec(header);
+  if (!match) return undefined;
+  const [, version, traceId, spanId, flags, more] = match as unknown as [string, string, string, string, string, string];
+  if (version === 'ff' || (version === '00' && more !== '')) return undefined;
   if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;
   return (Number.parseInt(flags, 16) & 1) === 1 ? { traceId, spanId } : undefined;
 }

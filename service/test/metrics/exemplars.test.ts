@@ -3,9 +3,9 @@
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import { serialRenderer } from '../../src/metrics/endpoint.ts';
-import { addNativeExemplar } from '../../src/metrics/exemplars.ts';
+import { addNativeExemplar, type NativeExemplar } from '../../src/metrics/exemplars.ts';
 import { decodeProtobuf, RedMetrics } from '../../src/metrics/index.ts';
-import { type Exemplar, sampledTraceparent } from '../../src/metrics/trace-context.ts';
+import { sampledTraceparent } from '../../src/metrics/trace-context.ts';
 import { referenceAddExemplar } from './support/reference-native-exemplars.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -33,7 +33,7 @@ describe('metrics/exemplars: native histogram exemplars, as client_golang keeps 
     const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     for (const capacity of [1, 2, 3, 10]) {
       for (const ttl of [1_000, 300_000]) {
-        const kept: Exemplar[] = [];
+        const kept: NativeExemplar[] = [];
         let expected: { value: number; at: number; id: string }[] = [];
         let at = 0;
         for (let i = 0; i < 2000; i += 1) {
