@@ -99,9 +99,9 @@ export class CounterFamily implements Exposition {
   }
 
   /** Adds 1 to a series; with the trace of a sampled request, keeps it as the series' exemplar. */
-  increment(series: CounterSeries, trace: TraceContext | undefined): void {
+  increment(series: CounterSeries, trace: TraceContext | undefined, at = this.clock()): void {
     series.value += 1;
-    if (trace) series.exemplar = { traceId: trace.traceId, spanId: trace.spanId, value: 1, at: this.clock() };
+    if (trace) series.exemplar = { traceId: trace.traceId, spanId: trace.spanId, value: 1, at };
   }
 
   /** prom-client's `labels(...)`: a child to count through (a lookup per call). */

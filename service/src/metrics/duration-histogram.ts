@@ -83,14 +83,14 @@ export class HistogramSeries {
     this.startedAt = clock();
   }
 
-  /** Counts a value; with the trace of a sampled request, keeps it as an exemplar too. */
-  observe(value: number, trace?: TraceContext): void {
+  /** Counts a value; with the trace of a sampled request, keeps it as an exemplar too (taken at `at`, epoch ms). */
+  observe(value: number, trace?: TraceContext, at?: number): void {
     const native = this.native;
     if (native && this.resetDueAt !== Number.POSITIVE_INFINITY) this.resetIfDue();
     const bucket = this.record(value);
     // As client_golang: the bucket limit is checked after every observation but NaN.
     if (native?.overLimit && !Number.isNaN(value)) this.limitBuckets(native, value);
-    if (trace) this.keepExemplar(bucket, { traceId: trace.traceId, spanId: trace.spanId, value, at: this.clock() });
+    if (trace) this.keepExemplar(bucket, { traceId: trace.traceId, spanId: trace.spanId, value, at: at ?? this.clock() });
   }
 
   private keepExemplar(bucket: number, exemplar: Exemplar): void {
@@ -169,7 +169,8 @@ export class DurationHistogram implements Exposition {
   readonly [EXPOSITION]: Exposition = this;
   private readonly bounds: Float64Array;
   private readonly beforeRead: (() => void) | undefined;
-  private readonly clock: () => number;
+  /** Epoch milliseconds, the clock of start times and exemplars. */
+  readonly clock: () => number;
   /** Series in creation order (the order prom-client renders them in). */
   private readonly list: HistogramSeries[] = [];
   private readonly byKey = new Map<string, HistogramSeries>();

@@ -119,9 +119,14 @@ export class RedMetrics {
    */
   observe(method: string, route: string, statusCode: number, seconds: number, threw: boolean, trace?: TraceContext): void {
     const children = this.childrenFor(method, route, statusCode);
-    if (trace) this.requests.increment(children.requests, trace);
-    else children.requests.value += 1;
-    children.duration.observe(seconds, trace);
+    if (trace) {
+      const at = this.duration.clock(); // one clock read for both exemplars
+      this.requests.increment(children.requests, trace, at);
+      children.duration.observe(seconds, trace, at);
+    } else {
+      children.requests.value += 1;
+      children.duration.observe(seconds);
+    }
     const type = errorType(statusCode, threw);
     if (type) {
       const counter = (children.errors[type] ??= this.errors.series([method, route, String(statusCode), type, ...this.constValues]));
