@@ -8,7 +8,7 @@ import { routeTemplate } from '../http/route-template.ts';
 import { statusAtClose } from '../http/status-at-close.ts';
 import { UNMATCHED_ROUTE, methodLabel } from './labels.ts';
 import type { KnownRoute, RedMetrics } from './red-metrics.ts';
-import { activeSpanTrace, sampledTraceparent } from './trace-context.ts';
+import { activeSpanTrace, openTelemetryTracing, sampledTraceparent } from './trace-context.ts';
 
 export interface RedMiddlewareOptions {
   /** The route template of a handled request, or undefined when none matched. */
@@ -49,12 +49,16 @@ export function redMiddleware(metrics: RedMetrics, options: RedMiddlewareOptions
   // middleware was created are included.
   const routers = options.routers ?? [];
   if (routers.length > 0) metrics.initialiseLater(() => routers.flatMap(routesOf));
+  // Whether an OpenTelemetry SDK is registered, settled at the first request (an SDK is set up
+  // before the app serves); without one, requests without a traceparent cost no lookup.
+  let openTelemetry: boolean | undefined;
   return async function recordRed(ctx, next) {
     const started = performance.now(); // a double: no BigInt allocated per request
     const { res } = ctx;
     // The exemplar's trace, read while the request's OpenTelemetry context is active.
     const header = ctx.req.headers.traceparent; // repeated, it is invalid (W3C Trace Context)
-    const trace = (typeof header === 'string' ? sampledTraceparent(header) : undefined) ?? activeSpanTrace();
+    let trace = typeof header === 'string' ? sampledTraceparent(header) : undefined;
+    if (trace === undefined && (openTelemetry ??= openTelemetryTracing())) trace = activeSpanTrace();
     let threw = false;
     // In flight until the response has closed AND the handlers have returned: a client that
     // leaves early does not make the work it started stop.

@@ -45,12 +45,28 @@ interface SpanContextLike {
 }
 
 interface OpenTelemetryApi {
-  trace: { getActiveSpan(): { spanContext(): SpanContextLike } | undefined };
+  trace: {
+    getActiveSpan(): { spanContext(): SpanContextLike } | undefined;
+    getTracerProvider(): { getDelegate?(): unknown };
+  };
+  ProxyTracerProvider: new () => { getDelegate(): unknown };
 }
 
 /** @opentelemetry/api when the app has it (a variable specifier: no hard dependency, no types needed). */
 const OPENTELEMETRY_API = '@opentelemetry/api';
 const openTelemetry = (await import(OPENTELEMETRY_API).catch(() => undefined)) as OpenTelemetryApi | undefined;
+
+/**
+ * Whether an OpenTelemetry SDK has registered a tracer provider: without one no span is ever
+ * active, and the per-request lookup is skipped. (prom-client 15 depends on @opentelemetry/api,
+ * so the API alone says nothing.)
+ */
+export function openTelemetryTracing(): boolean {
+  if (!openTelemetry) return false;
+  const provider = openTelemetry.trace.getTracerProvider();
+  if (typeof provider.getDelegate !== 'function') return true; // a provider set without the proxy
+  return provider.getDelegate() !== new openTelemetry.ProxyTracerProvider().getDelegate(); // not the no-op one
+}
 
 /** The active OpenTelemetry span's context if it is sampled and valid. */
 export function activeSpanTrace(): TraceContext | undefined {

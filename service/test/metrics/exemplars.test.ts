@@ -1,10 +1,16 @@
 // Exemplars: which requests carry a trace, how a native histogram keeps them (against a
 // reference of client_golang's nativeExemplars), and how each format shows them.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as otel from '@opentelemetry/api';
 import { expect } from 'chai';
+import Koa from 'koa';
 import { Registry } from 'prom-client';
 import { serialRenderer } from '../../src/metrics/endpoint.ts';
 import { addNativeExemplar, type NativeExemplar } from '../../src/metrics/exemplars.ts';
-import { decodeProtobuf, RedMetrics } from '../../src/metrics/index.ts';
+import { decodeProtobuf, RedMetrics, redMiddleware } from '../../src/metrics/index.ts';
 import { sampledTraceparent } from '../../src/metrics/trace-context.ts';
 import { referenceAddExemplar } from './support/reference-native-exemplars.ts';
 
@@ -94,5 +100,66 @@ describe('metrics/exemplars: exposition', () => {
     expect(histogram.bucket.at(-1)!.cumulativeCount).to.equal(3);
     expect(histogram.exemplars.map((e) => e.value)).to.deep.equal([0.07, 20]);
     for (const exemplar of histogram.exemplars) expect(exemplar.timestamp?.seconds).to.be.above(1_700_000_000);
+  });
+});
+
+describe('metrics/exemplars: the active OpenTelemetry span', () => {
+  /** The smallest context manager there is: AsyncLocalStorage, as OpenTelemetry's own. */
+  class StorageContextManager implements otel.ContextManager {
+    private readonly storage = new AsyncLocalStorage<otel.Context>();
+    active(): otel.Context {
+      return this.storage.getStore() ?? otel.ROOT_CONTEXT;
+    }
+    with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+      context: otel.Context,
+      fn: F,
+      thisArg?: ThisParameterType<F>,
+      ...args: A
+    ) {
+      return this.storage.run(context, () => fn.call(thisArg, ...args));
+    }
+    bind<T>(_context: otel.Context, target: T): T {
+      return target;
+    }
+    enable(): this {
+      return this;
+    }
+    disable(): this {
+      return this;
+    }
+  }
+
+  after(() => {
+    otel.trace.disable();
+    otel.context.disable();
+  });
+
+  it('takes the trace of a sampled span when the request has no traceparent, once an SDK is registered', async () => {
+    const registry = new Registry();
+    const metrics = new RedMetrics(registry);
+    const app = new Koa();
+    const sampled = { traceId: TRACE, spanId: SPAN, traceFlags: otel.TraceFlags.SAMPLED };
+    app.use((_ctx, next) => otel.context.with(otel.trace.setSpanContext(otel.context.active(), sampled), next));
+    app.use(redMiddleware(metrics, { routeOf: () => '/traced' }));
+    app.use((ctx) => {
+      ctx.body = 'ok';
+    });
+    otel.context.setGlobalContextManager(new StorageContextManager());
+    otel.trace.setGlobalTracerProvider({ getTracer: () => otel.trace.getTracer('unused') } as otel.TracerProvider);
+    const server = createServer(app.callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      await (await fetch(url)).text();
+      await sleep(50); // the response's close event
+      const openMetrics = (await serialRenderer(registry)('openmetrics')).body as string;
+      expect(openMetrics).to.match(
+        new RegExp(
+          `http_requests_total\\{method="GET",route="/traced",status_code="200"\\} 1 # \\{trace_id="${TRACE}",span_id="${SPAN}"\\} 1 `,
+        ),
+      );
+    } finally {
+      server.close();
+    }
   });
 });
