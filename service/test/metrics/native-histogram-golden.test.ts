@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { DurationHistogram, type HistogramSeries } from '../../src/metrics/duration-histogram.ts';
 import { bucketKey, bucketUpperBound, DEFAULT_ZERO_THRESHOLD } from '../../src/metrics/exponential-buckets.ts';
+import { NO_DEFAULT_LABELS } from '../../src/metrics/exposition.ts';
 import {
   nextDown,
   nextUp,
@@ -130,6 +131,25 @@ describe('metrics/native histograms: golden, against a reference of client_golan
     }
     expect(reference.schema).to.equal(1);
     expect(productionSnapshot(seriesOf(histogram))).to.deep.equal(reference.snapshot());
+  });
+
+  it('reports a reset through the start timestamp: the series starts again, with the observation that overflowed', () => {
+    let now = 1_765_000_000_000;
+    const histogram = new DurationHistogram({
+      name: 't',
+      help: 't',
+      labelNames: [],
+      buckets: [1],
+      native: { bucketLimit: 1, minResetDurationMs: 1_000 },
+      clock: () => now,
+    });
+    const startOf = () => (histogram.protoMetrics(0, 1, NO_DEFAULT_LABELS)[0] as { histogram: { createdTimestamp: object } }).histogram;
+    seriesOf(histogram).observe(0.1);
+    expect(startOf().createdTimestamp).to.deep.equal({ seconds: 1_765_000_000, nanos: 0 });
+    now += 2_500;
+    seriesOf(histogram).observe(3); // a second bucket, past the limit, 2.5 s after the start: reset
+    expect(startOf()).to.include({ sampleCount: 1, sampleSum: 3, schema: 3 });
+    expect(startOf().createdTimestamp).to.deep.equal({ seconds: 1_765_000_002, nanos: 500_000_000 });
   });
 
   it('counts NaN in the classic +Inf bucket only and in no native bucket; ±Inf in overflow buckets', () => {
