@@ -7,6 +7,7 @@
 import type { Registry } from 'prom-client';
 import {
   addNativeExemplar,
+  exemplarOf,
   NATIVE_EXEMPLAR_CAPACITY,
   type NativeExemplar,
   NATIVE_EXEMPLAR_TTL_MS,
@@ -90,10 +91,10 @@ export class HistogramSeries {
     const bucket = this.record(value);
     // As client_golang: the bucket limit is checked after every observation but NaN.
     if (native?.overLimit && !Number.isNaN(value)) this.limitBuckets(native, value);
-    if (trace) this.keepExemplar(bucket, { traceId: trace.traceId, spanId: trace.spanId, value, at: at ?? this.clock() });
+    if (trace) this.keepExemplar(bucket, exemplarOf(trace.traceId, trace.spanId, value, at ?? this.clock()));
   }
 
-  private keepExemplar(bucket: number, exemplar: Exemplar): void {
+  private keepExemplar(bucket: number, exemplar: NativeExemplar): void {
     this.bucketExemplars ??= new Array(this.bounds.length + 1).fill(undefined);
     this.bucketExemplars[bucket] = exemplar;
     if (this.native) {

@@ -15,15 +15,17 @@ export interface NativeExemplar extends Exemplar {
   log: number;
 }
 
-export function addNativeExemplar(list: NativeExemplar[], added: Exemplar, capacity: number, ttlMs: number): void {
-  const exemplar: NativeExemplar = { ...added, log: Math.log(added.value) };
+/** The exemplar of a traced observation (one object for its classic bucket and the native set). */
+export function exemplarOf(traceId: string, spanId: string, value: number, at: number): NativeExemplar {
+  return { traceId, spanId, value, at, log: Math.log(value) };
+}
+
+export function addNativeExemplar(list: NativeExemplar[], exemplar: NativeExemplar, capacity: number, ttlMs: number): void {
   if (capacity <= 0) return;
-  let insertAt = list.findIndex((kept) => exemplar.value <= kept.value);
-  if (insertAt < 0) insertAt = list.length;
   if (list.length < capacity) {
     // Before the first larger one (equal values: after them, as client_golang).
-    let at = list.findIndex((kept) => exemplar.value < kept.value);
-    if (at < 0) at = list.length;
+    let at = 0;
+    while (at < list.length && !(exemplar.value < list[at]!.value)) at += 1;
     list.splice(at, 0, exemplar);
     return;
   }
@@ -31,6 +33,8 @@ export function addNativeExemplar(list: NativeExemplar[], added: Exemplar, capac
     list[0] = exemplar;
     return;
   }
+  let insertAt = 0; // the first one at least as large
+  while (insertAt < list.length && !(exemplar.value <= list[insertAt]!.value)) insertAt += 1;
   let oldest = 0;
   let closest = Number.POSITIVE_INFINITY;
   let replace = -1;

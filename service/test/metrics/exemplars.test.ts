@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import { Registry } from 'prom-client';
 import { serialRenderer } from '../../src/metrics/endpoint.ts';
-import { addNativeExemplar, type NativeExemplar } from '../../src/metrics/exemplars.ts';
+import { addNativeExemplar, exemplarOf, type NativeExemplar } from '../../src/metrics/exemplars.ts';
 import { decodeProtobuf, RedMetrics, redMiddleware } from '../../src/metrics/index.ts';
 import { sampledTraceparent } from '../../src/metrics/trace-context.ts';
 import { referenceAddExemplar } from './support/reference-native-exemplars.ts';
@@ -46,7 +46,7 @@ describe('metrics/exemplars: native histogram exemplars, as client_golang keeps 
           at += Math.floor(random() * 200);
           const value = random() < 0.1 ? 0.05 : 10 ** (random() * 4 - 3);
           const id = String(i);
-          addNativeExemplar(kept, { traceId: id, spanId: id, value, at }, capacity, ttl);
+          addNativeExemplar(kept, exemplarOf(id, id, value, at), capacity, ttl);
           expected = referenceAddExemplar(expected, { value, at, id }, capacity, ttl);
           expect(
             kept.map((e) => e.traceId),
