@@ -39,6 +39,8 @@ time('prom-client .labels() + inc + observe', (i) => {
 time('string key + Map.get (the old child cache)', () => void (sink += keyed.get(`${method} ${route} ${status}`)!));
 time('RedMetrics.observe (whole record), classic', (i) => red.observe(method, route, status, (i % 100) / 1000, false));
 time('RedMetrics.observe (whole record), + native', (i) => redNative.observe(method, route, status, (i % 100) / 1000, false));
+const trace = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+time('RedMetrics.observe, + native, + exemplar', (i) => redNative.observe(method, route, status, (i % 100) / 1000, false, trace));
 time('process.hrtime.bigint() x2', () => {
   const started = process.hrtime.bigint();
   sink += Number(process.hrtime.bigint() - started) / 1e9;
@@ -49,24 +51,34 @@ time('performance.now() x2', () => {
 });
 
 /** A request as the middleware sees it: Koa's ctx with a response that emits 'close'. */
-function fakeContext() {
+function fakeContext(headers: Record<string, string>) {
   const res = Object.assign(new EventEmitter(), { writableFinished: true, statusCode: 200, req: { socket: {} } });
-  return { method, res, matched: [{ methods: ['HEAD', 'GET'], path: route }] } as unknown as Context & { res: EventEmitter };
+  return { method, res, req: { headers }, matched: [{ methods: ['HEAD', 'GET'], path: route }] } as unknown as Context & {
+    res: EventEmitter;
+  };
 }
+const NO_HEADERS = {};
+const SAMPLED = { traceparent: `00-${trace.traceId}-${trace.spanId}-01` };
 const next = async () => {};
 const bare = async (_ctx: Context, nextFn: () => Promise<void>) => {
   await nextFn();
 };
+const nativeMiddleware = redMiddleware(redNative);
 const subjects = [
-  ['bare async middleware', bare],
-  ['redMiddleware, classic', redMiddleware(red)],
-  ['redMiddleware, + native', redMiddleware(redNative)],
+  ['bare async middleware', bare, NO_HEADERS],
+  ['redMiddleware, classic', redMiddleware(red), NO_HEADERS],
+  ['redMiddleware, + native', nativeMiddleware, NO_HEADERS],
+  ['redMiddleware, + native, sampled traceparent', nativeMiddleware, SAMPLED],
 ] as const;
 /** ns per request of one subject over `n` requests (each ends with its 'close' event). */
-async function run(middleware: (ctx: Context, next: () => Promise<void>) => Promise<unknown>, n: number): Promise<number> {
+async function run(
+  middleware: (ctx: Context, next: () => Promise<void>) => Promise<unknown>,
+  headers: Record<string, string>,
+  n: number,
+): Promise<number> {
   const started = performance.now();
   for (let i = 0; i < n; i += 1) {
-    const ctx = fakeContext();
+    const ctx = fakeContext(headers);
     await middleware(ctx, next);
     ctx.res.emit('close');
   }
@@ -76,17 +88,16 @@ async function run(middleware: (ctx: Context, next: () => Promise<void>) => Prom
 // the differences are taken within the round.
 const ROUNDS = 60;
 const PER_ROUND = Math.max(1_000, Math.round(N / 100));
-for (const [, middleware] of subjects) await run(middleware, PER_ROUND * 5); // warm-up (JIT)
-const added: number[][] = [[], []];
+for (const [, middleware, headers] of subjects) await run(middleware, headers, PER_ROUND * 5); // warm-up (JIT)
+const added: number[][] = subjects.slice(1).map(() => []);
 for (let round = 0; round < ROUNDS; round += 1) {
-  const order = [0, 1, 2].sort(() => Math.random() - 0.5);
+  const order = subjects.map((_, index) => index).sort(() => Math.random() - 0.5);
   const ns: number[] = [];
-  for (const index of order) ns[index] = await run(subjects[index]![1], PER_ROUND);
-  added[0]!.push(ns[1]! - ns[0]!);
-  added[1]!.push(ns[2]! - ns[0]!);
+  for (const index of order) ns[index] = await run(subjects[index]![1], subjects[index]![2], PER_ROUND);
+  for (let i = 1; i < subjects.length; i += 1) added[i - 1]!.push(ns[i]! - ns[0]!);
 }
 const q = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.floor(p * (values.length - 1))]!;
-for (const [i, label] of ['redMiddleware, classic', 'redMiddleware, + native'].entries()) {
+for (const [i, [label]] of subjects.slice(1).entries()) {
   const values = added[i]!;
   console.log(
     `${`${label}: added per request`.padEnd(44)} ${q(values, 0.5).toFixed(0).padStart(6)} ns (IQR ${q(values, 0.25).toFixed(0)}–${q(values, 0.75).toFixed(0)}, ${ROUNDS} paired rounds over a bare async middleware)`,

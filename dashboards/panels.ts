@@ -12,6 +12,8 @@ export const DATASOURCE: common.DataSourceRef = { type: 'prometheus', uid: '${da
 export interface QuerySpec {
   expr: string;
   legend: string;
+  /** Also fetch the exemplars of the query's series (latency: links to the traces behind a point). */
+  exemplars?: boolean;
 }
 
 export interface PanelSpec {
@@ -42,6 +44,7 @@ function target(query: QuerySpec, index: number, instant: boolean): DataqueryBui
     .expr(query.expr)
     .legendFormat(query.legend)
     .refId(String.fromCharCode(65 + index));
+  if (query.exemplars && !instant) builder.exemplar(true);
   return instant ? builder.instant() : builder;
 }
 

@@ -6,7 +6,8 @@
 // read the series the chart's recording rules record (charts/redline/templates/
 // prometheusrule.yaml), which always include the 5m window, the quantiles 0.5, 0.95 and 0.99,
 // and the SLO windows 5m, 1h, 6h, 1d and 3d; the rules pick the histogram. Only the saturation
-// row reads raw series (see there); charts/redline/test/contract.test.ts holds it so.
+// row and the exemplar panel read raw series (see there); charts/redline/test/contract.test.ts
+// holds it so.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { datasourceVariable, labelValuesVariable, withRows, type PanelSpec } from './panels.ts';
 
@@ -41,6 +42,29 @@ const durationPanel = (q: number, label: string, native: boolean): PanelSpec => 
   queries: [{ expr: `${DURATION_QUANTILE}{${ROUTES}, quantile="${q}"}`, legend: '{{route}}' }],
 });
 
+/**
+ * The one RED panel that reads the raw histogram, because exemplars live only on the scraped
+ * series (a recording rule keeps none): p99 per route with the traces of sampled requests
+ * (the load generator's traceparent, or a traced client's) as points to click.
+ */
+const exemplarPanel = (native: boolean): PanelSpec => ({
+  title: 'Traces behind the latency (exemplars)',
+  description:
+    'p99 per route over 5m computed from the raw http_request_duration_seconds histogram, with its exemplars: each point is a sampled request and links to its trace. The panels above read the recorded series, which carry no exemplars.',
+  unit: 's',
+  min: 0,
+  width: 24,
+  queries: [
+    {
+      expr: native
+        ? `histogram_quantile(0.99, sum by (route) (rate(http_request_duration_seconds{${ROUTES}}[5m])))`
+        : `histogram_quantile(0.99, sum by (route, le) (rate(http_request_duration_seconds_bucket{${ROUTES}}[5m])))`,
+      legend: '{{route}}',
+      exemplars: true,
+    },
+  ],
+});
+
 const red = (native: boolean): PanelSpec[] => [
   {
     title: 'Request rate by route',
@@ -72,6 +96,7 @@ const red = (native: boolean): PanelSpec[] => [
   durationPanel(0.5, 'p50', native),
   durationPanel(0.95, 'p95', native),
   durationPanel(0.99, 'p99', native),
+  exemplarPanel(native),
 ];
 
 const slo: PanelSpec[] = [

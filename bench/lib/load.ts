@@ -8,6 +8,8 @@ export interface BurstOptions {
   connections?: number;
   /** Fixed request rate (open model); unset = as fast as the server answers. */
   rate?: number;
+  /** Request headers (e.g. a sampled traceparent). */
+  headers?: Record<string, string>;
 }
 
 export interface BurstResult {
@@ -21,9 +23,10 @@ export interface BurstResult {
   errors: number;
 }
 
-export async function burst({ url, seconds, connections = 16, rate }: BurstOptions): Promise<BurstResult> {
+export async function burst({ url, seconds, connections = 16, rate, headers }: BurstOptions): Promise<BurstResult> {
   const result = await autocannon({
     url,
+    ...(headers ? { headers } : {}),
     connections,
     pipelining: 1,
     duration: seconds,

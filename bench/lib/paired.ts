@@ -56,7 +56,12 @@ function mainThreadCpuNs(pid: number): number {
 
 async function measure(subject: Subject, seconds: number, connections: number | undefined): Promise<Measured> {
   const before = mainThreadCpuNs(subject.pid);
-  const result = await burst({ url: `${subject.url}/hello`, seconds, connections });
+  const result = await burst({
+    url: `${subject.url}/hello`,
+    seconds,
+    connections,
+    ...(subject.headers ? { headers: subject.headers } : {}),
+  });
   const cpuNs = mainThreadCpuNs(subject.pid) - before;
   return { ...result, cpuMicros: cpuNs / 1e3 / Math.max(result.requests, 1) };
 }
@@ -64,7 +69,9 @@ async function measure(subject: Subject, seconds: number, connections: number | 
 export async function runPaired(options: PairedOptions): Promise<PairedResult[]> {
   const { subjects, comparisons, rounds, burstSeconds, connections } = options;
   const byName = new Map(subjects.map((s) => [s.name, s]));
-  for (const s of subjects) await burst({ url: `${s.url}/hello`, seconds: options.warmupSeconds, connections });
+  for (const s of subjects) {
+    await burst({ url: `${s.url}/hello`, seconds: options.warmupSeconds, connections, ...(s.headers ? { headers: s.headers } : {}) });
+  }
 
   const history: Map<string, Measured>[] = [];
   for (let round = 0; round < rounds; round += 1) {

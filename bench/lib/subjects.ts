@@ -10,6 +10,8 @@ export interface Subject {
   name: string;
   url: string;
   pid: number;
+  /** Headers every request to it carries (the load differs, not the server). */
+  headers?: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -19,9 +21,10 @@ export interface SubjectOptions {
   routes?: number;
   series?: number;
   nodeArgs?: string[];
+  headers?: Record<string, string>;
 }
 
-export async function startSubject({ name, kind, routes = 1, series = 0, nodeArgs = [] }: SubjectOptions): Promise<Subject> {
+export async function startSubject({ name, kind, routes = 1, series = 0, nodeArgs = [], headers }: SubjectOptions): Promise<Subject> {
   const child: ChildProcess = spawn(
     process.execPath,
     [...nodeArgs, fixture, '--kind', kind, '--routes', String(routes), '--series', String(series)],
@@ -43,6 +46,7 @@ export async function startSubject({ name, kind, routes = 1, series = 0, nodeArg
     name,
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
+    ...(headers ? { headers } : {}),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);

@@ -1,4 +1,5 @@
-// Middleware overhead: bare Koa vs Koa + redline (1 and 50 routes; native histograms off and on), bare Express vs
+// Middleware overhead: bare Koa vs Koa + redline (1 and 50 routes; native histograms off and on;
+// every request with a sampled traceparent, so each leaves exemplars, against none), bare Express vs
 // Express + express-prom-bundle, and an A/A control (two identical bare Koa servers) that
 // shows the noise floor of the method.
 import { runPaired, type PairedResult } from '../lib/paired.ts';
@@ -17,8 +18,12 @@ export const OVERHEAD_COMPARISONS = [
   { label: 'Koa + redline vs bare Koa (1 route)', a: 'koa', b: 'koa-redline' },
   { label: 'Koa + redline, native histograms on, vs bare Koa (1 route)', a: 'koa-2', b: 'koa-redline-native' },
   { label: 'Koa + redline vs bare Koa (50 routes)', a: 'koa-50', b: 'koa-redline-50' },
+  { label: 'Koa + redline, native, sampled traceparent (exemplars) vs none', a: 'koa-redline-native', b: 'koa-redline-native-traced' },
   { label: 'Express + express-prom-bundle vs bare Express', a: 'express', b: 'express-prom' },
 ];
+
+/** One sampled W3C trace context for every request of the traced subject. */
+const SAMPLED_TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
 export async function overhead(options: OverheadOptions): Promise<PairedResult[]> {
   const subjects: Subject[] = [];
@@ -28,6 +33,7 @@ export async function overhead(options: OverheadOptions): Promise<PairedResult[]
       { name: 'koa-2', kind: 'koa' },
       { name: 'koa-redline', kind: 'koa-redline' },
       { name: 'koa-redline-native', kind: 'koa-redline-native' },
+      { name: 'koa-redline-native-traced', kind: 'koa-redline-native', headers: { traceparent: SAMPLED_TRACEPARENT } },
       { name: 'koa-50', kind: 'koa', routes: 50 },
       { name: 'koa-redline-50', kind: 'koa-redline', routes: 50 },
       { name: 'express', kind: 'express' },

@@ -98,6 +98,12 @@ describe('kube-prometheus-stack values for kind (helm template of the pinned 88.
     }
   });
 
+  it('stores exemplars (the trace ids of the latency buckets), bounded', function () {
+    const [prometheus] = byKind('Prometheus');
+    expect(prometheus!.spec!.enableFeatures).to.include('exemplar-storage');
+    expect(prometheus!.spec!.exemplars).to.deep.equal({ maxSize: 100000 });
+  });
+
   it('selects ServiceMonitors and PrometheusRules labelled release=kps in every namespace', function () {
     const [prometheus] = byKind('Prometheus');
     expect(prometheus!.spec!.serviceMonitorSelector).to.deep.equal({ matchLabels: { release: 'kps' } });

@@ -1,4 +1,5 @@
 // Sends the mix at a fixed rate for a bounded time and tallies what came back.
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seededUniform } from '../simulation/random.ts';
 import { LatencySample, type Percentiles } from './latency.ts';
@@ -22,10 +23,22 @@ export interface LoadReport {
   byRoute: Record<string, number>;
 }
 
+/**
+ * A sampled W3C `traceparent` (flags 01) with fresh random ids: the service keeps it as the
+ * exemplar of the request's metrics, so exemplars show without a tracing backend.
+ */
+export function sampledTraceparent(): { header: string; traceId: string } {
+  const ids = randomBytes(24).toString('hex');
+  const traceId = ids.slice(0, 32);
+  return { header: `00-${traceId}-${ids.slice(32)}-01`, traceId };
+}
+
 export async function runLoad(
   options: LoadOptions,
   stop: AbortSignal,
   progress?: { everyMs: number; report: (current: LoadReport) => void },
+  /** Told each request's route and trace id as it is sent. */
+  onSent?: (sent: { route: string; traceId: string }) => void,
 ): Promise<LoadReport> {
   const uniform = options.seed === undefined ? Math.random : seededUniform(options.seed);
   const orders = new OrderMemory();
@@ -55,13 +68,16 @@ export async function runLoad(
   const ticker = progress && setInterval(() => progress.report(snapshot()), progress.everyMs);
 
   const send = async (planned: PlannedRequest) => {
+    const trace = sampledTraceparent();
+    onSent?.({ route: planned.route, traceId: trace.traceId });
     const sentAt = performance.now();
     let status: number;
     let text: string;
     try {
       const response = await fetch(options.target + planned.path, {
         method: planned.method,
-        headers: planned.body === undefined ? {} : { 'content-type': 'application/json' },
+        headers:
+          planned.body === undefined ? { traceparent: trace.header } : { traceparent: trace.header, 'content-type': 'application/json' },
         body: planned.body === undefined ? undefined : JSON.stringify(planned.body),
         signal: AbortSignal.timeout(options.timeoutMs),
       });

@@ -1,18 +1,37 @@
 // A histogram whose storage redline owns: per label set, one Float64Array holding the classic
-// bucket counts, sum and count, and optionally an exponential (native) histogram. It plugs
-// into a prom-client registry as a metric (name, help, type, get, reset), so every reader of
-// the registry sees it as prom-client's own Histogram would show it; the /metrics endpoint
-// renders it directly (text, OpenMetrics, protobuf) without building label objects.
+// bucket counts, sum and count, optionally an exponential (native) histogram, and the series'
+// start time. It plugs into a prom-client registry as a metric (name, help, type, get, reset),
+// so every reader of the registry sees it as prom-client's own Histogram would show it; the
+// /metrics endpoint renders it through its exposition (text, OpenMetrics with `_created`,
+// protobuf with the start timestamp) without building label objects.
 import type { Registry } from 'prom-client';
 import {
-  DEFAULT_BUCKET_FACTOR,
-  DEFAULT_BUCKET_LIMIT,
-  DEFAULT_ZERO_THRESHOLD,
-  ExponentialHistogram,
-  schemaForFactor,
-  spansOf,
-  type ExponentialOptions,
-} from './exponential-buckets.ts';
+  addNativeExemplar,
+  exemplarOf,
+  NATIVE_EXEMPLAR_CAPACITY,
+  type NativeExemplar,
+  NATIVE_EXEMPLAR_TTL_MS,
+  openMetricsExemplar,
+  protoExemplar,
+} from './exemplars.ts';
+import { ExponentialHistogram, type ExponentialOptions, type NativeSettings, nativeSettings, spansOf } from './exponential-buckets.ts';
+import {
+  applicableDefaults,
+  createdSeconds,
+  EXPOSITION,
+  type Exposition,
+  escapeLabelValue,
+  escapeText,
+  formatValue,
+  type LabelPair,
+  labelText,
+  protoTimestamp,
+  type RenderContext,
+  type TextFormat,
+} from './exposition.ts';
+import type { Exemplar, TraceContext } from './trace-context.ts';
+
+export { escapeLabelValue, formatValue };
 
 export interface DurationHistogramOptions {
   name: string;
@@ -25,18 +44,8 @@ export interface DurationHistogramOptions {
   registers?: Registry[];
   /** Runs before every read (render, get), e.g. to create pending series. */
   beforeRead?: () => void;
-}
-
-/** prom-client's number formatting, so the text output is byte-identical to its Histogram's. */
-export function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'Nan';
-  if (!Number.isFinite(value)) return value < 0 ? '-Inf' : '+Inf';
-  return `${value}`;
-}
-
-/** prom-client's label value escaping. */
-export function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  /** Epoch milliseconds: series start times and the reset strategy (tests pass their own). */
+  clock?: () => number;
 }
 
 export class HistogramSeries {
@@ -44,39 +53,99 @@ export class HistogramSeries {
   /** [count of bucket 0 … count of bucket n-1, count above the last bound, sum, count]. */
   readonly data: Float64Array;
   readonly native: ExponentialHistogram | undefined;
-  private readonly bounds: Float64Array;
   /** `method="GET",route="/a",status_code="200"`: rendered once, reused by every scrape. */
   readonly labelText: string;
-  readonly labelPairs: { name: string; value: string }[];
+  readonly labelPairs: LabelPair[];
+  /** When the series started counting from zero (created or reset), epoch milliseconds. */
+  startedAt: number;
+  /** When a reset scheduled by the native bucket limit falls due (Infinity: none scheduled). */
+  resetDueAt = Number.POSITIVE_INFINITY;
+  /** The latest exemplar of each classic bucket (+Inf last); allocated with the first exemplar. */
+  bucketExemplars: (Exemplar | undefined)[] | undefined;
+  /** The native histogram's exemplars, ordered by value (client_golang's nativeExemplars). */
+  nativeExemplars: NativeExemplar[] | undefined;
+  private readonly bounds: Float64Array;
+  private readonly clock: () => number;
 
   constructor(
     labelNames: readonly string[],
     labelValues: readonly string[],
     bounds: Float64Array,
-    native: ExponentialHistogram | undefined,
+    native: NativeSettings | undefined,
+    clock: () => number,
   ) {
     this.labelValues = labelValues;
     this.bounds = bounds;
+    this.clock = clock;
     this.data = new Float64Array(bounds.length + 3);
-    this.native = native;
-    this.labelText = labelNames.map((name, i) => `${name}="${escapeLabelValue(labelValues[i]!)}"`).join(',');
+    this.native = native && new ExponentialHistogram(native);
     this.labelPairs = labelNames.map((name, i) => ({ name, value: labelValues[i]! }));
+    this.labelText = labelText(this.labelPairs);
+    this.startedAt = clock();
   }
 
-  observe(value: number): void {
+  /** Counts a value; with the trace of a sampled request, keeps it as an exemplar too (taken at `at`, epoch ms). */
+  observe(value: number, trace?: TraceContext, at?: number): void {
+    const native = this.native;
+    if (native && this.resetDueAt !== Number.POSITIVE_INFINITY) this.resetIfDue();
+    const bucket = this.record(value);
+    // As client_golang: the bucket limit is checked after every observation but NaN.
+    if (native?.overLimit && !Number.isNaN(value)) this.limitBuckets(native, value);
+    if (trace) this.keepExemplar(bucket, exemplarOf(trace.traceId, trace.spanId, value, at ?? this.clock()));
+  }
+
+  private keepExemplar(bucket: number, exemplar: NativeExemplar): void {
+    this.bucketExemplars ??= new Array(this.bounds.length + 1).fill(undefined);
+    this.bucketExemplars[bucket] = exemplar;
+    if (this.native) {
+      this.nativeExemplars ??= [];
+      addNativeExemplar(this.nativeExemplars, exemplar, NATIVE_EXEMPLAR_CAPACITY, NATIVE_EXEMPLAR_TTL_MS);
+    }
+  }
+
+  /** Counts a value; returns its classic bucket (bounds.length: above the last bound). */
+  private record(value: number): number {
     const { bounds, data } = this;
     const n = bounds.length;
     let i = 0;
-    while (i < n && value > bounds[i]!) i += 1; // le is inclusive
+    while (i < n && !(value <= bounds[i]!)) i += 1; // le is inclusive; NaN goes above the last bound
     data[i]! += 1;
     data[n + 1]! += value;
     data[n + 2]! += 1;
-    this.native?.observe(value);
+    this.native?.add(value);
+    return i;
   }
 
-  reset(): void {
+  /**
+   * client_golang's strategies, in its order: reset the series if its last reset is at least
+   * minResetDuration ago (keeping the latest observation); otherwise schedule that reset, then
+   * widen the zero bucket or else halve the resolution.
+   */
+  private limitBuckets(native: ExponentialHistogram, value: number): void {
+    const minReset = native.settings.minResetDurationMs;
+    if (minReset > 0 && this.resetDueAt === Number.POSITIVE_INFINITY) {
+      const now = this.clock();
+      if (now - this.startedAt >= minReset) {
+        this.reset(now);
+        this.record(value);
+        return;
+      }
+      this.resetDueAt = this.startedAt + minReset;
+    }
+    native.reduce();
+  }
+
+  /** A scheduled reset happens when it falls due; here, at the first observation or read after. */
+  resetIfDue(): void {
+    if (this.resetDueAt <= this.clock()) this.reset(this.resetDueAt);
+  }
+
+  /** Zero counts, the initial schema and zero threshold, and a new start time. */
+  reset(now = this.clock()): void {
     this.data.fill(0);
-    this.native?.reset(this.native.initialSchema);
+    this.native?.reset();
+    this.startedAt = now;
+    this.resetDueAt = Number.POSITIVE_INFINITY;
   }
 
   get sum(): number {
@@ -88,21 +157,21 @@ export class HistogramSeries {
   }
 }
 
-export class DurationHistogram {
+export class DurationHistogram implements Exposition {
   readonly name: string;
   readonly help: string;
   readonly type = 'histogram' as const;
   readonly aggregator = 'sum' as const;
   readonly labelNames: readonly string[];
   readonly upperBounds: readonly number[];
-  readonly nativeSchema: number | undefined;
-  readonly zeroThreshold: number;
+  readonly native: NativeSettings | undefined;
+  /** While on, get() reads as one series without labels (see registryDefaultLabels). */
+  probing = false;
+  readonly [EXPOSITION]: Exposition = this;
   private readonly bounds: Float64Array;
-  private readonly bucketLimit: number;
   private readonly beforeRead: (() => void) | undefined;
-  private readonly bucketHeads: string[];
-  private readonly sumHead: string;
-  private readonly countHead: string;
+  /** Epoch milliseconds, the clock of start times and exemplars. */
+  readonly clock: () => number;
   /** Series in creation order (the order prom-client renders them in). */
   private readonly list: HistogramSeries[] = [];
   private readonly byKey = new Map<string, HistogramSeries>();
@@ -117,18 +186,20 @@ export class DurationHistogram {
     this.labelNames = [...options.labelNames];
     this.upperBounds = sorted;
     this.bounds = Float64Array.from(sorted);
-    const native = options.native;
-    this.nativeSchema =
-      native === false || native === undefined ? undefined : schemaForFactor(native.bucketFactor ?? DEFAULT_BUCKET_FACTOR);
-    const nativeOptions: ExponentialOptions = native || {};
-    this.zeroThreshold = nativeOptions.zeroThreshold ?? DEFAULT_ZERO_THRESHOLD;
-    if (!(this.zeroThreshold >= 0)) throw new RangeError('zeroThreshold must be >= 0');
-    this.bucketLimit = nativeOptions.bucketLimit ?? DEFAULT_BUCKET_LIMIT;
+    this.native = options.native === false || options.native === undefined ? undefined : nativeSettings(options.native);
     this.beforeRead = options.beforeRead;
-    this.bucketHeads = [...sorted.map((bound) => `${this.name}_bucket{le="${bound}",`), `${this.name}_bucket{le="+Inf",`];
-    this.sumHead = `${this.name}_sum{`;
-    this.countHead = `${this.name}_count{`;
+    this.clock = options.clock ?? Date.now;
     for (const registry of options.registers ?? []) registry.registerMetric(this as never);
+  }
+
+  /** The initial schema of the native histograms (undefined: classic only). */
+  get nativeSchema(): number | undefined {
+    return this.native?.schema;
+  }
+
+  /** The initial zero threshold of the native histograms. */
+  get zeroThreshold(): number | undefined {
+    return this.native?.zeroThreshold;
   }
 
   /** The series of these label values (in labelNames order), created empty if new. */
@@ -137,9 +208,7 @@ export class DurationHistogram {
     let series = this.byKey.get(key);
     if (!series) {
       if (labelValues.length !== this.labelNames.length) throw new TypeError(`expected ${this.labelNames.length} label values`);
-      const native =
-        this.nativeSchema === undefined ? undefined : new ExponentialHistogram(this.nativeSchema, this.zeroThreshold, this.bucketLimit);
-      series = new HistogramSeries(this.labelNames, labelValues, this.bounds, native);
+      series = new HistogramSeries(this.labelNames, labelValues, this.bounds, this.native, this.clock);
       this.byKey.set(key, series);
       this.list.push(series);
     }
@@ -155,51 +224,75 @@ export class DurationHistogram {
     return this.list.length;
   }
 
-  /** Runs the read hook (pending series) before a render. */
+  /** Runs the read hook (pending series) and any reset that fell due, before a render. */
   prepareRead(): void {
     this.beforeRead?.();
+    if (this.native?.minResetDurationMs) for (const series of this.list) series.resetIfDue();
   }
 
-  /** The text lines (Prometheus text and OpenMetrics alike) of series [from, to). */
-  renderLines(from: number, to: number): string {
-    const { bucketHeads, sumHead, countHead } = this;
+  header(_format: TextFormat): string {
+    return `# HELP ${escapeText(this.name)} ${escapeText(this.help)}\n# TYPE ${escapeText(this.name)} histogram`;
+  }
+
+  /** The sample lines of series [from, to); OpenMetrics adds each series' `_created`. */
+  textLines(format: TextFormat, from: number, to: number, context: RenderContext): string {
+    const { name } = this;
     const n = this.bounds.length;
+    const defaults = labelText(applicableDefaults(context, [...this.labelNames, 'le']));
+    const les = [...this.upperBounds.map(String), '+Inf'];
     let out = '';
     for (let s = from; s < to; s += 1) {
       const series = this.list[s]!;
-      const { data, labelText } = series;
+      const { data } = series;
+      const labels = joinLabels(series.labelText, defaults);
+      const bucketTail = labels === '' ? '}' : `,${labels}}`;
+      const braced = labels === '' ? '' : `{${labels}}`;
+      // Exemplars are OpenMetrics only: the text format has no place for them.
+      const exemplars = format === 'openmetrics' ? series.bucketExemplars : undefined;
       let cumulative = 0;
       for (let i = 0; i < n; i += 1) {
         cumulative += data[i]!;
-        out += `\n${bucketHeads[i]}${labelText}} ${cumulative}`;
+        out += `\n${name}_bucket{le="${les[i]}"${bucketTail} ${cumulative}`;
+        if (exemplars) out += openMetricsExemplar(exemplars[i]);
       }
-      out += `\n${bucketHeads[n]}${labelText}} ${data[n + 2]}`;
-      out += `\n${sumHead}${labelText}} ${formatValue(data[n + 1]!)}`;
-      out += `\n${countHead}${labelText}} ${data[n + 2]}`;
+      out += `\n${name}_bucket{le="+Inf"${bucketTail} ${data[n + 2]}`;
+      if (exemplars) out += openMetricsExemplar(exemplars[n]);
+      out += `\n${name}_sum${braced} ${formatValue(data[n + 1]!)}`;
+      out += `\n${name}_count${braced} ${data[n + 2]}`;
+      if (format === 'openmetrics') out += `\n${name}_created${braced} ${createdSeconds(series.startedAt)}`;
     }
     return out;
   }
 
-  /** `# HELP` and `# TYPE`, as prom-client writes them. */
-  header(): string {
-    const escapeText = (text: string) => text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-    return `# HELP ${escapeText(this.name)} ${escapeText(this.help)}\n# TYPE ${escapeText(this.name)} histogram`;
-  }
-
-  /** The protobuf Metric messages (plain objects for protobufjs) of series [from, to). */
-  protoMetrics(from: number, to: number): object[] {
+  /** The protobuf Metric messages of series [from, to). */
+  protoMetrics(from: number, to: number, context: RenderContext): object[] {
     const n = this.bounds.length;
+    const defaults = applicableDefaults(context, this.labelNames);
     const metrics: object[] = [];
     for (let s = from; s < to; s += 1) {
       const series = this.list[s]!;
       const { data } = series;
-      const bucket: { cumulativeCount: number; upperBound: number }[] = [];
+      const bucket: { cumulativeCount: number; upperBound: number; exemplar?: object }[] = [];
+      const exemplars = series.bucketExemplars;
       let cumulative = 0;
       for (let i = 0; i < n; i += 1) {
         cumulative += data[i]!;
-        bucket.push({ cumulativeCount: cumulative, upperBound: this.bounds[i]! });
+        const exemplar = exemplars?.[i];
+        bucket.push(
+          exemplar
+            ? { cumulativeCount: cumulative, upperBound: this.bounds[i]!, exemplar: protoExemplar(exemplar) }
+            : { cumulativeCount: cumulative, upperBound: this.bounds[i]! },
+        );
       }
-      const histogram: Record<string, unknown> = { sampleCount: data[n + 2]!, sampleSum: data[n + 1]!, bucket };
+      // The +Inf bucket is implied, unless it has an exemplar to carry (as client_golang).
+      const above = exemplars?.[n];
+      if (above) bucket.push({ cumulativeCount: data[n + 2]!, upperBound: Number.POSITIVE_INFINITY, exemplar: protoExemplar(above) });
+      const histogram: Record<string, unknown> = {
+        sampleCount: data[n + 2]!,
+        sampleSum: data[n + 1]!,
+        bucket,
+        createdTimestamp: protoTimestamp(series.startedAt),
+      };
       const native = series.native;
       if (native) {
         const positive = spansOf(native.positive);
@@ -211,17 +304,20 @@ export class DurationHistogram {
         histogram.positiveDelta = positive.deltas;
         histogram.negativeSpan = negative.spans;
         histogram.negativeDelta = negative.deltas;
+        if (series.nativeExemplars?.length) histogram.exemplars = series.nativeExemplars.map(protoExemplar);
         if (native.zeroThreshold === 0 && native.zeroCount === 0 && positive.spans.length === 0 && negative.spans.length === 0) {
           histogram.positiveSpan = [{ offset: 0, length: 0 }]; // marks it native when empty
         }
       }
-      metrics.push({ label: series.labelPairs, histogram });
+      metrics.push({ label: defaults.length ? [...series.labelPairs, ...defaults] : series.labelPairs, histogram });
     }
     return metrics;
   }
 
   /** prom-client's metric interface: the samples as its Histogram.get() shapes them. */
   async get() {
+    if (this.probing)
+      return { name: this.name, help: this.help, type: this.type, values: [{ labels: {}, value: 0 }], aggregator: this.aggregator };
     this.prepareRead();
     const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
     const n = this.bounds.length;
@@ -240,8 +336,15 @@ export class DurationHistogram {
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 
-  /** Zeroes every series but keeps it: cached series stay valid for their holders. */
+  /** Zeroes every series but keeps it (cached series stay valid for their holders); each starts anew. */
   reset(): void {
-    for (const series of this.list) series.reset();
+    const now = this.clock();
+    for (const series of this.list) series.reset(now);
   }
+}
+
+/** A series' label text and the default labels after it, as prom-client joins them. */
+export function joinLabels(own: string, defaults: string): string {
+  if (defaults === '') return own;
+  return own === '' ? defaults : `${own},${defaults}`;
 }

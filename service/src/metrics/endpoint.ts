@@ -2,7 +2,7 @@
 // protobuf format (native histograms need it), whichever the scraper's Accept ranks first.
 import type { Middleware } from 'koa';
 import { Registry, type RegistryContentType } from 'prom-client';
-import { DurationHistogram } from './duration-histogram.ts';
+import { type Exposition, expositionOf, type RenderContext, registryDefaultLabels, seriesChunks } from './exposition.ts';
 import { PROTOBUF_CONTENT_TYPE, renderProtobuf } from './protobuf.ts';
 
 export type ExpositionFormat = 'text' | 'openmetrics' | 'protobuf';
@@ -18,7 +18,7 @@ export function metricsEndpoint(registry: Registry<RegistryContentType>, path = 
   };
 }
 
-/** Series of the owned histogram rendered between two turns of the event loop. */
+/** Series of an owned metric rendered between two turns of the event loop. */
 const SLICE_SERIES = 100;
 /** Lets requests that arrived during a render be served before the next slice. */
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -26,6 +26,15 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 interface Rendered {
   contentType: string;
   body: string | Uint8Array;
+}
+
+/** What one render needs of the registry: the default labels, learnt once per render. */
+export async function renderContext(registry: Registry<RegistryContentType>): Promise<RenderContext> {
+  const probe = registry
+    .getMetricsAsArray()
+    .map(expositionOf)
+    .find((exposition) => exposition !== undefined);
+  return { defaultLabels: probe ? await registryDefaultLabels(registry, probe) : [] };
 }
 
 /**
@@ -37,14 +46,16 @@ interface Rendered {
  * prometheus/client_js#829 (https://github.com/prometheus/client_js/pull/829) computes the
  * name per render instead: this workaround can go with the prom-client release that ships it.
  *
- * The RED histogram (DurationHistogram) is rendered here from its cached label text, in
- * slices with the event loop free between them, so a large registry does not stall requests;
- * every other metric is formatted by prom-client exactly as `registry.metrics()` would.
+ * The metrics redline owns (the RED counters and histogram) render themselves through their
+ * exposition, from cached label text, in slices with the event loop free between them, so a
+ * large registry does not stall requests; every other metric is formatted by prom-client
+ * exactly as `registry.metrics()` would.
  */
 export function serialRenderer(registry: Registry<RegistryContentType>) {
   let queue: Promise<unknown> = Promise.resolve();
   const renderNow = async (format: ExpositionFormat): Promise<Rendered> => {
-    if (format === 'protobuf') return { contentType: PROTOBUF_CONTENT_TYPE, body: await renderProtobuf(registry, yieldToLoop) };
+    const context = await renderContext(registry);
+    if (format === 'protobuf') return { contentType: PROTOBUF_CONTENT_TYPE, body: await renderProtobuf(registry, yieldToLoop, context) };
     const openMetrics = format === 'openmetrics';
     const metrics = registry.getMetricsAsArray() as unknown as { name: string; type: string }[];
     const names = metrics.map((metric) => metric.name);
@@ -52,8 +63,9 @@ export function serialRenderer(registry: Registry<RegistryContentType>) {
     try {
       const parts: string[] = [];
       for (const [index, metric] of metrics.entries()) {
-        if (metric instanceof DurationHistogram && !hasDefaultLabels(registry)) {
-          parts.push(await renderSliced(metric));
+        const exposition = expositionOf(metric);
+        if (exposition) {
+          parts.push(await renderSliced(exposition, format === 'openmetrics' ? 'openmetrics' : 'text', context));
           continue;
         }
         if (openMetrics && metric.type === 'counter') metric.name = metric.name.replace(/_total$/, '');
@@ -74,24 +86,16 @@ export function serialRenderer(registry: Registry<RegistryContentType>) {
   };
 }
 
-async function renderSliced(histogram: DurationHistogram): Promise<string> {
-  histogram.prepareRead();
-  let text = histogram.header();
-  const total = histogram.seriesCount;
-  for (let from = 0; from < total; from += SLICE_SERIES) {
-    text += histogram.renderLines(from, Math.min(from + SLICE_SERIES, total));
-    if (from + SLICE_SERIES < total) await yieldToLoop();
+async function renderSliced(exposition: Exposition, format: 'text' | 'openmetrics', context: RenderContext): Promise<string> {
+  exposition.prepareRead();
+  let text = exposition.header(format);
+  let first = true;
+  for (const [from, to] of seriesChunks(exposition.seriesCount, SLICE_SERIES)) {
+    if (!first) await yieldToLoop();
+    first = false;
+    text += exposition.textLines(format, from, to, context);
   }
   return text;
-}
-
-/**
- * Registry-wide default labels (`registry.setDefaultLabels`) are placed by prom-client's own
- * formatter; the fast path leaves such registries to it. prom-client exposes no getter.
- */
-function hasDefaultLabels(registry: Registry<RegistryContentType>): boolean {
-  const labels = (registry as unknown as { _defaultLabels?: object })._defaultLabels;
-  return labels !== undefined && Object.keys(labels).length > 0;
 }
 
 interface Ranked {

@@ -1,15 +1,25 @@
-// Exponential (native) histogram buckets, with the schema and bucket-limit rules of the
-// reference client (prometheus/client_golang): bucket boundaries are powers of
-// 2^(2^-schema), 1 is always a boundary, and a histogram that grows past its bucket limit
-// halves its resolution (schema - 1) by merging neighbouring buckets.
-// Storage is sparse and bounded: sorted Int32Array keys and Float64Array counts, at most
-// `limit` + 1 entries per sign.
+// Exponential (native) histogram buckets, the same as the reference client's
+// (prometheus/client_golang, prometheus/histogram.go): the boundaries within a power of two come
+// from its table (native-histogram-bounds.ts), ±Inf have an overflow bucket of their own (the
+// key of the largest float, plus one), NaN goes in no bucket, and past the bucket limit the
+// histogram widens its zero bucket (up to maxZeroThreshold) or else halves its resolution,
+// once per observation. The reset strategy, which needs the whole series and a clock, is the
+// series' (duration-histogram.ts).
+// Storage is sparse: sorted Int32Array keys and Float64Array counts per sign, growing by
+// doubling; a bucket limit bounds the number of populated buckets to about the limit (the
+// lowest resolution, schema -4, cannot shrink further).
+import { NATIVE_HISTOGRAM_BOUNDS } from './native-histogram-bounds.ts';
 
 export const MIN_SCHEMA = -4;
 export const MAX_SCHEMA = 8;
-/** client_golang's DefNativeHistogramZeroThreshold: 2^-128. */
+/** client_golang's DefNativeHistogramZeroThreshold: 2^-128, a boundary at every schema. */
 export const DEFAULT_ZERO_THRESHOLD = 2 ** -128;
 export const DEFAULT_BUCKET_FACTOR = 1.1;
+/**
+ * redline's default, not client_golang's (0: unlimited). Request durations depend on what
+ * clients do, and client_golang advises a limit for such inputs; 160 is OpenTelemetry's
+ * default size, and at schema 3 spans 20 powers of two (about 1 µs to 1 s).
+ */
 export const DEFAULT_BUCKET_LIMIT = 160;
 
 /** The highest resolution whose bucket growth factor, 2^(2^-schema), is at most `factor`. */
@@ -21,9 +31,29 @@ export function schemaForFactor(factor: number): number {
   return -floor;
 }
 
-/** Upper bound of bucket `key` at `schema`: 2^(key * 2^-schema). */
+/** fraction × 2^exponent with a single rounding, also when the result is subnormal or huge. */
+function scaleByPowerOfTwo(fraction: number, exponent: number): number {
+  if (exponent > 1000) return fraction * 2 ** 1000 * 2 ** (exponent - 1000);
+  if (exponent < -1000) return fraction * 2 ** (exponent + 1000) * 2 ** -1000;
+  return fraction * 2 ** exponent;
+}
+
+/**
+ * Upper bound of bucket `key` at `schema`, from the same table as the keys. The last bucket of
+ * finite values ends at the largest float (its computed bound would be 2^1024, +Inf, which
+ * belongs to the overflow bucket above it).
+ */
 export function bucketUpperBound(schema: number, key: number): number {
-  return 2 ** (key * 2 ** -schema);
+  if (schema <= 0) {
+    const exponent = key * 2 ** -schema;
+    return exponent === 1024 ? Number.MAX_VALUE : scaleByPowerOfTwo(1, exponent);
+  }
+  const perPower = 2 ** schema;
+  const index = key - Math.floor(key / perPower) * perPower;
+  const fraction = NATIVE_HISTOGRAM_BOUNDS[schema]![index]!;
+  const exponent = Math.floor(key / perPower) + 1;
+  if (fraction === 0.5 && exponent === 1025) return Number.MAX_VALUE;
+  return scaleByPowerOfTwo(fraction, exponent);
 }
 
 // frexp: the binary exponent and the fraction in [0.5, 1), read from the IEEE 754 bits.
@@ -32,23 +62,18 @@ const words = new Uint32Array(scratch.buffer); // little-endian: words[1] holds 
 const BIG_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 0;
 const HIGH = BIG_ENDIAN ? 0 : 1;
 
-/** fractions[schema][i] = 2^(i * 2^-schema - 1): the bucket boundaries within one power of two. */
-const fractions: Float64Array[] = [];
-for (let schema = 1; schema <= MAX_SCHEMA; schema += 1) {
-  const n = 2 ** schema;
-  const bounds = new Float64Array(n);
-  for (let i = 0; i < n; i += 1) bounds[i] = 2 ** (i / n - 1);
-  fractions[schema] = bounds;
-}
-
-/** The bucket key of a positive finite value: the bucket (2^((k-1)/2^s), 2^(k/2^s)] holds it. */
+/**
+ * The bucket key of a positive value, +Inf included: bucket k holds (bound(k-1), bound(k)].
+ * +Inf gets the key of the largest float plus one, a bucket of its own.
+ */
 export function bucketKey(schema: number, value: number): number {
+  if (value === Number.POSITIVE_INFINITY) return bucketKey(schema, Number.MAX_VALUE) + 1;
   scratch[0] = value;
   let high = words[HIGH]!;
   let exponent = (high >>> 20) & 0x7ff;
   let shift = 0;
   if (exponent === 0) {
-    // Subnormal: scale into the normal range first.
+    // Subnormal: scale into the normal range first (exact: a power of two).
     scratch[0] = value * 2 ** 64;
     high = words[HIGH]!;
     exponent = (high >>> 20) & 0x7ff;
@@ -58,7 +83,7 @@ export function bucketKey(schema: number, value: number): number {
   words[HIGH] = (high & 0x800fffff) | 0x3fe00000;
   const fraction = scratch[0]!; // in [0.5, 1)
   if (schema > 0) {
-    const bounds = fractions[schema]!;
+    const bounds = NATIVE_HISTOGRAM_BOUNDS[schema]!;
     // The first boundary >= fraction (bounds are sorted; at most 256 of them).
     let lo = 0;
     let hi = bounds.length;
@@ -71,7 +96,7 @@ export function bucketKey(schema: number, value: number): number {
   }
   const key = fraction === 0.5 ? exp - 1 : exp;
   const offset = (1 << -schema) - 1;
-  return (key + offset) >> -schema;
+  return (key + offset) >> -schema; // ceil(key / 2^-schema)
 }
 
 /** One sign's populated buckets: sorted keys and their counts. */
@@ -82,13 +107,13 @@ export class SparseBuckets {
   /** Index of the last bucket hit: latencies cluster, so the next one is often the same. */
   private last = 0;
 
-  /** Adds one observation to bucket `key`; returns true when the bucket is new. */
-  increment(key: number): boolean {
+  /** Adds one observation to bucket `key`. */
+  increment(key: number): void {
     const { keys } = this;
     let index = this.last;
     if (index < this.size && keys[index] === key) {
       this.counts[index]! += 1;
-      return false;
+      return;
     }
     let lo = 0;
     let hi = this.size;
@@ -101,7 +126,7 @@ export class SparseBuckets {
     this.last = index;
     if (index < this.size && keys[index] === key) {
       this.counts[index]! += 1;
-      return false;
+      return;
     }
     if (this.size === keys.length) this.grow();
     this.keys.copyWithin(index + 1, index, this.size);
@@ -109,7 +134,20 @@ export class SparseBuckets {
     this.keys[index] = key;
     this.counts[index] = 1;
     this.size += 1;
-    return true;
+  }
+
+  /** Removes the bucket of `key` if populated; returns its count (0 if it was not). */
+  remove(key: number): number {
+    for (let i = 0; i < this.size; i += 1) {
+      if (this.keys[i] !== key) continue;
+      const count = this.counts[i]!;
+      this.keys.copyWithin(i, i + 1, this.size);
+      this.counts.copyWithin(i, i + 1, this.size);
+      this.size -= 1;
+      this.last = 0;
+      return count;
+    }
+    return 0;
   }
 
   /** Merges pairs of buckets into the buckets of schema - 1: key k goes to ceil(k / 2). */
@@ -148,47 +186,129 @@ export class SparseBuckets {
 export interface ExponentialOptions {
   /** Largest growth factor between neighbouring bucket boundaries (default 1.1: schema 3). */
   bucketFactor?: number;
-  /** Observations with an absolute value at most this go to the zero bucket. */
+  /**
+   * Observations with an absolute value at most this go to the zero bucket (default 2^-128).
+   * 0 or any negative value: only exact zeros (client_golang spells this -1; its 0 means the
+   * default, redline's 0 keeps its earlier meaning).
+   */
   zeroThreshold?: number;
-  /** Most populated buckets before the resolution is halved (default 160). */
+  /** Most populated buckets (both signs) before a limit strategy applies (default 160; 0: no limit). */
   bucketLimit?: number;
+  /**
+   * Past the bucket limit, the zero bucket may widen to absorb the bucket closest to zero, up
+   * to this threshold, before the resolution is halved (default 0: never).
+   */
+  maxZeroThreshold?: number;
+  /**
+   * Past the bucket limit, a series whose last reset (or creation) is at least this long ago
+   * is reset instead, and then again this long after it first had to be reduced, so the full
+   * resolution comes back. Milliseconds; default 0: never.
+   */
+  minResetDurationMs?: number;
+}
+
+/** The native histogram settings of a series, checked once (`nativeSettings`). */
+export interface NativeSettings {
+  schema: number;
+  zeroThreshold: number;
+  bucketLimit: number;
+  maxZeroThreshold: number;
+  minResetDurationMs: number;
+}
+
+function checkedNumber(name: string, value: number | undefined, fallback: number, valid: (value: number) => boolean, rule: string) {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !valid(value)) throw new RangeError(`nativeHistograms.${name} must be ${rule} (got ${value})`);
+  return value;
+}
+
+/** Validated settings, defaults filled in; a bad value throws a RangeError naming its key. */
+export function nativeSettings(options: ExponentialOptions): NativeSettings {
+  const factor = checkedNumber('bucketFactor', options.bucketFactor, DEFAULT_BUCKET_FACTOR, (v) => v > 1, 'a number > 1');
+  const threshold = checkedNumber('zeroThreshold', options.zeroThreshold, DEFAULT_ZERO_THRESHOLD, Number.isFinite, 'a finite number');
+  return {
+    schema: schemaForFactor(factor),
+    zeroThreshold: Math.max(0, threshold),
+    bucketLimit: checkedNumber(
+      'bucketLimit',
+      options.bucketLimit,
+      DEFAULT_BUCKET_LIMIT,
+      (v) => Number.isInteger(v) && v >= 0,
+      'an integer >= 0',
+    ),
+    maxZeroThreshold: checkedNumber('maxZeroThreshold', options.maxZeroThreshold, 0, (v) => v >= 0 && v < Infinity, 'a finite number >= 0'),
+    minResetDurationMs: checkedNumber(
+      'minResetDurationMs',
+      options.minResetDurationMs,
+      0,
+      (v) => v >= 0 && v < Infinity,
+      'a finite number >= 0',
+    ),
+  };
 }
 
 /** One series' native histogram. */
 export class ExponentialHistogram {
   schema: number;
-  readonly initialSchema: number;
+  zeroThreshold: number;
   zeroCount = 0;
   readonly positive = new SparseBuckets();
   readonly negative = new SparseBuckets();
-  readonly zeroThreshold: number;
-  private readonly limit: number;
+  readonly settings: NativeSettings;
 
-  constructor(schema: number, zeroThreshold: number, limit: number) {
-    this.schema = schema;
-    this.initialSchema = schema;
-    this.zeroThreshold = zeroThreshold;
-    this.limit = limit;
+  constructor(settings: NativeSettings) {
+    this.settings = settings;
+    this.schema = settings.schema;
+    this.zeroThreshold = settings.zeroThreshold;
   }
 
-  observe(value: number): void {
-    let added: boolean;
-    if (value > this.zeroThreshold) added = this.positive.increment(bucketKey(this.schema, value));
-    else if (value < -this.zeroThreshold) added = this.negative.increment(bucketKey(this.schema, -value));
-    else {
-      if (!Number.isNaN(value)) this.zeroCount += 1; // NaN goes in no bucket; count and sum carry it
-      return;
-    }
-    // As client_golang: past the limit, halve the resolution once per new bucket.
-    if (added && this.limit > 0 && this.positive.size + this.negative.size > this.limit && this.schema > MIN_SCHEMA) {
-      this.schema -= 1;
-      this.positive.halveResolution();
-      this.negative.halveResolution();
-    }
+  /** Counts a value in its bucket (NaN in none: count and sum carry it). */
+  add(value: number): void {
+    if (value > this.zeroThreshold) this.positive.increment(bucketKey(this.schema, value));
+    else if (value < -this.zeroThreshold) this.negative.increment(bucketKey(this.schema, -value));
+    else if (!Number.isNaN(value)) this.zeroCount += 1;
   }
 
-  reset(schema: number): void {
-    this.schema = schema;
+  /** Whether more buckets are populated than the limit allows. */
+  get overLimit(): boolean {
+    const limit = this.settings.bucketLimit;
+    return limit > 0 && this.positive.size + this.negative.size > limit;
+  }
+
+  /** The bucket-limit strategies that keep the counts: widen the zero bucket, else halve the resolution. */
+  reduce(): void {
+    if (!this.widenZeroBucket()) this.halveResolution();
+  }
+
+  /**
+   * Moves the populated bucket closest to zero (of either sign) into the zero bucket, if the
+   * threshold that takes stays within maxZeroThreshold. Returns whether it did.
+   */
+  widenZeroBucket(): boolean {
+    const max = this.settings.maxZeroThreshold;
+    if (this.zeroThreshold >= max) return false;
+    const { positive, negative } = this;
+    if (positive.size === 0 && negative.size === 0) return false;
+    const smallest = Math.min(positive.size > 0 ? positive.keys[0]! : Infinity, negative.size > 0 ? negative.keys[0]! : Infinity);
+    const threshold = bucketUpperBound(this.schema, smallest);
+    if (threshold > max) return false;
+    this.zeroThreshold = threshold;
+    this.zeroCount += positive.remove(smallest) + negative.remove(smallest);
+    return true;
+  }
+
+  /** Doubles the bucket width (schema - 1), down to schema -4. */
+  halveResolution(): void {
+    if (this.schema <= MIN_SCHEMA) return;
+    this.schema -= 1;
+    this.positive.halveResolution();
+    this.negative.halveResolution();
+  }
+
+  /** Back to the initial schema and zero threshold, empty. */
+  reset(): void {
+    this.schema = this.settings.schema;
+    this.zeroThreshold = this.settings.zeroThreshold;
     this.zeroCount = 0;
     this.positive.clear();
     this.negative.clear();

@@ -6,3 +6,4 @@ export { metricsEndpoint, negotiateFormat, prefersOpenMetrics, type ExpositionFo
 export { scrapeCache, SCRAPE_RENDERS_PER_SECOND, SCRAPES_PER_SECOND } from './scrape-cache.ts';
 export { PROTOBUF_CONTENT_TYPE, decodeProtobuf } from './protobuf.ts';
 export { UNMATCHED_ROUTE, OTHER_METHOD, type ErrorType } from './labels.ts';
+export { sampledTraceparent, type TraceContext } from './trace-context.ts';

@@ -8,6 +8,7 @@ import { routeTemplate } from '../http/route-template.ts';
 import { statusAtClose } from '../http/status-at-close.ts';
 import { UNMATCHED_ROUTE, methodLabel } from './labels.ts';
 import type { KnownRoute, RedMetrics } from './red-metrics.ts';
+import { activeSpanTrace, openTelemetryTracing, sampledTraceparent } from './trace-context.ts';
 
 export interface RedMiddlewareOptions {
   /** The route template of a handled request, or undefined when none matched. */
@@ -48,9 +49,16 @@ export function redMiddleware(metrics: RedMetrics, options: RedMiddlewareOptions
   // middleware was created are included.
   const routers = options.routers ?? [];
   if (routers.length > 0) metrics.initialiseLater(() => routers.flatMap(routesOf));
+  // Whether an OpenTelemetry SDK is registered, settled at the first request (an SDK is set up
+  // before the app serves); without one, requests without a traceparent cost no lookup.
+  let openTelemetry: boolean | undefined;
   return async function recordRed(ctx, next) {
     const started = performance.now(); // a double: no BigInt allocated per request
     const { res } = ctx;
+    // The exemplar's trace, read while the request's OpenTelemetry context is active.
+    const header = ctx.req.headers.traceparent; // repeated, it is invalid (W3C Trace Context)
+    let trace = typeof header === 'string' ? sampledTraceparent(header) : undefined;
+    if (trace === undefined && (openTelemetry ??= openTelemetryTracing())) trace = activeSpanTrace();
     let threw = false;
     // In flight until the response has closed AND the handlers have returned: a client that
     // leaves early does not make the work it started stop.
@@ -61,7 +69,7 @@ export function redMiddleware(metrics: RedMetrics, options: RedMiddlewareOptions
     // after this middleware has rethrown, so reading the status any earlier would miss it.
     res.on('close', () => {
       const seconds = (performance.now() - started) / 1000;
-      metrics.observe(methodLabel(ctx.method), routeOf(ctx) ?? unmatched, statusAtClose(res), seconds, threw);
+      metrics.observe(methodLabel(ctx.method), routeOf(ctx) ?? unmatched, statusAtClose(res), seconds, threw, trace);
       if (--open === 0) metrics.requestEnded();
     });
     try {

@@ -1,10 +1,12 @@
 // Prometheus' protobuf exposition: length-delimited io.prometheus.client.MetricFamily messages,
 // encoded by protobufjs from the upstream metrics.proto (vendored in proto/). Carries every
-// metric of the registry; the RED duration histogram with its classic and native buckets.
+// metric of the registry; the RED metrics redline owns with their start (created) timestamps
+// and the duration histogram's classic and native buckets. metrics.proto names the field
+// created_timestamp; newer client_model versions call it start_timestamp, at the same numbers.
 import { fileURLToPath } from 'node:url';
 import type { Registry, RegistryContentType } from 'prom-client';
 import protobuf from 'protobufjs';
-import { DurationHistogram } from './duration-histogram.ts';
+import { expositionOf, NO_DEFAULT_LABELS, type RenderContext, seriesChunks } from './exposition.ts';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
 
@@ -67,14 +69,15 @@ function promClientMetrics(type: string, name: string, values: Sample[]): object
 }
 
 /**
- * Encodes every metric of the registry. The RED histogram is encoded in slices of series, with
- * `between` run after each: protobuf messages concatenate (repeated fields append), so the
- * family is its header message followed by one `{ metric: [...] }` message per slice, under
- * one length prefix.
+ * Encodes every metric of the registry. The metrics redline owns are encoded in slices of
+ * series, with `between` run after each: protobuf messages concatenate (repeated fields
+ * append), so the family is its header message followed by one `{ metric: [...] }` message per
+ * slice, under one length prefix.
  */
 export async function renderProtobuf(
   registry: Registry<RegistryContentType>,
   between: () => Promise<void>,
+  context: RenderContext = NO_DEFAULT_LABELS,
   slice = 100,
 ): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
@@ -84,12 +87,15 @@ export async function renderProtobuf(
     type: string;
     get(): Promise<{ values: Sample[] }>;
   }[]) {
-    if (metric instanceof DurationHistogram) {
-      metric.prepareRead();
-      const parts = [MetricFamily.encode({ name: metric.name, help: metric.help, type: TYPES.histogram }).finish()];
-      for (let from = 0; from < metric.seriesCount; from += slice) {
-        parts.push(MetricFamily.encode({ metric: metric.protoMetrics(from, Math.min(from + slice, metric.seriesCount)) }).finish());
-        if (from + slice < metric.seriesCount) await between();
+    const exposition = expositionOf(metric);
+    if (exposition) {
+      exposition.prepareRead();
+      const parts = [MetricFamily.encode({ name: exposition.name, help: exposition.help, type: TYPES[exposition.type] }).finish()];
+      let first = true;
+      for (const [from, to] of seriesChunks(exposition.seriesCount, slice)) {
+        if (!first) await between();
+        first = false;
+        parts.push(MetricFamily.encode({ metric: exposition.protoMetrics(from, to, context) }).finish());
       }
       const length = parts.reduce((sum, part) => sum + part.byteLength, 0);
       chunks.push(protobuf.Writer.create().uint32(length).finish(), ...parts);
@@ -116,9 +122,20 @@ export interface DecodedFamily {
   metric: DecodedMetric[];
 }
 
+export interface DecodedTimestamp {
+  seconds?: number;
+  nanos?: number;
+}
+
+export interface DecodedExemplar {
+  label: { name: string; value: string }[];
+  value?: number;
+  timestamp?: DecodedTimestamp;
+}
+
 export interface DecodedMetric {
   label: { name: string; value: string }[];
-  counter?: { value?: number };
+  counter?: { value?: number; exemplar?: DecodedExemplar; createdTimestamp?: DecodedTimestamp };
   gauge?: { value?: number };
   untyped?: { value?: number };
   summary?: { sampleCount?: number; sampleSum?: number; quantile: { quantile?: number; value?: number }[] };
@@ -128,7 +145,9 @@ export interface DecodedMetric {
 export interface DecodedHistogram {
   sampleCount?: number;
   sampleSum?: number;
-  bucket: { cumulativeCount?: number; upperBound?: number }[];
+  bucket: { cumulativeCount?: number; upperBound?: number; exemplar?: DecodedExemplar }[];
+  createdTimestamp?: DecodedTimestamp;
+  exemplars: DecodedExemplar[];
   schema?: number;
   zeroThreshold?: number;
   zeroCount?: number;

@@ -1,13 +1,15 @@
 // The RED metric family: one object owning the instruments and a cache of their labelled
 // series, so the per-request path does no label work after warm-up.
 // Measured (docs/benchmarks.md): prom-client's labelled children hash their labels on every
-// call, so the request counter is a plain number per series, handed to prom-client when it
-// collects (at scrape time), and the duration histogram's storage is owned here
-// (DurationHistogram: typed arrays, classic and native buckets). prom-client remains the
-// registry and keeps the error counter and the in-flight gauge.
-import { Counter, Gauge, type Registry } from 'prom-client';
+// call, so the storage of the request and error counters (CounterFamily: a number per series)
+// and of the duration histogram (DurationHistogram: typed arrays, classic and native buckets)
+// is owned here, with each series' start time, and rendered through one interface
+// (exposition.ts). prom-client remains the registry and keeps the in-flight gauge.
+import { Gauge, type Registry } from 'prom-client';
+import { CounterFamily, type CounterSeries } from './counter-family.ts';
 import { DurationHistogram, type HistogramSeries } from './duration-histogram.ts';
 import type { ExponentialOptions } from './exponential-buckets.ts';
+import type { TraceContext } from './trace-context.ts';
 import { checkNaming, errorType, type ErrorType } from './labels.ts';
 
 /** OpenTelemetry's advised boundaries for HTTP server durations, in seconds. */
@@ -24,8 +26,9 @@ export interface RedMetricsOptions {
   buckets?: number[];
   /**
    * Also keep a native (exponential) histogram of the durations, exposed in the protobuf
-   * format: `true` for client_golang's defaults (bucket factor 1.1, bucket limit 160), or
-   * the options. Off by default; the classic buckets are kept either way.
+   * format: `true` for the defaults (bucket factor 1.1, zero threshold 2^-128 as
+   * client_golang; bucket limit 160, where client_golang has none), or the options. Off by
+   * default; the classic buckets are kept either way.
    */
   nativeHistograms?: boolean | NativeHistogramOptions;
 }
@@ -40,23 +43,20 @@ export interface KnownRoute {
 }
 
 interface Children {
-  requests: Counter.Internal;
-  /** Requests counted since prom-client last collected; added to `requests` on collect. */
-  pending: number;
+  requests: CounterSeries;
   duration: HistogramSeries;
-  errors: Partial<Record<ErrorType, Counter.Internal>>;
+  errors: Partial<Record<ErrorType, CounterSeries>>;
 }
 
 export class RedMetrics {
-  readonly requests: Counter<string>;
-  readonly errors: Counter<string>;
+  readonly requests: CounterFamily;
+  readonly errors: CounterFamily;
   readonly duration: DurationHistogram;
   readonly inFlight: Gauge<string>;
   /** Requests being served; handed to the gauge when it is collected, like the counts. */
   private active = 0;
   /** method → route → status → children: nested lookups, so no key string per request. */
   private readonly children = new Map<string, Map<string, Map<number, Children>>>();
-  private readonly withPending: Children[] = [];
   private readonly deferredRoutes: (() => KnownRoute[])[] = [];
   private readonly constValues: string[];
 
@@ -66,15 +66,15 @@ export class RedMetrics {
     const constNames = Object.keys(constLabels);
     this.constValues = Object.values(constLabels);
     const registers = [registry];
-    const flush = () => this.flushPending();
-    this.requests = new Counter({
+    const beforeRead = () => this.initialiseDeferred();
+    this.requests = new CounterFamily({
       name: `${prefix}http_requests_total`,
       help: 'HTTP requests served, by method, route template and status code.',
       labelNames: ['method', 'route', 'status_code', ...constNames],
       registers,
-      collect: flush,
+      beforeRead,
     });
-    this.errors = new Counter({
+    this.errors = new CounterFamily({
       name: `${prefix}http_request_errors_total`,
       help: 'HTTP requests that failed on the server side (5xx), by error type.',
       labelNames: ['method', 'route', 'status_code', 'error_type', ...constNames],
@@ -87,7 +87,7 @@ export class RedMetrics {
       buckets,
       native: nativeHistograms === true ? {} : nativeHistograms,
       registers,
-      beforeRead: () => this.initialiseDeferred(),
+      beforeRead,
     });
     const constValues = this.constValues;
     const metrics = this;
@@ -113,23 +113,32 @@ export class RedMetrics {
     this.active -= 1;
   }
 
-  /** Records one finished (or abandoned) request. */
-  observe(method: string, route: string, statusCode: number, seconds: number, threw: boolean): void {
+  /**
+   * Records one finished (or abandoned) request; `trace`, the request's sampled trace, becomes
+   * the exemplar of its request count and of its duration bucket.
+   */
+  observe(method: string, route: string, statusCode: number, seconds: number, threw: boolean, trace?: TraceContext): void {
     const children = this.childrenFor(method, route, statusCode);
-    if (children.pending++ === 0) this.withPending.push(children);
-    children.duration.observe(seconds);
+    if (trace) {
+      const at = this.duration.clock(); // one clock read for both exemplars
+      this.requests.increment(children.requests, trace, at);
+      children.duration.observe(seconds, trace, at);
+    } else {
+      children.requests.value += 1;
+      children.duration.observe(seconds);
+    }
     const type = errorType(statusCode, threw);
     if (type) {
-      const counter = (children.errors[type] ??= this.errors.labels(method, route, String(statusCode), type, ...this.constValues));
-      counter.inc();
+      const counter = (children.errors[type] ??= this.errors.series([method, route, String(statusCode), type, ...this.constValues]));
+      counter.value += 1;
     }
   }
 
   /** Creates the series of known routes at zero, so rate() has data before the first request. */
   initialise(routes: KnownRoute[]): void {
     for (const { method, route, statusCode = 200 } of routes) {
-      this.childrenFor(method, route, statusCode).requests.inc(0);
-      this.errors.labels(method, route, '500', 'exception', ...this.constValues).inc(0);
+      this.childrenFor(method, route, statusCode);
+      this.errors.series([method, route, '500', 'exception', ...this.constValues]);
     }
   }
 
@@ -147,16 +156,6 @@ export class RedMetrics {
     for (const routes of sources) this.initialise(routes());
   }
 
-  /** Hands the requests counted since the last collect to prom-client. */
-  private flushPending(): void {
-    this.initialiseDeferred();
-    for (const children of this.withPending) {
-      children.requests.inc(children.pending);
-      children.pending = 0;
-    }
-    this.withPending.length = 0;
-  }
-
   private childrenFor(method: string, route: string, statusCode: number): Children {
     // Bounded: method and route come from fixed sets, and Node only sends status codes 100-999.
     let byRoute = this.children.get(method);
@@ -171,8 +170,7 @@ export class RedMetrics {
       }
       const status = String(statusCode);
       children = {
-        requests: this.requests.labels(method, route, status, ...this.constValues),
-        pending: 0,
+        requests: this.requests.series([method, route, status, ...this.constValues]),
         duration: this.duration.series([method, route, status, ...this.constValues]),
         errors: {},
       };

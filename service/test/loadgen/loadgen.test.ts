@@ -176,6 +176,30 @@ describe('loadgen', () => {
     }
   });
 
+  it('sends sampled traceparent headers, which the service keeps as exemplars', async function () {
+    this.timeout(10_000);
+    const app = await serveApp();
+    try {
+      const sent = new Set<string>();
+      await runLoad(
+        { target: app.server.url, rate: 100, durationMs: 500, maxInFlight: 50, timeoutMs: 2_000, seed: 2, json: true },
+        new AbortController().signal,
+        undefined,
+        ({ traceId }) => sent.add(traceId),
+      );
+      expect(sent.size).to.equal(50);
+      for (const traceId of sent) expect(traceId).to.match(/^[0-9a-f]{32}$/);
+      const response = await fetch(`${app.server.url}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+      const exemplars = [...(await response.text()).matchAll(/ # \{trace_id="([0-9a-f]{32})",span_id="[0-9a-f]{16}"\} /g)].map(
+        (m) => m[1]!,
+      );
+      expect(exemplars.length).to.be.above(5);
+      for (const traceId of exemplars) expect(sent.has(traceId), traceId).to.equal(true);
+    } finally {
+      await app.server.close();
+    }
+  });
+
   it('reports progress during long runs', async () => {
     const app = await serveApp();
     try {

@@ -138,10 +138,39 @@ describe('metrics/endpoint: the owned histogram, byte for byte', () => {
       expect(text).to.equal(await reference.metrics());
       expect(text).to.equal(await owned.metrics()); // prom-client formatting our get() agrees too
       reference.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
-      expect((await render('openmetrics')).body).to.equal(await reference.metrics());
+      const openMetrics = (await render('openmetrics')).body as string;
+      // OpenMetrics adds a `_created` sample after each counter and histogram series; the rest is prom-client's.
+      const created = /^\w+_created\{.*\} \d+(\.\d+)?\n/gm;
+      expect(openMetrics.replace(created, '')).to.equal(await reference.metrics());
+      const lines = openMetrics.split('\n');
+      const series = lines.filter((line) => /^http_request(s_total|_errors_total|_duration_seconds_count)\{/.test(line));
+      expect(series.length).to.be.above(100);
+      for (const line of series) {
+        const next = lines[lines.indexOf(line) + 1]!;
+        const labels = line.slice(line.indexOf('{'), line.lastIndexOf('}') + 1);
+        expect(next, line).to.match(/^http_request(s|_errors|_duration_seconds)_created\{/);
+        expect(next.slice(next.indexOf('{'), next.lastIndexOf('}') + 1)).to.equal(labels);
+        expect(Number(next.split(' ').at(-1)) * 1000).to.be.within(Date.now() - 60_000, Date.now());
+      }
       expect((await render('text')).body).to.equal(text);
     });
   }
+
+  it('places registry default labels as prom-client places them on these metrics, in every format', async () => {
+    const { owned } = twins(true);
+    owned.setDefaultLabels({ region: 'eu "west"', route: 'ignored: the series label wins' });
+    const render = serialRenderer(owned);
+    // prom-client formatting the metrics' get(): series labels, then the defaults they do not name.
+    const text = (await render('text')).body as string;
+    expect(text).to.equal(await owned.metrics());
+    expect(text).to.include('http_request_duration_seconds_count{method="GET",route="/r1/:id",status_code="200",region="eu \\"west\\""}');
+    const families = decodeProtobuf((await render('protobuf')).body as Uint8Array);
+    for (const name of ['http_requests_total', 'http_request_errors_total', 'http_request_duration_seconds']) {
+      const labels = families.find((family) => family.name === name)!.metric[0]!.label;
+      expect(labels.filter((label) => label.name === 'region')).to.deep.equal([{ name: 'region', value: 'eu "west"' }]);
+      expect(labels.filter((label) => label.name === 'route')).to.have.length(1);
+    }
+  });
 });
 
 describe('metrics/endpoint: protobuf', () => {

@@ -11,6 +11,17 @@ import {
 
 const ZERO = 2 ** -128;
 
+/** A native histogram with the limit applied as a series applies it (no reset strategy here). */
+function limited(schema: number, zeroThreshold: number, bucketLimit: number) {
+  const h = new ExponentialHistogram({ schema, zeroThreshold, bucketLimit, maxZeroThreshold: 0, minResetDurationMs: 0 });
+  return Object.assign(h, {
+    observe(value: number) {
+      h.add(value);
+      if (h.overLimit) h.reduce();
+    },
+  });
+}
+
 function bucketsOf(h: ExponentialHistogram) {
   return Array.from({ length: h.positive.size }, (_, i) => [h.positive.keys[i]!, h.positive.counts[i]!]);
 }
@@ -48,7 +59,7 @@ describe('metrics/exponential-buckets', () => {
   });
 
   it('counts zero and tiny values in the zero bucket', () => {
-    const h = new ExponentialHistogram(3, ZERO, 160);
+    const h = limited(3, ZERO, 160);
     h.observe(0);
     h.observe(ZERO / 2);
     h.observe(0.25);
@@ -58,18 +69,18 @@ describe('metrics/exponential-buckets', () => {
 
   it('halves the resolution past the bucket limit, as if observed at the lower schema', () => {
     const values = Array.from({ length: 5000 }, (_, i) => 10 ** (-9 + (18 * ((i * 7919) % 5000)) / 5000));
-    const limited = new ExponentialHistogram(3, ZERO, 160);
-    for (const v of values) limited.observe(v);
-    expect(limited.positive.size).to.be.at.most(160);
-    expect(limited.schema).to.be.below(3);
-    const direct = new ExponentialHistogram(limited.schema, ZERO, 0);
+    const reduced = limited(3, ZERO, 160);
+    for (const v of values) reduced.observe(v);
+    expect(reduced.positive.size).to.be.at.most(160);
+    expect(reduced.schema).to.be.below(3);
+    const direct = limited(reduced.schema, ZERO, 0);
     for (const v of values) direct.observe(v);
-    expect(bucketsOf(limited)).to.deep.equal(bucketsOf(direct));
-    expect(bucketsOf(limited).reduce((sum, [, count]) => sum + count!, 0)).to.equal(values.length);
+    expect(bucketsOf(reduced)).to.deep.equal(bucketsOf(direct));
+    expect(bucketsOf(reduced).reduce((sum, [, count]) => sum + count!, 0)).to.equal(values.length);
   });
 
   it('keeps the full resolution while under the limit', () => {
-    const h = new ExponentialHistogram(3, ZERO, 160);
+    const h = limited(3, ZERO, 160);
     for (let i = 1; i <= 1000; i += 1) h.observe(0.001 * i); // 1 ms .. 1 s: about 80 buckets
     expect(h.schema).to.equal(3);
     expect(h.positive.size).to.be.within(50, 90);

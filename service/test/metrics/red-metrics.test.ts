@@ -73,6 +73,17 @@ describe('metrics/red-metrics options', () => {
     expect(les).to.deep.equal(['0.1', '1', '+Inf']);
   });
 
+  it('refuses native histogram options out of range, naming the option', () => {
+    const native = (nativeHistograms: object) => () => new RedMetrics(new Registry(), { nativeHistograms });
+    expect(native({ bucketFactor: 1 })).to.throw(RangeError, /nativeHistograms\.bucketFactor/);
+    expect(native({ bucketLimit: -1 })).to.throw(RangeError, /nativeHistograms\.bucketLimit/);
+    expect(native({ bucketLimit: 2.5 })).to.throw(RangeError, /nativeHistograms\.bucketLimit/);
+    expect(native({ zeroThreshold: Number.NaN })).to.throw(RangeError, /nativeHistograms\.zeroThreshold/);
+    expect(native({ maxZeroThreshold: Number.POSITIVE_INFINITY })).to.throw(RangeError, /nativeHistograms\.maxZeroThreshold/);
+    expect(native({ minResetDurationMs: -5 })).to.throw(RangeError, /nativeHistograms\.minResetDurationMs/);
+    expect(native({ zeroThreshold: -1, maxZeroThreshold: 0.001, minResetDurationMs: 60_000 })).not.to.throw();
+  });
+
   it('refuses names Prometheus would reject and labels that clash with its own', () => {
     expect(() => new RedMetrics(new Registry(), { prefix: 'my-app_' })).to.throw(/prefix/);
     expect(() => new RedMetrics(new Registry(), { constLabels: { 'bad-name': 'x' } })).to.throw(/label name/);

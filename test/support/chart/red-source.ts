@@ -41,6 +41,14 @@ export const RAW_READS: Record<Reader, RawRead[]> = {
       shape: 'sum by (instance) (rate(process_cpu_seconds_total{}[$__rate_interval]))',
       why: `${SATURATION}; at the dashboard's resolution`,
     },
+    {
+      shape: 'histogram_quantile(0.99, sum by (route, le) (rate(http_request_duration_seconds_bucket{}[5m])))',
+      why: 'exemplars: they live only on the scraped histogram series, a recording rule keeps none',
+    },
+    {
+      shape: 'histogram_quantile(0.99, sum by (route) (rate(http_request_duration_seconds{}[5m])))',
+      why: 'exemplars (native histogram): they live only on the scraped series, a recording rule keeps none',
+    },
   ],
   summary: [],
   smoke: [

@@ -1,0 +1,180 @@
+// A counter whose storage redline owns, as the duration histogram's is: a plain number per
+// label set and the series' start time. It plugs into a prom-client registry as a metric
+// (name, help, type, get, reset, labels().inc()), and the /metrics endpoint renders it through
+// its exposition: OpenMetrics with `_created`, protobuf with the start timestamp, which
+// prom-client's Counter has neither of.
+import type { Registry } from 'prom-client';
+import { openMetricsExemplar, protoExemplar } from './exemplars.ts';
+import {
+  applicableDefaults,
+  createdSeconds,
+  EXPOSITION,
+  type Exposition,
+  escapeText,
+  formatValue,
+  type LabelPair,
+  labelText,
+  protoTimestamp,
+  type RenderContext,
+  type TextFormat,
+} from './exposition.ts';
+import type { Exemplar, TraceContext } from './trace-context.ts';
+
+export interface CounterFamilyOptions {
+  /** The full name, ending in `_total`. */
+  name: string;
+  help: string;
+  labelNames: string[];
+  registers?: Registry[];
+  /** Runs before every read (render, get), e.g. to create pending series. */
+  beforeRead?: () => void;
+  /** Epoch milliseconds: series start times (tests pass their own). */
+  clock?: () => number;
+}
+
+export class CounterSeries {
+  value = 0;
+  /** When the series started counting from zero (created or reset), epoch milliseconds. */
+  startedAt: number;
+  /** The latest increment with a sampled trace. */
+  exemplar: Exemplar | undefined;
+  readonly labelValues: readonly string[];
+  readonly labelPairs: LabelPair[];
+  readonly labelText: string;
+
+  constructor(labelNames: readonly string[], labelValues: readonly string[], startedAt: number) {
+    this.labelValues = labelValues;
+    this.labelPairs = labelNames.map((name, i) => ({ name, value: labelValues[i]! }));
+    this.labelText = labelText(this.labelPairs);
+    this.startedAt = startedAt;
+  }
+
+  /** prom-client's Counter.inc: by 1, or by a finite amount >= 0. */
+  inc(amount = 1): void {
+    if (!(amount >= 0 && amount < Number.POSITIVE_INFINITY)) throw new RangeError(`a counter only goes up (inc(${amount}))`);
+    this.value += amount;
+  }
+}
+
+export class CounterFamily implements Exposition {
+  /** prom-client renames counters in place for OpenMetrics; the renders use `totalName`. */
+  name: string;
+  readonly help: string;
+  readonly type = 'counter' as const;
+  readonly aggregator = 'sum' as const;
+  readonly labelNames: readonly string[];
+  probing = false;
+  readonly [EXPOSITION]: Exposition = this;
+  private readonly totalName: string;
+  private readonly baseName: string;
+  private readonly beforeRead: (() => void) | undefined;
+  private readonly clock: () => number;
+  /** Series in creation order (the order prom-client renders them in). */
+  private readonly list: CounterSeries[] = [];
+  private readonly byKey = new Map<string, CounterSeries>();
+
+  constructor(options: CounterFamilyOptions) {
+    if (!options.name.endsWith('_total')) throw new TypeError(`counter name ${options.name} must end in _total`);
+    this.name = options.name;
+    this.totalName = options.name;
+    this.baseName = options.name.slice(0, -'_total'.length);
+    this.help = options.help;
+    this.labelNames = [...options.labelNames];
+    this.beforeRead = options.beforeRead;
+    this.clock = options.clock ?? Date.now;
+    for (const registry of options.registers ?? []) registry.registerMetric(this as never);
+  }
+
+  /** The series of these label values (in labelNames order), created at zero if new. */
+  series(labelValues: readonly string[]): CounterSeries {
+    const key = labelValues.join('\u0000');
+    let series = this.byKey.get(key);
+    if (!series) {
+      if (labelValues.length !== this.labelNames.length) throw new TypeError(`expected ${this.labelNames.length} label values`);
+      series = new CounterSeries(this.labelNames, labelValues, this.clock());
+      this.byKey.set(key, series);
+      this.list.push(series);
+    }
+    return series;
+  }
+
+  /** Adds 1 to a series; with the trace of a sampled request, keeps it as the series' exemplar. */
+  increment(series: CounterSeries, trace: TraceContext | undefined, at = this.clock()): void {
+    series.value += 1;
+    if (trace) series.exemplar = { traceId: trace.traceId, spanId: trace.spanId, value: 1, at };
+  }
+
+  /** prom-client's `labels(...)`: a child to count through (a lookup per call). */
+  labels(...labelValues: string[]): { inc(amount?: number): void } {
+    return this.series(labelValues);
+  }
+
+  get seriesCount(): number {
+    return this.list.length;
+  }
+
+  prepareRead(): void {
+    this.beforeRead?.();
+  }
+
+  /** prom-client's header: OpenMetrics names the family without `_total`. */
+  header(format: TextFormat): string {
+    const name = escapeText(format === 'openmetrics' ? this.baseName : this.totalName);
+    return `# HELP ${name} ${escapeText(this.help)}\n# TYPE ${name} counter`;
+  }
+
+  textLines(format: TextFormat, from: number, to: number, context: RenderContext): string {
+    const defaults = labelText(applicableDefaults(context, this.labelNames));
+    let out = '';
+    for (let s = from; s < to; s += 1) {
+      const series = this.list[s]!;
+      const labels = defaults === '' ? series.labelText : series.labelText === '' ? defaults : `${series.labelText},${defaults}`;
+      const braced = labels === '' ? '' : `{${labels}}`;
+      out += `\n${this.totalName}${braced} ${formatValue(series.value)}`;
+      if (format === 'openmetrics') {
+        out += openMetricsExemplar(series.exemplar);
+        out += `\n${this.baseName}_created${braced} ${createdSeconds(series.startedAt)}`;
+      }
+    }
+    return out;
+  }
+
+  protoMetrics(from: number, to: number, context: RenderContext): object[] {
+    const defaults = applicableDefaults(context, this.labelNames);
+    const metrics: object[] = [];
+    for (let s = from; s < to; s += 1) {
+      const series = this.list[s]!;
+      metrics.push({
+        label: defaults.length ? [...series.labelPairs, ...defaults] : series.labelPairs,
+        counter: {
+          value: series.value,
+          createdTimestamp: protoTimestamp(series.startedAt),
+          ...(series.exemplar ? { exemplar: protoExemplar(series.exemplar) } : {}),
+        },
+      });
+    }
+    return metrics;
+  }
+
+  /** prom-client's metric interface: the samples as its Counter.get() shapes them. */
+  async get() {
+    if (this.probing)
+      return { name: this.name, help: this.help, type: this.type, values: [{ labels: {}, value: 0 }], aggregator: this.aggregator };
+    this.prepareRead();
+    const values = this.list.map((series) => {
+      const labels: Record<string, string> = {};
+      for (const [i, name] of this.labelNames.entries()) labels[name] = series.labelValues[i]!;
+      return { value: series.value, labels };
+    });
+    return { help: this.help, name: this.name, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  /** Zeroes every series but keeps it (cached series stay valid for their holders); each starts anew. */
+  reset(): void {
+    const now = this.clock();
+    for (const series of this.list) {
+      series.value = 0;
+      series.startedAt = now;
+    }
+  }
+}
