@@ -51,7 +51,7 @@ async function queryExemplars(prometheus: RunningPrometheus, expr: string): Prom
         ],
       });
       await runLoad(
-        { target: service.url, rate: 40, durationMs: 4_000, maxInFlight: 40, timeoutMs: 5_000, seed: 3, json: true },
+        { target: service.url, rate: 40, durationMs: 4_000, maxInFlight: 40, timeoutMs: 5_000, seed: 3, json: true, progressMs: 0 },
         new AbortController().signal,
         undefined,
         ({ traceId }) => sent.add(traceId),

@@ -182,7 +182,7 @@ describe('loadgen', () => {
     try {
       const sent = new Set<string>();
       await runLoad(
-        { target: app.server.url, rate: 100, durationMs: 500, maxInFlight: 50, timeoutMs: 2_000, seed: 2, json: true },
+        { target: app.server.url, rate: 100, durationMs: 500, maxInFlight: 50, timeoutMs: 2_000, seed: 2, json: true, progressMs: 0 },
         new AbortController().signal,
         undefined,
         ({ traceId }) => sent.add(traceId),
