@@ -49,16 +49,15 @@ const durationPanel = (q: number, label: string, native: boolean): PanelSpec => 
  */
 const exemplarPanel = (native: boolean): PanelSpec => ({
   title: 'Traces behind the latency (exemplars)',
-  description:
-    'p99 per route over 5m computed from the raw http_request_duration_seconds histogram, with its exemplars: each point is a sampled request and links to its trace. The panels above read the recorded series, which carry no exemplars.',
+  description: `p99 per route computed from the raw ${native ? 'native ' : ''}http_request_duration_seconds histogram, with its exemplars: each point is a sampled request and links to its trace. The panels above read the recorded series, which carry no exemplars.`,
   unit: 's',
   min: 0,
   width: 24,
   queries: [
     {
       expr: native
-        ? `histogram_quantile(0.99, sum by (route) (rate(http_request_duration_seconds{${ROUTES}}[5m])))`
-        : `histogram_quantile(0.99, sum by (route, le) (rate(http_request_duration_seconds_bucket{${ROUTES}}[5m])))`,
+        ? `histogram_quantile(0.99, sum by (route) (rate(http_request_duration_seconds{${ROUTES}}[$__rate_interval])))`
+        : `histogram_quantile(0.99, sum by (route, le) (rate(http_request_duration_seconds_bucket{${ROUTES}}[$__rate_interval])))`,
       legend: '{{route}}',
       exemplars: true,
     },

@@ -121,7 +121,7 @@ async function smoke(
   const { result: pass, attempts } = await retryUntil(
     () => explainedPass(targets, options),
     (p) => p.ok,
-    deadline(options.deadlineMs),
+    limit,
   );
   // With --prometheus-url there may be no cluster behind it: the diagnosis is then skipped.
   await diagnose(pass, options.prometheusUrl ? cluster && (await reachable(cluster)) : cluster, options);

@@ -18,7 +18,7 @@ import { startService } from '../../../scripts/lib/service-process.ts';
 import { redQueries } from '../../../scripts/lib/red-summary.ts';
 import { prometheusInstall } from '../../../scripts/lib/prometheus-versions.ts';
 import { type RunningPrometheus, startPrometheus } from '../../../scripts/lib/prometheus-server.ts';
-import { interpolate, panelQueries, variables } from '../../../test/support/chart/dashboard.ts';
+import { contentPanels, interpolate, panelQueries, variables } from '../../../test/support/chart/dashboard.ts';
 import { labelValuesSelector, RAW_READS, type Reader, seriesRead, shapeOf, unlisted } from '../../../test/support/chart/red-source.ts';
 import { VALUES_DIR } from '../../../test/support/chart/values.ts';
 import { get, spec, type PodTemplate } from '../../../test/support/chart/manifests.ts';
@@ -148,9 +148,20 @@ describe('chart: one source for RED (the rules record, the dashboard and the loc
       for (const read of await seriesRead(prometheus.url, rule.expr)) if (!read.metric.includes(':')) redInputs.add(read.metric);
     }
     expect([...redInputs]).to.include.members(['http_requests_total', 'http_request_errors_total']);
-    for (const raw of [...RAW_READS.dashboard, ...RAW_READS.summary]) {
+    for (const raw of [...RAW_READS.dashboard, ...RAW_READS.summary].filter((r) => !r.exemplars)) {
       for (const read of await seriesRead(prometheus.url, interpolate(raw.shape, VARIABLES)))
         expect(redInputs.has(read.metric), `${raw.shape} reads ${read.metric}, an input of the RED rules`).to.equal(false);
+    }
+    // A read of a RED input for its exemplars is allowed only where the panel asks for them.
+    for (const raw of RAW_READS.dashboard.filter((r) => r.exemplars)) {
+      const targets = [false, true].flatMap((nativeHistograms) =>
+        contentPanels(redlineDashboard({ nativeHistograms })).flatMap(
+          (panel) => (panel.targets ?? []) as { expr?: string; exemplar?: boolean }[],
+        ),
+      );
+      const sent = targets.filter((t) => t.expr !== undefined && shapeOf(t.expr) === raw.shape);
+      expect(sent, raw.shape).to.have.length.greaterThan(0);
+      for (const target of sent) expect(target.exemplar, `${raw.shape} asks for exemplars`).to.equal(true);
     }
   });
 

@@ -33,14 +33,21 @@ describe('dashboard: generated from dashboards/redline.ts', () => {
     });
   }
 
-  it('both variants send the same queries (the rules pick the histogram); only the duration panels say which they read', () => {
+  it('both variants send the same queries (the rules pick the histogram) but for the exemplar panel; only the duration panels say which they read', () => {
     const classic = redlineDashboard();
     const native = redlineDashboard({ nativeHistograms: true });
-    expect(panelQueries(native)).to.deep.equal(panelQueries(classic));
+    // Exemplars live on the scraped histogram only, so that one panel reads the histogram each variant has.
+    const exemplarPanel = 'Traces behind the latency (exemplars)';
+    const recorded = (d: Dashboard) => panelQueries(d).filter((q) => q.panel !== exemplarPanel);
+    expect(recorded(native)).to.deep.equal(recorded(classic));
+    expect(panelQueries(classic).find((q) => q.panel === exemplarPanel)?.expr).to.include('http_request_duration_seconds_bucket{');
+    expect(panelQueries(native).find((q) => q.panel === exemplarPanel)?.expr)
+      .to.include('http_request_duration_seconds{')
+      .and.not.include('_bucket');
     const describe = (d: Dashboard) => new Map(contentPanels(d).map((p) => [p.title, p.description]));
     const [classicText, nativeText] = [describe(classic), describe(native)];
     const differ = [...classicText.keys()].filter((title) => classicText.get(title) !== nativeText.get(title));
-    expect(differ).to.deep.equal(['Duration p50 by route', 'Duration p95 by route', 'Duration p99 by route']);
+    expect(differ).to.deep.equal(['Duration p50 by route', 'Duration p95 by route', 'Duration p99 by route', exemplarPanel]);
     for (const title of differ) expect(nativeText.get(title)).to.include('native');
   });
 

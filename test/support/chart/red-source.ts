@@ -23,6 +23,8 @@ export interface RawRead {
   /** The expression with every selector's matchers left out: `count(http_requests_total{})`. */
   shape: string;
   why: string;
+  /** Reads a RED input for its exemplars, which only scraped series carry: the panel must ask for them. */
+  exemplars?: true;
 }
 
 const SATURATION = 'saturation per instance, shown as scraped: not RED, and nothing else computes it';
@@ -42,12 +44,14 @@ export const RAW_READS: Record<Reader, RawRead[]> = {
       why: `${SATURATION}; at the dashboard's resolution`,
     },
     {
-      shape: 'histogram_quantile(0.99, sum by (route, le) (rate(http_request_duration_seconds_bucket{}[5m])))',
+      shape: 'histogram_quantile(0.99, sum by (route, le) (rate(http_request_duration_seconds_bucket{}[$__rate_interval])))',
       why: 'exemplars: they live only on the scraped histogram series, a recording rule keeps none',
+      exemplars: true,
     },
     {
-      shape: 'histogram_quantile(0.99, sum by (route) (rate(http_request_duration_seconds{}[5m])))',
+      shape: 'histogram_quantile(0.99, sum by (route) (rate(http_request_duration_seconds{}[$__rate_interval])))',
       why: 'exemplars (native histogram): they live only on the scraped series, a recording rule keeps none',
+      exemplars: true,
     },
   ],
   summary: [],
