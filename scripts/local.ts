@@ -1,18 +1,24 @@
-// `make local`: the service, the load generator and a real Prometheus (plus Grafana when a
-// grafana-server binary is installed) on this machine, with a live per-route RED summary.
+// `make local`: the service, the load generator, a real Prometheus and Alertmanager with the
+// project's webhook receiver (plus Grafana when a grafana-server binary is installed) on this
+// machine, with a live per-route RED summary and the alerts. `make drill` rehearses an alert
+// against it.
 // Ctrl-C stops everything.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { parseDuration } from '../service/src/duration.ts';
+import { startAlertmanager } from './lib/alertmanager.ts';
+import type { PrometheusClient } from './lib/prometheus-api.ts';
 import { startPrometheus } from './lib/prometheus-server.ts';
-import { formatRedTable, redByRoute } from './lib/red-summary.ts';
+import { formatAlertsLine, formatRedTable, redByRoute } from './lib/red-summary.ts';
 import { loadgenEntry, spawnNode, startService } from './lib/service-process.ts';
 import { localRuleFiles } from './lib/rules.ts';
+import { startWebhookReceiver } from './lib/webhook-receiver.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
@@ -21,6 +27,8 @@ const { values } = parseArgs({
     port: { type: 'string', default: '8080' },
     'prometheus-port': { type: 'string', default: '9090' },
     'grafana-port': { type: 'string', default: '3000' },
+    'alertmanager-port': { type: 'string', default: '9093' },
+    'receiver-port': { type: 'string', default: '9095' },
     rate: { type: 'string', default: '20' },
     /** Stop by itself after this long (0: until Ctrl-C); used by the tests. */
     duration: { type: 'string', default: '0' },
@@ -52,14 +60,18 @@ try {
   const service = await startService({
     host,
     port: Number(values.port),
-    env: { LOG_LEVEL: 'info' },
+    // The admin endpoint is on, with a fresh token that `make drill` reads from .local/.
+    env: { LOG_LEVEL: 'info', ADMIN_TOKEN: await adminToken() },
     echo: (line) => serviceLog.write(`${line}\n`),
   });
   cleanups.push(() => service.stop());
   say(`service     ${service.url}   (/metrics, /healthz, /readyz; log: ${logPath('service')})`);
 
+  const alertmanagerTarget = await startAlerting(logPath);
+
   const ruleFiles = await localRuleFiles(stateDir);
   const prometheus = await startPrometheus({
+    alertmanagers: [alertmanagerTarget],
     host,
     port: Number(values['prometheus-port']),
     scrapeInterval: '5s',
@@ -89,12 +101,55 @@ try {
     const rows = await redByRoute(prometheus, 'job="redline",namespace="local"').catch((error: Error) => error);
     if (rows instanceof Error) say(`(Prometheus: ${rows.message})`);
     else if (rows.length === 0) say('(waiting for the first scrapes…)');
-    else say(`\n${new Date().toISOString()}\n${formatRedTable(rows)}`);
+    else say(`\n${new Date().toISOString()}\n${formatRedTable(rows)}\n${await alertsLine(prometheus)}`);
   }
   await stopAll(0);
 } catch (error) {
   console.error(`make local: ${(error as Error).message}`);
   await stopAll(1);
+}
+
+/**
+ * The project's webhook receiver (its notifications printed and logged) and Alertmanager with
+ * scripts/local/alertmanager.yaml pointed at it; returns the host:port Prometheus sends to.
+ */
+async function startAlerting(logPath: (name: string) => string): Promise<string> {
+  const notificationLog = createWriteStream(logPath('notifications'));
+  const receiver = await startWebhookReceiver({
+    host,
+    port: Number(values['receiver-port']),
+    print: (text) => {
+      say(`\n${text}`);
+      notificationLog.write(`${text}\n`);
+    },
+  });
+  cleanups.push(() => receiver.stop());
+  const alertmanagerLog = createWriteStream(logPath('alertmanager'));
+  const alertmanager = await startAlertmanager({
+    host,
+    port: Number(values['alertmanager-port']),
+    receiverUrl: receiver.url,
+    log: (line) => alertmanagerLog.write(`${line}\n`),
+  });
+  cleanups.push(() => alertmanager.stop());
+  say(
+    `alertmanager ${alertmanager.url}   (${await alertmanager.version()}; critical → page, warning → ticket; log: ${logPath('alertmanager')})`,
+  );
+  say(`receiver    ${receiver.url}   (page and ticket webhooks; GET /notifications; log: ${logPath('notifications')})`);
+  return `${host}:${alertmanager.port}`;
+}
+
+/** The alerts line under the RED table (the Prometheus error, if asking failed). */
+async function alertsLine(prometheus: PrometheusClient): Promise<string> {
+  const alerts = await prometheus.alerts().catch((error: Error) => error);
+  return alerts instanceof Error ? `alerts: (Prometheus: ${alerts.message})` : formatAlertsLine(alerts, 'local', 'redline');
+}
+
+/** A new admin token for this run, kept in .local/admin-token (owner-only) for `make drill`. */
+async function adminToken(): Promise<string> {
+  const token = randomBytes(24).toString('hex');
+  await writeFile(join(stateDir, 'admin-token'), `${token}\n`, { mode: 0o600 });
+  return token;
 }
 
 async function startGrafana(bindHost: string, port: number, prometheusUrl: string): Promise<ChildProcess | undefined> {

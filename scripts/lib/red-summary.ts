@@ -1,6 +1,6 @@
 // The per-route RED numbers, read from Prometheus: what `make local` prints, what the smoke
 // test reports. Knows only metric names and Prometheus' API.
-import type { PrometheusClient } from './prometheus-api.ts';
+import type { Alert, PrometheusClient } from './prometheus-api.ts';
 
 export interface RouteRed {
   route: string;
@@ -56,4 +56,26 @@ export function formatRedTable(rows: RouteRed[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+/**
+ * One line for the alerts of `namespace`/`job`: each Redline* alert pending or firing, with its
+ * SLO and severity, or a line saying none is.
+ */
+export function formatAlertsLine(alerts: Alert[], namespace: string, job: string): string {
+  const ours = alerts
+    .filter((a) => (a.labels.alertname ?? '').startsWith('Redline') && a.labels.namespace === namespace && a.labels.job === job)
+    .sort((a, b) =>
+      a.state === b.state ? (a.labels.alertname ?? '').localeCompare(b.labels.alertname ?? '') : a.state === 'firing' ? -1 : 1,
+    );
+  if (ours.length === 0) return 'alerts: none pending or firing';
+  const one = (a: Alert) => {
+    const details = [
+      a.labels.slo && `slo=${a.labels.slo}`,
+      a.labels.severity,
+      a.labels.long_window && `${a.labels.long_window}/${a.labels.short_window}`,
+    ];
+    return `${a.state} ${a.labels.alertname} (${details.filter(Boolean).join(', ')})`;
+  };
+  return `alerts: ${ours.map(one).join('; ')}`;
 }
