@@ -351,6 +351,7 @@ async function runScenario(options: Options, context: ScenarioContext): Promise<
   const isTicket = (a: { labels: Record<string, string> }) =>
     ours(options)(a) && a.labels.alertname === scenario.alertname && a.labels.severity === 'warning';
   const since = (n: Notification) => Date.parse(n.receivedAt) >= start;
+  const ticketsSeen = new Set<string>();
 
   /** What the drill watches on every poll, whatever step it waits for. */
   const observe = async () => {
@@ -359,7 +360,10 @@ async function runScenario(options: Options, context: ScenarioContext): Promise<
       alertmanager.alerts(),
       fetchNotifications(options.receiverUrl),
     ]);
-    for (const a of alerts.filter((a) => ours(options)(a) && a.labels.slo !== scenario.slo && a.state === 'firing')) {
+    // Alerts of the other SLO that became active during this burst (one still burning from the
+    // previous burst, e.g. its slower ticket tier, is not this burst's doing).
+    const fresh = (a: Alert) => Date.parse(a.activeAt) >= start;
+    for (const a of alerts.filter((a) => ours(options)(a) && a.labels.slo !== scenario.slo && a.state === 'firing' && fresh(a))) {
       const name = `${a.labels.alertname}{severity="${a.labels.severity}"}`;
       if (!result.otherSloFiring.includes(name)) result.otherSloFiring.push(name);
     }
@@ -372,13 +376,21 @@ async function runScenario(options: Options, context: ScenarioContext): Promise<
       );
     }
     const recent = notifications.filter(since);
-    const pagingUntil = times.resolved ?? Number.POSITIVE_INFINITY;
+    // While the page is out (from its notification until Prometheus resolves it), the ticket of
+    // the same SLO must stay inhibited. A ticket before the page (its lower threshold crossed
+    // first) or after it (its longer windows still burn) is routing working as configured.
     for (const n of recent) {
-      if (n.receiver === 'ticket' && n.payload.groupLabels.alertname === scenario.alertname && n.payload.status === 'firing') {
-        const received = Date.parse(n.receivedAt);
-        const known = result.ticketsWhilePaging.some((t) => t.receivedAt === n.receivedAt);
-        if (times.notified !== undefined && received <= pagingUntil && !known) result.ticketsWhilePaging.push(n);
-      }
+      if (n.receiver !== 'ticket' || n.payload.groupLabels.alertname !== scenario.alertname || n.payload.status !== 'firing') continue;
+      if (ticketsSeen.has(n.receivedAt)) continue;
+      ticketsSeen.add(n.receivedAt);
+      const received = Date.parse(n.receivedAt);
+      const paging = times.notified !== undefined && received > times.notified && received <= (times.inactive ?? Number.POSITIVE_INFINITY);
+      if (paging) result.ticketsWhilePaging.push(n);
+      const when = times.notified === undefined ? 'before the page' : paging ? 'WHILE THE PAGE IS OUT' : 'after the page resolved';
+      event(
+        'ticket notified',
+        `[ticket] ${scenario.alertname} ${when} (${n.payload.alerts.map((a) => `${a.labels.long_window}/${a.labels.short_window}`).join(', ')})`,
+      );
     }
     return { alerts, recent };
   };

@@ -50,6 +50,18 @@ from_sid() {
   ln -sfn ../root/usr/bin/amtool "$home/bin/amtool"
 }
 
+# Debian's build reads its notification templates from the absolute path
+# /usr/share/prometheus/alertmanager (upstream's binary embeds them): without them it refuses
+# every configuration. When they are missing, copy the unpacked ones there (root only).
+debian_templates() {
+  local system=/usr/share/prometheus/alertmanager unpacked=$home/root/usr/share/prometheus/alertmanager
+  [ -f "$unpacked/default.tmpl" ] && [ ! -f "$system/default.tmpl" ] || return 0
+  [ "$(id -u)" = 0 ] || die "Debian's alertmanager needs its templates in $system: run as root once, or install upstream's (ALERTMANAGER_DIR)"
+  say "copying Debian's notification templates to $system (its binary reads them from there)"
+  mkdir -p "$system"
+  cp "$unpacked"/*.tmpl "$system/"
+}
+
 if ! new_enough "$home/bin/alertmanager" 2>/dev/null || ! [ -x "$home/bin/amtool" ]; then
   if [ -n "${ALERTMANAGER_DIR:-}" ]; then
     adopt "$ALERTMANAGER_DIR"
@@ -62,6 +74,7 @@ if ! new_enough "$home/bin/alertmanager" 2>/dev/null || ! [ -x "$home/bin/amtool
   fi
   new_enough "$home/bin/alertmanager" || die "got $("$home/bin/alertmanager" --version 2>&1 | head -1), need >= $minimum"
 fi
+debian_templates
 ln -sfn "$home/bin/alertmanager" "$bin/alertmanager"
 ln -sfn "$home/bin/amtool" "$bin/amtool"
 say "$(version_of "$bin/alertmanager") ($home/bin)"
