@@ -351,7 +351,7 @@ async function runScenario(options: Options, context: ScenarioContext): Promise<
   const isTicket = (a: { labels: Record<string, string> }) =>
     ours(options)(a) && a.labels.alertname === scenario.alertname && a.labels.severity === 'warning';
   const since = (n: Notification) => Date.parse(n.receivedAt) >= start;
-  const ticketsSeen = new Set<string>();
+  const tickets: Notification[] = [];
 
   /** What the drill watches on every poll, whatever step it waits for. */
   const observe = async () => {
@@ -376,21 +376,14 @@ async function runScenario(options: Options, context: ScenarioContext): Promise<
       );
     }
     const recent = notifications.filter(since);
-    // While the page is out (from its notification until Prometheus resolves it), the ticket of
-    // the same SLO must stay inhibited. A ticket before the page (its lower threshold crossed
-    // first) or after it (its longer windows still burn) is routing working as configured.
+    // Ticket notifications of this SLO, shown as they come; whether one came while the page was
+    // out is decided at the end, against the page's own notifications.
     for (const n of recent) {
       if (n.receiver !== 'ticket' || n.payload.groupLabels.alertname !== scenario.alertname || n.payload.status !== 'firing') continue;
-      if (ticketsSeen.has(n.receivedAt)) continue;
-      ticketsSeen.add(n.receivedAt);
-      const received = Date.parse(n.receivedAt);
-      const paging = times.notified !== undefined && received > times.notified && received <= (times.inactive ?? Number.POSITIVE_INFINITY);
-      if (paging) result.ticketsWhilePaging.push(n);
-      const when = times.notified === undefined ? 'before the page' : paging ? 'WHILE THE PAGE IS OUT' : 'after the page resolved';
-      event(
-        'ticket notified',
-        `[ticket] ${scenario.alertname} ${when} (${n.payload.alerts.map((a) => `${a.labels.long_window}/${a.labels.short_window}`).join(', ')})`,
-      );
+      if (tickets.some((t) => t.receivedAt === n.receivedAt)) continue;
+      tickets.push(n);
+      const windows = n.payload.alerts.map((a) => `${a.labels.long_window}/${a.labels.short_window}`).join(', ');
+      event('ticket notified', `[ticket] ${scenario.alertname} (${windows})${times.notified === undefined ? ', before the page' : ''}`);
     }
     return { alerts, recent };
   };
@@ -501,6 +494,17 @@ async function runScenario(options: Options, context: ScenarioContext): Promise<
     },
     () =>
       `${lastNotifications.length} notification(s) since the burst began: ${lastNotifications.map((n) => `${n.receiver} ${n.payload.status}`).join(', ') || 'none'}`,
+  );
+  // While the page is out, from its notification until its resolution, the ticket of the same
+  // SLO must stay inhibited. A ticket before the page (its lower threshold crossed first) or
+  // from the flush that resolves the page (the inhibition ends with it; its longer windows
+  // still burn) is routing working as configured.
+  const paged = Date.parse(result.page!.receivedAt);
+  const unpaged = Date.parse(result.resolved!.receivedAt) - 1_000;
+  result.ticketsWhilePaging = tickets.filter((t) => Date.parse(t.receivedAt) > paged && Date.parse(t.receivedAt) < unpaged);
+  const inhibited = result.ticketInhibited ? ', seen suppressed in Alertmanager' : '';
+  console.log(
+    `  ticket of the ${scenario.slo} SLO while the page was out: ${result.ticketsWhilePaging.length === 0 ? `none (inhibited${inhibited})` : `${result.ticketsWhilePaging.length} sent`}`,
   );
 }
 
