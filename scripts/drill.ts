@@ -495,12 +495,12 @@ async function runScenario(options: Options, context: ScenarioContext): Promise<
     () =>
       `${lastNotifications.length} notification(s) since the burst began: ${lastNotifications.map((n) => `${n.receiver} ${n.payload.status}`).join(', ') || 'none'}`,
   );
-  // While the page is out, from its notification until its resolution, the ticket of the same
-  // SLO must stay inhibited. A ticket before the page (its lower threshold crossed first) or
-  // from the flush that resolves the page (the inhibition ends with it; its longer windows
-  // still burn) is routing working as configured.
+  // While the page is out, from its notification until Prometheus resolved it (the endsAt of
+  // the resolved notification), the ticket of the same SLO must stay inhibited. A ticket before
+  // the page (its lower threshold crossed first) or after the page resolved (the inhibition ends
+  // with it, while the ticket's longer windows still burn) is routing working as configured.
   const paged = Date.parse(result.page!.receivedAt);
-  const unpaged = Date.parse(result.resolved!.receivedAt) - 1_000;
+  const unpaged = Math.min(...result.resolved!.payload.alerts.filter(isPage).map((a) => Date.parse(a.endsAt)));
   result.ticketsWhilePaging = tickets.filter((t) => Date.parse(t.receivedAt) > paged && Date.parse(t.receivedAt) < unpaged);
   const inhibited = result.ticketInhibited ? ', seen suppressed in Alertmanager' : '';
   console.log(
