@@ -6,16 +6,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { parseDuration } from '../service/src/duration.ts';
 import { startAlertmanager } from './lib/alertmanager.ts';
-import type { PrometheusClient } from './lib/prometheus-api.ts';
 import { startPrometheus } from './lib/prometheus-server.ts';
-import { formatAlertsLine, formatRedTable, redByRoute } from './lib/red-summary.ts';
+import { alertsLine, formatRedTable, redByRoute } from './lib/red-summary.ts';
 import { loadgenEntry, spawnNode, startService } from './lib/service-process.ts';
 import { localRuleFiles } from './lib/rules.ts';
 import { startWebhookReceiver } from './lib/webhook-receiver.ts';
@@ -101,7 +100,7 @@ try {
     const rows = await redByRoute(prometheus, 'job="redline",namespace="local"').catch((error: Error) => error);
     if (rows instanceof Error) say(`(Prometheus: ${rows.message})`);
     else if (rows.length === 0) say('(waiting for the first scrapes…)');
-    else say(`\n${new Date().toISOString()}\n${formatRedTable(rows)}\n${await alertsLine(prometheus)}`);
+    else say(`\n${new Date().toISOString()}\n${formatRedTable(rows)}\n${await alertsLine(prometheus, 'local', 'redline')}`);
   }
   await stopAll(0);
 } catch (error) {
@@ -139,16 +138,12 @@ async function startAlerting(logPath: (name: string) => string): Promise<string>
   return `${host}:${alertmanager.port}`;
 }
 
-/** The alerts line under the RED table (the Prometheus error, if asking failed). */
-async function alertsLine(prometheus: PrometheusClient): Promise<string> {
-  const alerts = await prometheus.alerts().catch((error: Error) => error);
-  return alerts instanceof Error ? `alerts: (Prometheus: ${alerts.message})` : formatAlertsLine(alerts, 'local', 'redline');
-}
-
 /** A new admin token for this run, kept in .local/admin-token (owner-only) for `make drill`. */
 async function adminToken(): Promise<string> {
   const token = randomBytes(24).toString('hex');
-  await writeFile(join(stateDir, 'admin-token'), `${token}\n`, { mode: 0o600 });
+  const file = join(stateDir, 'admin-token');
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  await chmod(file, 0o600); // a file left by an earlier run keeps its mode otherwise
   return token;
 }
 

@@ -79,3 +79,9 @@ export function formatAlertsLine(alerts: Alert[], namespace: string, job: string
   };
   return `alerts: ${ours.map(one).join('; ')}`;
 }
+
+/** The alerts line Prometheus gives now (the error, if asking failed): what `make local` prints under its table. */
+export async function alertsLine(prometheus: PrometheusClient, namespace: string, job: string): Promise<string> {
+  const alerts = await prometheus.alerts().catch((error: Error) => error);
+  return alerts instanceof Error ? `alerts: (Prometheus: ${alerts.message})` : formatAlertsLine(alerts, namespace, job);
+}
