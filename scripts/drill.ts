@@ -5,6 +5,10 @@
 // (labels, summary, runbook and dashboard links) → healed → resolved. Each step has a bound
 // computed from the rule windows and the stack's intervals; a step not reached in time fails
 // the drill, naming it. The stack's own rules are put back at the end.
+// With --cluster it drills the kind cluster instead (make drill-kind): through port-forwards to
+// kube-prometheus-stack's Prometheus and Alertmanager and to redline's Service, on the rules the
+// chart installed there (its windows set the expected times), the token from a Secret; the
+// notification steps are read from Alertmanager's API, since no receiver of ours runs there.
 // Exit 0: every step reached in time; 1: a step stalled or an unexpected alert; 2: bad usage.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,10 +20,12 @@ import { repoRoot } from './lib/paths.ts';
 import { type Alert, PrometheusClient } from './lib/prometheus-api.ts';
 import { writeRuleFile } from './lib/rules.ts';
 import { fetchNotifications, formatNotification, type Notification } from './lib/webhook-receiver.ts';
+import { connect, type Forward, forwardPrometheus, forwardService } from './smoke/cluster.ts';
 import {
   DRILL_VALUES,
   drillSteps,
   drillValues,
+  loadedTiers,
   SCENARIOS,
   type Scenario,
   type Step,
@@ -39,7 +45,14 @@ const usage = `Usage: node scripts/drill.ts [options]   (make drill, against mak
   --scenario NAME          errors, latency or both (default both)
   --native-histograms      render the rules for native histograms (the stack must scrape them)
   --latency-threshold SEC  the latency SLO's threshold (default 0.5; any value with native histograms)
-  --namespace NAME --job NAME   labels of the service's series (default local, redline)
+  --namespace NAME --job NAME   labels of the service's series (default local, redline;
+                           with --cluster: redline, redline, the Service's namespace and name)
+  --cluster                drill the cluster instead, through port-forwards: kube-prometheus-stack's
+                           Prometheus and Alertmanager, and the redline Service; its rules as installed
+  --context NAME           kubeconfig context (default: the current one)
+  --prometheus-namespace NS, --prometheus-release NAME   kube-prometheus-stack (default monitoring, kps)
+  --admin-token-secret NAME   Secret (key "token") in the service's namespace holding its
+                           ADMIN_TOKEN (default redline-admin); REDLINE_ADMIN_TOKEN wins when set
   --slack DURATION         grace added to every expected time before a step counts as stalled (default 20s)
   --report FILE            also write the timeline as JSON
   -h, --help`;
@@ -47,7 +60,8 @@ const usage = `Usage: node scripts/drill.ts [options]   (make drill, against mak
 interface Options {
   prometheusUrl: string;
   alertmanagerUrl: string;
-  receiverUrl: string;
+  /** The project's webhook receiver; none in a cluster. */
+  receiverUrl: string | undefined;
   serviceUrl: string;
   adminTokenFile: string;
   rulesFile: string;
@@ -58,6 +72,7 @@ interface Options {
   job: string;
   slackMs: number;
   report: string | undefined;
+  cluster: { context?: string; prometheusNamespace: string; prometheusRelease: string; adminTokenSecret: string } | undefined;
 }
 
 function parseOptions(argv: string[]): Options | 'help' {
@@ -74,8 +89,13 @@ function parseOptions(argv: string[]): Options | 'help' {
       scenario: { type: 'string', default: 'both' },
       'native-histograms': { type: 'boolean', default: false },
       'latency-threshold': { type: 'string' },
-      namespace: { type: 'string', default: 'local' },
+      namespace: { type: 'string' },
       job: { type: 'string', default: 'redline' },
+      cluster: { type: 'boolean', default: false },
+      context: { type: 'string' },
+      'prometheus-namespace': { type: 'string', default: 'monitoring' },
+      'prometheus-release': { type: 'string', default: 'kps' },
+      'admin-token-secret': { type: 'string', default: 'redline-admin' },
       slack: { type: 'string', default: '20s' },
       report: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -91,20 +111,33 @@ function parseOptions(argv: string[]): Options | 'help' {
   const threshold = values['latency-threshold'] === undefined ? undefined : Number(values['latency-threshold']);
   if (threshold !== undefined && !(threshold > 0))
     throw new Error(`--latency-threshold must be a number of seconds > 0, got "${values['latency-threshold']}"`);
+  if (values.cluster && (values['native-histograms'] || threshold !== undefined)) {
+    throw new Error(
+      "--native-histograms and --latency-threshold render the drill's rules; with --cluster the drill uses the rules installed there",
+    );
+  }
   return {
     prometheusUrl: values['prometheus-url'],
     alertmanagerUrl: values['alertmanager-url'],
-    receiverUrl: values['receiver-url'],
+    receiverUrl: values.cluster ? undefined : values['receiver-url'],
     serviceUrl: values['service-url'].replace(/\/+$/, ''),
     adminTokenFile: values['admin-token-file'],
     rulesFile: values['rules-file'],
     scenarios,
     native: values['native-histograms'],
     threshold,
-    namespace: values.namespace,
+    namespace: values.namespace ?? (values.cluster ? 'redline' : 'local'),
     job: values.job,
     slackMs: parseDuration(values.slack),
     report: values.report,
+    cluster: values.cluster
+      ? {
+          ...(values.context ? { context: values.context } : {}),
+          prometheusNamespace: values['prometheus-namespace'],
+          prometheusRelease: values['prometheus-release'],
+          adminTokenSecret: values['admin-token-secret'],
+        }
+      : undefined,
   };
 }
 
@@ -121,6 +154,8 @@ export interface ScenarioReport {
   events: TimelineEvent[];
   page?: Notification;
   resolved?: Notification;
+  /** In a cluster: the page as Alertmanager holds it (its receivers, labels, annotations). */
+  managedPage?: ManagedAlert;
   /** The ticket (warning) alert of the same SLO, seen inhibited by the page in Alertmanager. */
   ticketInhibited: boolean;
   /** Ticket notifications of this SLO received while the page was firing (should be none). */
@@ -137,6 +172,19 @@ export interface DrillReport {
 }
 
 class Stalled extends Error {}
+
+/** A page as Alertmanager holds it: where it is routed, and what it says. */
+function formatManaged(alert: ManagedAlert): string {
+  const labels = Object.entries(alert.labels)
+    .filter(([name]) => name !== 'alertname')
+    .map(([name, value]) => `${name}="${value}"`)
+    .join(', ');
+  const lines = [`[Alertmanager → ${alert.receivers.map((r) => r.name).join(', ')}] ${alert.labels.alertname} {${labels}}`];
+  for (const name of ['summary', 'description', 'runbook_url', 'dashboard_url']) {
+    if (alert.annotations[name]) lines.push(`  ${name}: ${alert.annotations[name]}`);
+  }
+  return lines.join('\n');
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -158,26 +206,41 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const report: DrillReport = { ok: false, expected: [], scenarios: [] };
-  const prometheus = new PrometheusClient(options.prometheusUrl);
-  const alertmanager = new AlertmanagerClient(options.alertmanagerUrl);
   let token = '';
   let rulesSwapped = false;
+  let forwards: Forward[] = [];
+  let prometheus = new PrometheusClient(options.prometheusUrl);
   try {
-    token = await preflight(options, prometheus, alertmanager);
-    const values = drillValues(await readFile(DRILL_VALUES, 'utf8'));
+    let via = '';
+    if (options.cluster) {
+      const cluster = await clusterStack(options);
+      forwards = cluster.forwards;
+      token = cluster.token;
+      prometheus = new PrometheusClient(options.prometheusUrl);
+      via = ` (port-forwards to ${forwards.map((f) => f.target).join(', ')})`;
+    }
+    const alertmanager = new AlertmanagerClient(options.alertmanagerUrl);
+    const hint = options.cluster ? 'is the cluster up (make kind-up)?' : 'is make local running?';
+    token = await preflight(options, prometheus, alertmanager, token, hint);
+    if (!options.cluster) {
+      rulesSwapped = true;
+      await loadDrillRules(options, prometheus, drillValues(await readFile(DRILL_VALUES, 'utf8')).page.longWindow);
+    }
+    const values = loadedTiers(await prometheus.ruleGroups(), options.job);
     const times = await stackTimes(options, alertmanager);
     const steps = drillSteps(values, times);
     report.expected = steps;
-    console.log(`redline drill: Prometheus ${prometheus.url}, Alertmanager ${alertmanager.url}, receiver ${options.receiverUrl}`);
     console.log(
-      `rules: the chart's, rendered with scripts/drill/values.yaml (SLI rate window ${seconds(values.rateWindowMs)}; page ${values.page.burnRate}x over ${values.page.longWindow} and ${values.page.shortWindow}, for ${values.page.for}${values.ticket ? `; ticket ${values.ticket.burnRate}x over ${values.ticket.longWindow} and ${values.ticket.shortWindow}` : ''})${options.native ? ', native histograms' : ''}${options.threshold ? `, latency threshold ${options.threshold}s` : ''}`,
+      `redline drill: Prometheus ${prometheus.url}, Alertmanager ${alertmanager.url}${options.receiverUrl ? `, receiver ${options.receiverUrl}` : ''}${via}`,
+    );
+    const source = options.cluster ? 'as installed in the cluster' : 'rendered with scripts/drill/values.yaml';
+    console.log(
+      `rules: the chart's, ${source} (SLI rate window ${seconds(values.rateWindowMs)}; page ${values.page.burnRate}x over ${values.page.longWindow} and ${values.page.shortWindow}, for ${values.page.for}${values.ticket ? `; ticket ${values.ticket.burnRate}x over ${values.ticket.longWindow} and ${values.ticket.shortWindow}` : ''})${options.native ? ', native histograms' : ''}${options.threshold ? `, latency threshold ${options.threshold}s` : ''}`,
     );
     console.log('expected, at most:');
     for (const step of steps)
       console.log(`  ${step.label.padEnd(32)} ${seconds(step.expectedMs).padStart(6)} after ${step.after}   (${step.reason})`);
 
-    rulesSwapped = true;
-    await loadDrillRules(options, prometheus, values.page.longWindow);
     await reset(options, token);
     await steadyState(options, prometheus, values.rateWindowMs + parseDuration(values.page.longWindow) + options.slackMs + 30_000);
     for (const scenario of options.scenarios) {
@@ -190,7 +253,14 @@ async function main(argv: string[]): Promise<number> {
         otherSloFiring: [],
       };
       report.scenarios.push(result);
-      await runScenario(options, { prometheus, alertmanager, token, steps, scenario, result });
+      await runScenario(options, {
+        prometheus,
+        alertmanager: new AlertmanagerClient(options.alertmanagerUrl),
+        token,
+        steps,
+        scenario,
+        result,
+      });
     }
     report.ok = report.scenarios.every((s) => s.ticketsWhilePaging.length === 0 && s.otherSloFiring.length === 0);
     if (!report.ok) {
@@ -210,6 +280,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(`drill: could not put the stack's rules back: ${error.message}`),
       );
     }
+    for (const forward of forwards) await forward.close();
   }
   console.log(report.ok ? '\nDRILL PASSED: every step reached in time' : `\nDRILL FAILED: ${report.failure}`);
   if (options.report) {
@@ -220,26 +291,88 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Everything the drill needs answers; returns the admin token. */
-async function preflight(options: Options, prometheus: PrometheusClient, alertmanager: AlertmanagerClient): Promise<string> {
-  const hint = 'is make local running?';
+async function preflight(
+  options: Options,
+  prometheus: PrometheusClient,
+  alertmanager: AlertmanagerClient,
+  clusterToken: string,
+  hint: string,
+): Promise<string> {
   if (!(await prometheus.ready())) throw new Error(`Prometheus at ${prometheus.url} is not ready (${hint})`);
   if (!(await alertmanager.ready())) throw new Error(`Alertmanager at ${alertmanager.url} is not ready (${hint})`);
-  await fetchNotifications(options.receiverUrl).catch((error: Error) => {
-    throw new Error(`the webhook receiver at ${options.receiverUrl} does not answer (${hint}): ${error.message}`);
-  });
-  const token = (await readFile(options.adminTokenFile, 'utf8').catch(() => '')).trim();
+  if (options.receiverUrl) {
+    await fetchNotifications(options.receiverUrl).catch((error: Error) => {
+      throw new Error(`the webhook receiver at ${options.receiverUrl} does not answer (${hint}): ${error.message}`);
+    });
+  }
+  const token = options.cluster ? clusterToken : (await readFile(options.adminTokenFile, 'utf8').catch(() => '')).trim();
   if (!token) throw new Error(`no admin token in ${options.adminTokenFile} (make local writes it when it starts the service)`);
   const response = await fetch(`${options.serviceUrl}/admin/simulation`, { headers: { authorization: `Bearer ${token}` } }).catch(
     (error: Error) => error,
   );
   if (response instanceof Error) throw new Error(`the service at ${options.serviceUrl} does not answer (${hint}): ${response.message}`);
-  if (!response.ok)
-    throw new Error(`the service's admin API answered HTTP ${response.status}: is ${options.adminTokenFile} from this make local run?`);
+  if (!response.ok) {
+    const source = options.cluster ? `Secret ${options.namespace}/${options.cluster.adminTokenSecret}` : options.adminTokenFile;
+    throw new Error(`the service's admin API answered HTTP ${response.status}: is the token in ${source} the service's ADMIN_TOKEN?`);
+  }
+  if (options.cluster) return token;
   const config = await prometheusConfig(prometheus);
   if (!config.includes(options.rulesFile)) {
     throw new Error(`Prometheus at ${prometheus.url} does not load ${options.rulesFile} (pass --rules-file, or run make local)`);
   }
   return token;
+}
+
+/**
+ * The cluster's side: port-forwards to kube-prometheus-stack's Prometheus and Alertmanager and to
+ * redline's Service (their URLs go into `options`), and the service's admin token.
+ */
+async function clusterStack(options: Options): Promise<{ forwards: Forward[]; token: string }> {
+  const settings = options.cluster!;
+  const cluster = connect(settings.context);
+  if (!cluster) throw new Error('no kubeconfig context: start the cluster (make kind-up)');
+  const forwards: Forward[] = [];
+  try {
+    const { prometheusNamespace: ns, prometheusRelease: release } = settings;
+    forwards.push(await forwardPrometheus(cluster, ns, release));
+    const managers = await cluster.core.listNamespacedService({
+      namespace: ns,
+      labelSelector: `app=kube-prometheus-stack-alertmanager,release=${release}`,
+    });
+    const manager = managers.items[0];
+    if (!manager?.metadata?.name)
+      throw new Error(`no Alertmanager Service of release ${release} in namespace ${ns} (is it enabled in kube-prometheus-stack?)`);
+    const managerPort = Number(manager.spec?.ports?.find((p) => p.name === 'http-web')?.targetPort ?? 9093);
+    forwards.push(
+      await forwardService(cluster, ns, manager.metadata.name, Number.isInteger(managerPort) ? managerPort : 9093, 'Alertmanager'),
+    );
+    const service = await cluster.core.readNamespacedService({ namespace: options.namespace, name: options.job }).catch(() => undefined);
+    if (!service) throw new Error(`no Service ${options.namespace}/${options.job} (is redline deployed? make deploy)`);
+    const servicePort = Number(service.spec?.ports?.find((p) => p.name === 'http')?.targetPort ?? 8080);
+    forwards.push(
+      await forwardService(cluster, options.namespace, options.job, Number.isInteger(servicePort) ? servicePort : 8080, 'redline'),
+    );
+    options.prometheusUrl = forwards[0]!.url;
+    options.alertmanagerUrl = forwards[1]!.url;
+    options.serviceUrl = forwards[2]!.url;
+    let token = process.env.REDLINE_ADMIN_TOKEN ?? '';
+    if (!token) {
+      const secret = await cluster.core
+        .readNamespacedSecret({ namespace: options.namespace, name: settings.adminTokenSecret })
+        .catch(() => undefined);
+      const data = secret?.data?.token;
+      if (!data) {
+        throw new Error(
+          `no admin token: Secret ${options.namespace}/${settings.adminTokenSecret} with key "token" (make deploy creates it), or REDLINE_ADMIN_TOKEN`,
+        );
+      }
+      token = Buffer.from(data, 'base64').toString('utf8').trim();
+    }
+    return { forwards, token };
+  } catch (error) {
+    for (const forward of forwards) await forward.close();
+    throw error;
+  }
 }
 
 async function prometheusConfig(prometheus: PrometheusClient): Promise<string> {
@@ -358,7 +491,7 @@ async function runScenario(options: Options, context: ScenarioContext): Promise<
     const [alerts, managed, notifications] = await Promise.all([
       prometheus.alerts(),
       alertmanager.alerts(),
-      fetchNotifications(options.receiverUrl),
+      options.receiverUrl ? fetchNotifications(options.receiverUrl) : Promise.resolve([]),
     ]);
     // Alerts of the other SLO that became active during this burst (one still burning from the
     // previous burst, e.g. its slower ticket tier, is not this burst's doing).
@@ -385,7 +518,7 @@ async function runScenario(options: Options, context: ScenarioContext): Promise<
       const windows = n.payload.alerts.map((a) => `${a.labels.long_window}/${a.labels.short_window}`).join(', ');
       event('ticket notified', `[ticket] ${scenario.alertname} (${windows})${times.notified === undefined ? ', before the page' : ''}`);
     }
-    return { alerts, recent };
+    return { alerts, managed, recent };
   };
 
   /** Polls until `reached` says so, or fails naming the step, its bound and what was seen last. */
@@ -453,6 +586,14 @@ async function runScenario(options: Options, context: ScenarioContext): Promise<
     'notified',
     (seen) => {
       lastNotifications = seen.recent;
+      if (!options.receiverUrl) {
+        // A cluster: no receiver of ours, so the page counts as delivered once Alertmanager holds
+        // it active and routed.
+        const held = seen.managed.find((a) => isPage(a) && a.status.state === 'active' && a.receivers.length > 0);
+        if (!held) return undefined;
+        result.managedPage = held;
+        return formatManaged(held);
+      }
       const page = seen.recent.find(
         (n) => n.receiver === 'page' && n.payload.status === 'firing' && n.payload.alerts.some((a) => isPage(a) && a.status === 'firing'),
       );
@@ -480,6 +621,9 @@ async function runScenario(options: Options, context: ScenarioContext): Promise<
     'resolved',
     (seen) => {
       lastNotifications = seen.recent;
+      if (!options.receiverUrl) {
+        return seen.managed.some(isPage) ? undefined : `Alertmanager holds no ${scenario.alertname} (critical) any more: resolved`;
+      }
       const resolved = seen.recent.find(
         (n) =>
           n.receiver === 'page' &&
@@ -495,6 +639,7 @@ async function runScenario(options: Options, context: ScenarioContext): Promise<
     () =>
       `${lastNotifications.length} notification(s) since the burst began: ${lastNotifications.map((n) => `${n.receiver} ${n.payload.status}`).join(', ') || 'none'}`,
   );
+  if (!options.receiverUrl) return;
   // While the page is out, from its notification until Prometheus resolved it (the endsAt of
   // the resolved notification), the ticket of the same SLO must stay inhibited. A ticket before
   // the page (its lower threshold crossed first) or after the page resolved (the inhibition ends

@@ -2,6 +2,7 @@
 // intervals. Pure: scripts/drill.ts does the I/O.
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import type { PromRuleGroup } from '../lib/prometheus-api.ts';
 import { parseDuration } from '../../service/src/duration.ts';
 
 /** The chart values the drill renders its rules with (short windows, same templates). */
@@ -142,4 +143,31 @@ export function drillSteps(values: DrillValues, times: StackTimes): Step[] {
       reason: `group_interval ${s(times.groupIntervalMs)} + 1 evaluation of ${s(evaluation)}`,
     },
   ];
+}
+
+/**
+ * The tiers and SLI rate window of the rules Prometheus has loaded for `job` (what a cluster
+ * runs, or what the drill swapped in): the page is the critical SLO alert with the shortest long
+ * window, the ticket the warning one with the shortest long window.
+ */
+export function loadedTiers(groups: PromRuleGroup[], job: string): DrillValues {
+  const rules = groups.flatMap((g) => g.rules).filter((r) => r.query.includes(`job="${job}"`));
+  const tiers = rules
+    .filter((r) => r.type === 'alerting' && r.name.endsWith('ErrorBudgetBurn') && r.labels?.long_window && r.labels.short_window)
+    .map((r) => ({
+      severity: r.labels!.severity ?? '',
+      longWindow: r.labels!.long_window!,
+      shortWindow: r.labels!.short_window!,
+      burnRate: Number(/> \(([\d.]+) \* \(1 -/.exec(r.query)?.[1] ?? Number.NaN),
+      for: `${r.duration ?? 0}s`,
+    }))
+    .sort((a, b) => parseDuration(a.longWindow) - parseDuration(b.longWindow));
+  const page = tiers.find((t) => t.severity === 'critical');
+  const rateWindow = rules.map((r) => /^namespace_job:http_requests:rate(\w+)$/.exec(r.name)?.[1]).find(Boolean);
+  if (!page || !rateWindow) {
+    throw new Error(
+      `Prometheus has no redline SLO alerts for job="${job}" (a critical *ErrorBudgetBurn alert and namespace_job:http_requests:rate<window>): are the chart's rules loaded?`,
+    );
+  }
+  return { rateWindowMs: parseDuration(rateWindow), page, ticket: tiers.find((t) => t.severity === 'warning') };
 }

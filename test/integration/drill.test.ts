@@ -2,8 +2,11 @@
 // routing to the project's webhook receiver, with the real service under load. Beside the
 // drilled service a second one runs at nominal traffic under the same short-window rules, and
 // must fire nothing over the same time. A second stack scrapes native histograms and drills the
-// latency SLO at a threshold that is no bucket boundary (0.3s). Both stacks run at once, with
-// the drill's short windows: about two minutes in all.
+// latency SLO at a threshold that is no bucket boundary (0.3s). A third plays the kind cluster:
+// the drill's --cluster mode reaches Prometheus, Alertmanager and the service through
+// port-forwards relayed by the stand-in API server (real kube-prometheus-stack and chart
+// objects), on rules "installed" with the drill's values. All three run at once, with the
+// drill's short windows: about two minutes in all.
 import { expect } from 'chai';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +21,10 @@ import { makeTempDir } from '../../scripts/lib/temp-dir.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../../scripts/lib/webhook-receiver.ts';
 import type { DrillReport, ScenarioReport } from '../../scripts/drill.ts';
 import { DRILL_VALUES } from '../../scripts/drill/plan.ts';
+import { helmTemplate, type Manifest } from '../../scripts/lib/helm.ts';
+import { kpsValuesFile } from '../../scripts/lib/kube-prometheus-stack.ts';
+import { requireKpsChart } from '../support/kps-chart.ts';
+import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.ts';
 
 const drill = fileURLToPath(new URL('../../scripts/drill.ts', import.meta.url));
 const TOKEN = 'drill-test-token-0123456789';
@@ -34,7 +41,8 @@ interface Stack {
 }
 
 /** The service (job redline) and, when asked, a nominal twin, each under 20 req/s, scraped every second. */
-async function startStack(options: { native: boolean; nominal: boolean }): Promise<Stack> {
+async function startStack(options: { native: boolean; nominal: boolean; namespace?: string }): Promise<Stack> {
+  const namespace = options.namespace ?? 'local';
   const install = prometheusInstall(3);
   if (!install) throw new Error('Prometheus 3.x is not installed: run make bootstrap-prometheus');
   const dir = await makeTempDir('redline-drill-');
@@ -54,7 +62,8 @@ async function startStack(options: { native: boolean; nominal: boolean }): Promi
     // The drilled service's rule file starts with the chart's defaults, as make local's does; the
     // nominal twin is evaluated by the drill's short-window rules all along.
     stack.rulesFile = join(dir.dir, 'rules.yaml');
-    await writeRuleFile(stack.rulesFile);
+    // In a cluster the chart's rules are installed, not swapped: here with the drill's values.
+    await writeRuleFile(stack.rulesFile, namespace === 'local' ? {} : { namespace, valuesFiles: [DRILL_VALUES] });
     const ruleFiles = [stack.rulesFile];
     if (nominal) {
       const nominalRules = join(dir.dir, 'nominal-rules.yaml');
@@ -65,7 +74,7 @@ async function startStack(options: { native: boolean; nominal: boolean }): Promi
     const target = (jobName: string, s: RunningService): StaticTarget => ({
       jobName,
       targets: [`${s.host}:${s.port}`],
-      labels: { namespace: 'local' },
+      labels: { namespace },
       ...scrape.target,
     });
     stack.prometheus = await startPrometheus({
@@ -91,6 +100,29 @@ async function stopStack(stack: Partial<Stack>): Promise<void> {
   await stack.alertmanager?.stop();
   await stack.receiver?.stop();
   await stack.dir?.remove();
+}
+
+/** The drill with --cluster: only the stand-in API server's kubeconfig, no URL of the stack. */
+function runClusterDrill(stack: Stack, kubeconfig: string): Promise<{ code: number; stdout: string; report: DrillReport }> {
+  const reportFile = join(stack.dir.dir, 'report.json');
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [drill, '--cluster', '--context', 'kind-redline', '--scenario', 'errors', '--report', reportFile],
+      { timeout: 280_000, env: { ...process.env, KUBECONFIG: kubeconfig, REDLINE_ADMIN_TOKEN: '' } },
+      (error, stdout) => {
+        readFile(reportFile, 'utf8').then(
+          (text) =>
+            resolve({
+              code: error ? (typeof error.code === 'number' ? error.code : -1) : 0,
+              stdout,
+              report: JSON.parse(text) as DrillReport,
+            }),
+          () => reject(new Error(`the drill wrote no report (exit ${error?.code}):\n${stdout}`)),
+        );
+      },
+    );
+  });
 }
 
 function runDrill(stack: Stack, args: string[]): Promise<{ code: number; stdout: string; report: DrillReport }> {
@@ -132,6 +164,50 @@ function runDrill(stack: Stack, args: string[]): Promise<{ code: number; stdout:
   });
 }
 
+/**
+ * The stand-in API server with the real renders: kube-prometheus-stack's Prometheus and
+ * Alertmanager Services (kind values), redline's Service in namespace redline, a Ready pod behind
+ * each (port-forwards relayed to this stack's processes), and the admin token's Secret.
+ */
+async function fakeCluster(ctx: Mocha.Context, stack: Stack): Promise<FakeKubeApi> {
+  const [kps, redline] = await Promise.all([
+    helmTemplate({ release: 'kps', chart: requireKpsChart(ctx), namespace: 'monitoring', extraArgs: ['-f', kpsValuesFile] }),
+    helmTemplate({ release: 'redline', namespace: 'redline' }),
+  ]);
+  const service = (objects: Manifest[], test: (m: Manifest) => boolean) => objects.find((m) => m.kind === 'Service' && test(m))!;
+  const services = {
+    prometheus: service(kps, (m) => m.metadata.labels?.app === 'kube-prometheus-stack-prometheus'),
+    alertmanager: service(kps, (m) => m.metadata.labels?.app === 'kube-prometheus-stack-alertmanager'),
+    redline: service(redline, (m) => m.metadata.name === 'redline'),
+  };
+  const pod = (name: string, of: Manifest): Manifest => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+    metadata: { name, namespace: of.metadata.namespace!, labels: { ...(of.spec!.selector as Record<string, string>) } },
+  });
+  const pods = [
+    pod('prometheus-kps-0', services.prometheus),
+    pod('alertmanager-kps-0', services.alertmanager),
+    pod('redline-7c9d-abcde', services.redline),
+  ];
+  const secret: Manifest = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'redline-admin', namespace: 'redline' },
+    data: { token: Buffer.from(TOKEN).toString('base64') },
+  };
+  return startFakeKubeApi(
+    [...Object.values(services), ...pods, secret],
+    { context: 'kind-redline' },
+    {
+      'prometheus-kps-0': stack.prometheus.url,
+      'alertmanager-kps-0': stack.alertmanager.url,
+      'redline-7c9d-abcde': stack.services[0]!.url,
+    },
+  );
+}
+
 const steps = (scenario: ScenarioReport) => scenario.events.map((e) => e.step);
 const pageAlert = (scenario: ScenarioReport) => scenario.page!.payload.alerts.find((a) => a.labels.severity === 'critical')!;
 
@@ -141,19 +217,29 @@ describe('make drill against a real Prometheus 3 and Alertmanager', function () 
   let native: Stack;
   let classicRun: Awaited<ReturnType<typeof runDrill>>;
   let nativeRun: Awaited<ReturnType<typeof runDrill>>;
+  let cluster: Stack;
+  let api: FakeKubeApi;
+  let clusterRun: { code: number; stdout: string; report: DrillReport };
   let drillStart: number;
 
   before(async function () {
-    [classic, native] = await Promise.all([startStack({ native: false, nominal: true }), startStack({ native: true, nominal: false })]);
+    [classic, native, cluster] = await Promise.all([
+      startStack({ native: false, nominal: true }),
+      startStack({ native: true, nominal: false }),
+      startStack({ native: false, nominal: false, namespace: 'redline' }),
+    ]);
+    api = await fakeCluster(this, cluster);
     drillStart = Date.now();
-    [classicRun, nativeRun] = await Promise.all([
+    [classicRun, nativeRun, clusterRun] = await Promise.all([
       runDrill(classic, []),
       runDrill(native, ['--scenario', 'latency', '--native-histograms', '--latency-threshold', '0.3']),
+      runClusterDrill(cluster, api.kubeconfig),
     ]);
   });
 
   after(async function () {
-    await Promise.all([classic && stopStack(classic), native && stopStack(native)]);
+    await api?.stop();
+    await Promise.all([classic && stopStack(classic), native && stopStack(native), cluster && stopStack(cluster)]);
   });
 
   it('reaches every step in time: injected, pending, firing, notified, healed, resolved', function () {
@@ -256,5 +342,32 @@ describe('make drill against a real Prometheus 3 and Alertmanager', function () 
     expect(steps(latency!)).to.include.members(['pending', 'firing', 'notified', 'resolved']);
     expect(pageAlert(latency!).annotations.summary).to.match(/of requests slower than 0\.3s over the last 1m/);
     expect(latency!.otherSloFiring).to.deep.equal([]);
+  });
+
+  it('--cluster: through port-forwards to Prometheus, Alertmanager and the Service, token from the Secret, on the installed rules', function () {
+    expect(clusterRun.report.failure, clusterRun.stdout).to.equal(undefined);
+    expect(clusterRun.code, clusterRun.stdout).to.equal(0);
+    expect(clusterRun.stdout).to.match(
+      /port-forwards to monitoring\/kps-kube-prometheus-stack-prometheus:9090, monitoring\/kps-kube-prometheus-stack-alertmanager:9093, redline\/redline:8080/,
+    );
+    expect(clusterRun.stdout).to.include(
+      "rules: the chart's, as installed in the cluster (SLI rate window 15.0s; page 14.4x over 1m and 15s, for 10s",
+    );
+    const [errors] = clusterRun.report.scenarios;
+    expect(steps(errors!)).to.include.members(['injected', 'pending', 'firing', 'notified', 'healed', 'inactive', 'resolved']);
+    expect(errors!.managedPage?.receivers.map((r) => r.name)).to.deep.equal(['page']);
+    expect(errors!.managedPage?.labels).to.include({
+      alertname: 'RedlineAvailabilityErrorBudgetBurn',
+      namespace: 'redline',
+      job: 'redline',
+      severity: 'critical',
+    });
+    expect(errors!.managedPage?.annotations.summary).to.match(/^redline in redline: [\d.]+% of requests failing/);
+    expect(api.requests).to.include.members([
+      '/api/v1/namespaces/monitoring/pods/prometheus-kps-0/portforward?ports=9090',
+      '/api/v1/namespaces/monitoring/pods/alertmanager-kps-0/portforward?ports=9093',
+      '/api/v1/namespaces/redline/pods/redline-7c9d-abcde/portforward?ports=8080',
+      '/api/v1/namespaces/redline/secrets/redline-admin',
+    ]);
   });
 });

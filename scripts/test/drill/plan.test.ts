@@ -2,7 +2,28 @@
 // out here by hand for the drill's own values file.
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
-import { DRILL_VALUES, drillSteps, drillValues, SCENARIOS } from '../../drill/plan.ts';
+import { parseDuration } from '../../../service/src/duration.ts';
+import { DRILL_VALUES, drillSteps, drillValues, loadedTiers, SCENARIOS } from '../../drill/plan.ts';
+import type { PromRuleGroup } from '../../lib/prometheus-api.ts';
+import { renderRuleGroups } from '../../lib/rules.ts';
+
+/** The chart's rules as Prometheus' rules API reports them once loaded (name, query, for in seconds). */
+async function loaded(valuesFiles: string[]): Promise<PromRuleGroup[]> {
+  const groups = await renderRuleGroups({ valuesFiles });
+  return groups.map((g) => ({
+    name: g.name,
+    file: 'rules.yaml',
+    interval: 5,
+    rules: g.rules.map((r) => ({
+      type: r.alert ? ('alerting' as const) : ('recording' as const),
+      name: (r.alert ?? r.record)!,
+      query: r.expr,
+      health: 'ok',
+      ...(r.labels ? { labels: r.labels } : {}),
+      ...(r.alert ? { duration: parseDuration(r.for ?? '0s') / 1000 } : {}),
+    })),
+  }));
+}
 
 describe('drill plan', function () {
   it('reads the page and ticket tiers and the SLI rate window from scripts/drill/values.yaml', async function () {
@@ -37,5 +58,23 @@ describe('drill plan', function () {
     expect(SCENARIOS.errors.patch).to.deep.equal({ errorRate: 1 });
     expect(SCENARIOS.latency).to.include({ slo: 'latency', simulatedRoute: 'list_items', routeTemplate: '/api/items' });
     expect(SCENARIOS.latency.patch.medianMs).to.be.greaterThan(500);
+  });
+
+  it('reads the page and ticket tiers from the rules Prometheus loaded: the drill values, or the chart defaults in a cluster', async function () {
+    this.timeout(30_000);
+    const drill = loadedTiers(await loaded([DRILL_VALUES]), 'redline');
+    expect(drill).to.deep.equal({
+      rateWindowMs: 15_000,
+      page: { severity: 'critical', longWindow: '1m', shortWindow: '15s', burnRate: 14.4, for: '10s' },
+      ticket: { severity: 'warning', longWindow: '2m', shortWindow: '1m', burnRate: 3, for: '10s' },
+    });
+    const defaults = loadedTiers(await loaded([]), 'redline');
+    expect(defaults).to.deep.equal({
+      rateWindowMs: 300_000,
+      page: { severity: 'critical', longWindow: '1h', shortWindow: '5m', burnRate: 14.4, for: '120s' },
+      ticket: { severity: 'warning', longWindow: '1d', shortWindow: '2h', burnRate: 3, for: '3600s' },
+    });
+    const groups = await loaded([]);
+    expect(() => loadedTiers(groups, 'shop')).to.throw(/no redline SLO alerts for job="shop"/);
   });
 });
