@@ -10,7 +10,14 @@ import { renderRuleGroups } from '../../../scripts/lib/rules.ts';
 
 const RUNBOOK = fileURLToPath(new URL('../../../docs/runbook.md', import.meta.url));
 /** Values whose value is a map the user fills in, documented as one entry. */
-const MAP_VALUES = new Set(['resources', 'loadgen.resources', 'tests.resources', 'monitoring.selectorLabels', 'dashboard.labels', 'alertmanagerConfig.severityReceivers']);
+const MAP_VALUES = new Set([
+  'resources',
+  'loadgen.resources',
+  'tests.resources',
+  'monitoring.selectorLabels',
+  'dashboard.labels',
+  'alertmanagerConfig.severityReceivers',
+]);
 
 function leafKeys(values: Record<string, unknown>, prefix = ''): string[] {
   return Object.entries(values).flatMap(([key, value]) => {
