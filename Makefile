@@ -18,6 +18,8 @@ export PATH := $(TOOLS)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 HOST ?= 127.0.0.1
 PORT ?= 8080
 PROMETHEUS_PORT ?= 9090
+ALERTMANAGER_PORT ?= 9093
+RECEIVER_PORT ?= 9095
 LOAD_RATE ?= 20
 
 # Test tiers: each target runs one spec set and prints its own "N passed, N failed" line;
@@ -37,7 +39,7 @@ RELEASE_SPECS := 'test/release/**/*.test.ts'
 # `biome ci` checks formatting as well as lint rules; `biome lint` checks the rules only.
 BIOME_CHECK ?= ci
 
-.PHONY: help bootstrap bootstrap-prometheus test test-integration test-hardening test-all lint lint-biome format typecheck local smoke-local start loadgen
+.PHONY: help bootstrap bootstrap-prometheus test test-integration test-hardening test-all lint lint-biome format typecheck local smoke-local drill start loadgen
 
 help: ## Show this help
 	@$(STRICT) if [ -t 1 ]; then on='\033[36m' off='\033[0m'; else on='' off=''; fi; \
@@ -46,7 +48,7 @@ help: ## Show this help
 bootstrap: ## Install pinned tools under .tools/: Node 24, npm deps; helm and kubectl when missing
 	@scripts/bootstrap.sh
 
-bootstrap-prometheus: bootstrap ## Install prometheus and promtool (needed by local and test only)
+bootstrap-prometheus: bootstrap ## Install prometheus, promtool, alertmanager and amtool (needed by local, drill and test only)
 	@scripts/bootstrap.sh prometheus
 
 test: lint bootstrap-prometheus ## Lint, then the unit tests of every part (about 2 minutes; run it while editing)
@@ -78,12 +80,16 @@ format: bootstrap ## Format the TypeScript in place with Biome (biome.json) and 
 typecheck: bootstrap ## Type-check with tsc --noEmit
 	@tsc --noEmit -p tsconfig.json
 
-local: bootstrap bootstrap-prometheus ## Run service + load generator + real Prometheus, print a live RED summary
-	@node scripts/local.ts --host=$(HOST) --port=$(PORT) --prometheus-port=$(PROMETHEUS_PORT) --rate=$(LOAD_RATE) --grafana-port=$(GRAFANA_PORT)
+local: bootstrap bootstrap-prometheus ## Run service + load generator + real Prometheus and Alertmanager, print a live RED summary and alerts
+	@node scripts/local.ts --host=$(HOST) --port=$(PORT) --prometheus-port=$(PROMETHEUS_PORT) --alertmanager-port=$(ALERTMANAGER_PORT) --receiver-port=$(RECEIVER_PORT) --rate=$(LOAD_RATE) --grafana-port=$(GRAFANA_PORT)
 
 # scripts/local.ts labels its one target namespace="local", job="redline", in scrape pool "redline".
 smoke-local: bootstrap ## Prove the stack of `make local` (same HOST, PROMETHEUS_PORT) with the smoke checks
 	@node scripts/smoke.ts --prometheus-url http://$(HOST):$(PROMETHEUS_PORT) --namespace local --job redline --scrape-pool redline $(SMOKE_ARGS)
+
+# Against a running `make local` (same HOST and ports): its rules swapped for short-window ones, then put back.
+drill: bootstrap ## Fire drill against make local: break the service, watch the page fire, notify and resolve (about 3 minutes)
+	@node scripts/drill.ts --prometheus-url http://$(HOST):$(PROMETHEUS_PORT) --alertmanager-url http://$(HOST):$(ALERTMANAGER_PORT) --receiver-url http://$(HOST):$(RECEIVER_PORT) --service-url http://$(HOST):$(PORT) $(DRILL_ARGS)
 
 start: bootstrap ## Run the service alone on $(HOST):$(PORT)
 	@HOST=$(HOST) PORT=$(PORT) node service/src/main.ts

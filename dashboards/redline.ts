@@ -95,7 +95,6 @@ const red = (native: boolean): PanelSpec[] => [
   durationPanel(0.5, 'p50', native),
   durationPanel(0.95, 'p95', native),
   durationPanel(0.99, 'p99', native),
-  exemplarPanel(native),
 ];
 
 const slo: PanelSpec[] = [
@@ -211,6 +210,8 @@ export function redlineDashboard(options: DashboardOptions = {}): dashboard.Dash
     { title: 'RED: rate, errors, duration', panels: red(options.nativeHistograms === true) },
     { title: 'SLO: error budget and burn rate', panels: slo },
     { title: 'Saturation', panels: saturation },
+    // Last, so the ids the alerts' dashboard links open (the burn-rate panels) stay put.
+    { title: 'Traces', panels: [exemplarPanel(options.nativeHistograms === true)] },
   ]).build();
 }
 

@@ -34,7 +34,7 @@ REQUIRE_CONTEXT = kubectl config get-contexts $(KIND_CONTEXT) >/dev/null 2>&1 ||
 # Pod Security "restricted", enforced on redline's namespace (kind enforces nothing by default).
 PSS_LABELS = pod-security.kubernetes.io/enforce=restricted pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/audit=restricted
 
-.PHONY: kind-tools kind-up kind-cluster kps kind-load namespace deploy grafana prometheus smoke kind-down kps-values-keys
+.PHONY: kind-tools kind-up kind-cluster kps kind-load namespace deploy grafana prometheus smoke drill-kind kind-down kps-values-keys
 
 kind-tools: bootstrap ## Check docker, kind, kubectl and helm are installed and new enough
 	@node scripts/check-tools.ts docker kind kubectl helm
@@ -87,6 +87,10 @@ namespace: ## Create or update redline's namespace with Pod Security "restricted
 	  | kubectl $(KUBECTL_CONTEXT) apply -f -
 
 deploy: namespace ## helm upgrade --install redline with k8s/redline-values.yaml, wait for rollout
+	@# The admin token make drill-kind uses: created once, random, kept across deploys (the pods read it at start).
+	@$(STRICT) kubectl $(KUBECTL_CONTEXT) -n $(REDLINE_NAMESPACE) get secret redline-admin >/dev/null 2>&1 || \
+	  kubectl $(KUBECTL_CONTEXT) -n $(REDLINE_NAMESPACE) create secret generic redline-admin \
+	    --from-literal=token=$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
 	@$(STRICT) image_id=$$(docker image inspect --format '{{.Id}}' $(KIND_IMAGE) | cut -c8-19); \
 	helm upgrade --install $(REDLINE_RELEASE) charts/redline \
 	  --kube-context $(KIND_CONTEXT) --namespace $(REDLINE_NAMESPACE) \
@@ -118,6 +122,10 @@ smoke: bootstrap ## Prove redline is scraped, has RED data and rules, no alert f
 	@node scripts/smoke.ts --context $(KIND_CONTEXT) --namespace $(REDLINE_NAMESPACE) --job $(REDLINE_RELEASE) \
 	  --prometheus-namespace $(KPS_NAMESPACE) --prometheus-release $(KPS_RELEASE) \
 	  $(if $(GRAFANA),--grafana) $(if $(PROMETHEUS_URL),--prometheus-url $(PROMETHEUS_URL)) $(SMOKE_ARGS)
+
+drill-kind: bootstrap ## Fire drill on the kind cluster through port-forwards, on the chart's own windows (about 15 minutes; DRILL_ARGS=…)
+	@node scripts/drill.ts --cluster --context $(KIND_CONTEXT) --namespace $(REDLINE_NAMESPACE) --job $(REDLINE_RELEASE) \
+	  --prometheus-namespace $(KPS_NAMESPACE) --prometheus-release $(KPS_RELEASE) $(DRILL_ARGS)
 
 kind-down: ## Delete the kind cluster and its kube context (nothing to do when it does not exist)
 	@$(STRICT) clusters=$$(command -v kind >/dev/null && kind get clusters 2>/dev/null || true); \

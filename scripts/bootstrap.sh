@@ -5,7 +5,8 @@
 #
 #   scripts/bootstrap.sh             Node 24, npm dependencies, helm and kubectl (what every
 #                                    target needs, the kind targets included)
-#   scripts/bootstrap.sh prometheus  Prometheus and promtool (make local, make test)
+#   scripts/bootstrap.sh prometheus  Prometheus and promtool (make local, make test), and
+#                                    Alertmanager and amtool (make local, make drill)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -148,6 +149,7 @@ bootstrap_prometheus() {
     die "prometheus and promtool are missing: brew install prometheus (make local and make test need them; the kind targets do not)"
   fi
   REDLINE_TOOLS_DIR=$tools scripts/install-prometheus.sh
+  REDLINE_TOOLS_DIR=$tools scripts/install-alertmanager.sh
 }
 
 detect_platform
@@ -164,6 +166,7 @@ case ${1:-base} in
     export PATH=$bin:$PATH
     bootstrap_prometheus
     say "$("$bin/prometheus" --version 2>&1 | sed -n 1p)"
+    say "$("$bin/alertmanager" --version 2>&1 | sed -n 1p)"
     ;;
   *) die "unknown step '$1' (steps: base, prometheus)" ;;
 esac

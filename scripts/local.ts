@@ -1,9 +1,11 @@
-// `make local`: the service, the load generator and a real Prometheus (plus Grafana when a
-// grafana-server binary is installed) on this machine, with a live per-route RED summary.
-// Ctrl-C stops everything; so does any of them exiting, with its last log lines.
+// `make local`: the service, the load generator, a real Prometheus and Alertmanager with the
+// project's webhook receiver (plus Grafana when a grafana-server binary is installed) on this
+// machine, with a live per-route RED summary and the alerts. `make drill` rehearses an alert
+// against it. Ctrl-C stops everything; so does any of them exiting, with its last log lines.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { copyFile, mkdir, rm, symlink, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, copyFile, mkdir, rm, symlink, rename, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -13,26 +15,31 @@ import { loadOptions } from '../service/src/loadgen/options.ts';
 import { LivePanel, windowFillingNote } from './lib/live-panel.ts';
 import { portProblem } from './lib/ports.ts';
 import { startPrometheus } from './lib/prometheus-server.ts';
-import { formatRedTable, redByRoute } from './lib/red-summary.ts';
+import { startAlertmanager } from './lib/alertmanager.ts';
+import { alertsLine, formatRedTable, redByRoute } from './lib/red-summary.ts';
 import { loadgenEntry, spawnNode, startService } from './lib/service-process.ts';
 import { localRuleFiles } from './lib/rules.ts';
+import { startWebhookReceiver } from './lib/webhook-receiver.ts';
 
 const USAGE = `usage: node scripts/local.ts [options]      (make local [PORT=…] [PROMETHEUS_PORT=…] [LOAD_RATE=…])
 
-Runs the service, the load generator and a real Prometheus (and Grafana when a grafana-server
-binary is installed) on this machine and shows a live per-route RED table. Ctrl-C stops
-everything; so does any of them exiting, with its last log lines.
+Runs the service, the load generator, a real Prometheus and Alertmanager with a webhook receiver
+(and Grafana when a grafana-server binary is installed) on this machine and shows a live
+per-route RED table and the alerts. Ctrl-C stops everything; so does any of them exiting,
+with its last log lines. \`make drill\` rehearses an alert against it.
 
   --host ADDR            address all of them listen on (make: HOST; default 127.0.0.1)
   --port N               the service's port (make: PORT; default 8080)
   --prometheus-port N    Prometheus' port (make: PROMETHEUS_PORT; default 9090)
   --grafana-port N       Grafana's port, when installed (make: GRAFANA_PORT; default 3000)
+  --alertmanager-port N  Alertmanager's port (make: ALERTMANAGER_PORT; default 9093)
+  --receiver-port N      the webhook receiver's port (make: RECEIVER_PORT; default 9095)
   --rate N               requests per second of the load generator (make: LOAD_RATE; default 20)
   --duration D           stop by itself after D, e.g. 45s (default 0: until Ctrl-C)
   --refresh-seconds N    how often the table refreshes (default 5)
   --help                 this text
 
-Logs: .local/logs/<run>/{service,loadgen,prometheus,grafana}.log, one folder per run;
+Logs: .local/logs/<run>/{service,loadgen,prometheus,alertmanager,notifications,grafana}.log, one folder per run;
 .local/logs/latest points at the newest.`;
 
 /** The make variable behind each flag, to name what to set. */
@@ -41,6 +48,8 @@ const MAKE_VARIABLE: Record<string, string> = {
   port: 'PORT',
   'prometheus-port': 'PROMETHEUS_PORT',
   'grafana-port': 'GRAFANA_PORT',
+  'alertmanager-port': 'ALERTMANAGER_PORT',
+  'receiver-port': 'RECEIVER_PORT',
   rate: 'LOAD_RATE',
 };
 const named = (flag: string) => (MAKE_VARIABLE[flag] ? `${MAKE_VARIABLE[flag]} (--${flag})` : `--${flag}`);
@@ -59,6 +68,8 @@ const { values } = (() => {
         port: { type: 'string', default: '8080' },
         'prometheus-port': { type: 'string', default: '9090' },
         'grafana-port': { type: 'string', default: '3000' },
+        'alertmanager-port': { type: 'string', default: '9093' },
+        'receiver-port': { type: 'string', default: '9095' },
         rate: { type: 'string', default: '20' },
         /** Stop by itself after this long (0: until Ctrl-C); used by the tests. */
         duration: { type: 'string', default: '0' },
@@ -77,7 +88,7 @@ if (values.help) {
 
 // Every argument is checked before anything starts, and every problem is told at once.
 const problems: string[] = [];
-const port = (flag: 'port' | 'prometheus-port' | 'grafana-port') => {
+const port = (flag: 'port' | 'prometheus-port' | 'grafana-port' | 'alertmanager-port' | 'receiver-port') => {
   const text = values[flag];
   const value = Number(text);
   if (!/^\d+$/.test(text.trim()) || value < 1 || value > 65_535) {
@@ -88,6 +99,8 @@ const port = (flag: 'port' | 'prometheus-port' | 'grafana-port') => {
 const servicePort = port('port');
 const prometheusPort = port('prometheus-port');
 const grafanaPort = port('grafana-port');
+const alertmanagerPort = port('alertmanager-port');
+const receiverPort = port('receiver-port');
 try {
   loadOptions([`--rate=${values.rate}`], {});
 } catch (error) {
@@ -111,6 +124,8 @@ const grafanaBinary = findGrafana();
 const wanted: [string, number][] = [
   ['port', servicePort],
   ['prometheus-port', prometheusPort],
+  ['alertmanager-port', alertmanagerPort],
+  ['receiver-port', receiverPort],
   ...(grafanaBinary ? ([['grafana-port', grafanaPort]] as [string, number][]) : []),
 ];
 for (const [i, [flag, value]] of wanted.entries()) {
@@ -188,10 +203,18 @@ const logFile = (name: string) => {
 try {
   say(`logs        ${shown(runDir)}/`);
   const serviceLog = logFile('service');
-  const service = await startService({ host, port: servicePort, env: { LOG_LEVEL: 'info' }, echo: serviceLog.line });
+  // The admin endpoint is on, with a fresh token that `make drill` reads from .local/.
+  const service = await startService({
+    host,
+    port: servicePort,
+    env: { LOG_LEVEL: 'info', ADMIN_TOKEN: await adminToken() },
+    echo: serviceLog.line,
+  });
   cleanups.push(() => service.stop());
   watch('the service', exitOf(service.process), serviceLog);
   say(`service     ${service.url}   (/metrics, /healthz, /readyz)`);
+
+  const alertmanagerTarget = await startAlerting();
 
   const ruleFiles = await localRuleFiles(stateDir);
   const prometheusLog = logFile('prometheus');
@@ -201,6 +224,7 @@ try {
     scrapeInterval: '5s',
     scrapeTargets: [{ jobName: 'redline', targets: [`${host}:${service.port}`], labels: { namespace: 'local' } }],
     ruleFiles,
+    alertmanagers: [alertmanagerTarget],
     log: prometheusLog.line,
   });
   cleanups.push(() => prometheus.stop());
@@ -240,13 +264,47 @@ try {
     const stamp = `${new Date().toISOString()}${note ? `  ${note}` : ''}`;
     if (rows instanceof Error) panel.show(`${stamp}\n(Prometheus: ${rows.message})`);
     else if (rows.length === 0) panel.show(`${stamp}\n(waiting for the first scrapes…)`);
-    else panel.show(`${stamp}\n${formatRedTable(rows)}`);
+    else panel.show(`${stamp}\n${formatRedTable(rows)}\n${await alertsLine(prometheus, 'local', 'redline')}`);
   }
   await stopAll(0);
 } catch (error) {
   panel.release();
   console.error(`make local: ${(error as Error).message}`);
   await stopAll(1);
+}
+
+/**
+ * The project's webhook receiver (its notifications printed and logged) and Alertmanager with
+ * scripts/local/alertmanager.yaml pointed at it; returns the host:port Prometheus sends to.
+ */
+async function startAlerting(): Promise<string> {
+  const notificationLog = logFile('notifications');
+  const receiver = await startWebhookReceiver({
+    host,
+    port: receiverPort,
+    print: (text) => {
+      panel.release();
+      say(`\n${text}`);
+      notificationLog.line(text);
+    },
+  });
+  cleanups.push(() => receiver.stop());
+  const alertmanagerLog = logFile('alertmanager');
+  const alertmanager = await startAlertmanager({ host, port: alertmanagerPort, receiverUrl: receiver.url, log: alertmanagerLog.line });
+  cleanups.push(() => alertmanager.stop());
+  watch('Alertmanager', exitOf(alertmanager.process), alertmanagerLog);
+  say(`alertmanager ${alertmanager.url}   (${await alertmanager.version()}; critical → page, warning → ticket)`);
+  say(`receiver    ${receiver.url}   (page and ticket webhooks; GET /notifications)`);
+  return `${host}:${alertmanager.port}`;
+}
+
+/** A new admin token for this run, kept in .local/admin-token (owner-only) for `make drill`. */
+async function adminToken(): Promise<string> {
+  const token = randomBytes(24).toString('hex');
+  const file = join(stateDir, 'admin-token');
+  await writeFile(file, `${token}\n`, { mode: 0o600 });
+  await chmod(file, 0o600); // a file left by an earlier run keeps its mode otherwise
+  return token;
 }
 
 /** A folder of its own for this run's logs; .local/logs/latest points at it. */

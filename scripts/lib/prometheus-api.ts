@@ -24,6 +24,8 @@ export interface PromRule {
   health: string;
   lastError?: string;
   state?: 'inactive' | 'pending' | 'firing';
+  /** An alerting rule's `for`, in seconds. */
+  duration?: number;
   labels?: Record<string, string>;
 }
 

@@ -39,6 +39,8 @@ export interface PrometheusOptions {
   enableFeatures?: string[];
   /** Where Prometheus' own log goes as well; its last lines are kept and shown if start-up fails. */
   log?: (line: string) => void;
+  /** Alertmanagers (host:port) Prometheus sends its alerts to. */
+  alertmanagers?: string[];
 }
 
 export interface RunningPrometheus extends PrometheusClient {
@@ -97,6 +99,7 @@ export function prometheusConfig(options: PrometheusOptions): Record<string, unk
   return {
     global: { scrape_interval: interval, evaluation_interval: options.evaluationInterval ?? interval },
     rule_files: options.ruleFiles ?? [],
+    ...(options.alertmanagers?.length ? { alerting: { alertmanagers: [{ static_configs: [{ targets: options.alertmanagers }] }] } } : {}),
     scrape_configs: [...(options.scrapeTargets ?? []).map((target) => scrapeConfig(target)), ...(options.scrapeConfigs ?? [])],
   };
 }

@@ -2,7 +2,7 @@
 // test reports. It writes no RED expression: it reads the series the chart's redline.red
 // recording rules record (charts/redline/templates/prometheusrule.yaml), so its numbers are the
 // dashboard's. The local stack and the smoke's Prometheus load those rules.
-import type { PrometheusClient } from './prometheus-api.ts';
+import type { Alert, PrometheusClient } from './prometheus-api.ts';
 
 export interface RouteRed {
   route: string;
@@ -73,4 +73,32 @@ export function formatRedTable(rows: RouteRed[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+/**
+ * One line for the alerts of `namespace`/`job`: each Redline* alert pending or firing, with its
+ * SLO and severity, or a line saying none is.
+ */
+export function formatAlertsLine(alerts: Alert[], namespace: string, job: string): string {
+  const ours = alerts
+    .filter((a) => (a.labels.alertname ?? '').startsWith('Redline') && a.labels.namespace === namespace && a.labels.job === job)
+    .sort((a, b) =>
+      a.state === b.state ? (a.labels.alertname ?? '').localeCompare(b.labels.alertname ?? '') : a.state === 'firing' ? -1 : 1,
+    );
+  if (ours.length === 0) return 'alerts: none pending or firing';
+  const one = (a: Alert) => {
+    const details = [
+      a.labels.slo && `slo=${a.labels.slo}`,
+      a.labels.severity,
+      a.labels.long_window && `${a.labels.long_window}/${a.labels.short_window}`,
+    ];
+    return `${a.state} ${a.labels.alertname} (${details.filter(Boolean).join(', ')})`;
+  };
+  return `alerts: ${ours.map(one).join('; ')}`;
+}
+
+/** The alerts line Prometheus gives now (the error, if asking failed): what `make local` prints under its table. */
+export async function alertsLine(prometheus: PrometheusClient, namespace: string, job: string): Promise<string> {
+  const alerts = await prometheus.alerts().catch((error: Error) => error);
+  return alerts instanceof Error ? `alerts: (Prometheus: ${alerts.message})` : formatAlertsLine(alerts, namespace, job);
 }

@@ -31,6 +31,7 @@ export const checkNames = {
   groups: 'rule groups',
   recording: 'recording rules',
   native: 'native histograms',
+  alertRules: 'alert rules loaded',
   alerts: 'no alert firing',
 } as const;
 
@@ -87,6 +88,23 @@ function poolChecks(targets: Target[], options: CheckOptions, now: number): Chec
       intervalOk ? `every ${intervals[0]}` : `scrape interval is ${intervals.join(', ')}, expected ${options.intervalSeconds}s`,
     ),
   ];
+}
+
+/**
+ * The Redline* alerting rules are loaded and evaluate: a chart rendered with alerts.enabled false
+ * (or a PrometheusRule not selected) would leave "no alert firing" true for nothing.
+ */
+function alertRulesCheck(groups: PromRuleGroup[]): Check {
+  const rules = groups
+    .filter((g) => g.name.startsWith(ruleGroupPrefix))
+    .flatMap((g) => g.rules)
+    .filter((r) => r.type === 'alerting' && r.name.startsWith(alertPrefix));
+  if (rules.length === 0) return check(checkNames.alertRules, false, `no ${alertPrefix}* alerting rule in the ${ruleGroupPrefix}* groups`);
+  const names = [...new Set(rules.map((r) => r.name))].sort();
+  const states = ['inactive', 'pending', 'firing'].map(
+    (state) => `${rules.filter((r) => (r.state ?? 'inactive') === state).length} ${state}`,
+  );
+  return check(checkNames.alertRules, true, `${rules.length} rule(s): ${names.join(', ')} (${states.join(', ')})`);
 }
 
 function groupChecks(groups: PromRuleGroup[]): Check[] {
@@ -205,7 +223,7 @@ export async function runPass(client: PrometheusClient, options: CheckOptions, n
   }
 
   checks.push(...groupChecks(groups));
-  if (checks.at(-1)?.ok) checks.push(await recordingCheck(client, groups));
+  if (checks.at(-1)?.ok) checks.push(await recordingCheck(client, groups), alertRulesCheck(groups));
   const native = series > 0 ? await nativeCheck(client, groups, selector) : undefined;
   if (native) checks.push(native);
 

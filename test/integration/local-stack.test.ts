@@ -10,7 +10,7 @@ describe('make local (scripts/local.ts)', function () {
   this.timeout(90_000);
 
   it('prints the URLs and a per-route RED table with rates, error ratios and p95; make smoke-local passes against it', async () => {
-    const [port, prometheusPort] = [await freePort(), await freePort()];
+    const [port, prometheusPort, alertmanagerPort, receiverPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const script = fileURLToPath(new URL('../../scripts/local.ts', import.meta.url));
     const child = spawn(
       process.execPath,
@@ -22,6 +22,10 @@ describe('make local (scripts/local.ts)', function () {
         String(prometheusPort),
         '--grafana-port',
         String(await freePort()),
+        '--alertmanager-port',
+        String(alertmanagerPort),
+        '--receiver-port',
+        String(receiverPort),
         '--rate',
         '30',
         '--duration',
@@ -62,6 +66,13 @@ describe('make local (scripts/local.ts)', function () {
     expect(code, output).to.equal(0);
     expect(output).to.include(`service     http://127.0.0.1:${port}`);
     expect(output).to.include(`prometheus  http://127.0.0.1:${prometheusPort}`);
+    expect(output).to.match(
+      new RegExp(
+        `^alertmanager http://127\\.0\\.0\\.1:${alertmanagerPort} +\\(\\d+\\.\\d+\\.\\d+; critical → page, warning → ticket;`,
+        'm',
+      ),
+    );
+    expect(output).to.include(`receiver    http://127.0.0.1:${receiverPort}`);
     const tables = output.split(/\n(?=\d{4}-\d\d-\d\dT)/).filter((block) => block.includes('req/s'));
     expect(tables.length, output).to.be.at.least(2);
     const last = tables.at(-1)!;
@@ -69,6 +80,8 @@ describe('make local (scripts/local.ts)', function () {
       const row = last.split('\n').find((line) => line.startsWith(`${route} `));
       expect(row, `${route} in\n${last}`).to.match(/^\S+\s+\d+\.\d\d\s+\d+\.\d\d%\s+\d+ ms$/);
     }
+    // The alerts line under each table: the chart's rules evaluated, nothing firing at nominal load.
+    expect(last).to.match(/^alerts: (none pending or firing|pending [^\n]*)$/m);
     expect(output).to.include('stopping');
   });
 });

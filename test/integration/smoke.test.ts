@@ -16,6 +16,7 @@ import { repoRoot } from '../../scripts/lib/paths.ts';
 import { forEachPrometheus, type PrometheusInstall } from '../support/each-prometheus.ts';
 import { requireKpsChart } from '../support/kps-chart.ts';
 import { redlineRuleFile } from '../support/rule-file.ts';
+import { writeRuleFile } from '../../scripts/lib/rules.ts';
 import { runSmoke } from '../support/smoke-run.ts';
 
 const local = ['--namespace', 'local', '--job', 'redline', '--interval', '1s'];
@@ -103,6 +104,7 @@ function againstPrometheus(this: Mocha.Suite, install: PrometheusInstall) {
       'RED queries',
       'rule groups',
       'recording rules',
+      'alert rules loaded',
       'no alert firing',
     ]);
     const routes = run.outcome.red.map((r) => r.route);
@@ -271,6 +273,24 @@ function againstPrometheus(this: Mocha.Suite, install: PrometheusInstall) {
       "RED queries: the recording rule namespace_job_route:http_requests:rate2m is not loaded: the RED table reads it (are the chart's rules loaded? the chart records 1m, 5m and prometheusRule.redWindows; --window 2m)",
     ]);
     expect(run.outcome.red).to.deep.equal([]);
+  });
+
+  it('fails when the redline.* groups hold no alerting rule (alerts.enabled false), though none can fire', async function () {
+    await writeRuleFile(rules.file, { namespace: 'local', release: 'redline', values: { alerts: { enabled: false } } });
+    try {
+      await prometheus.reload();
+      await waitFor('the alert-less rules to load', async () =>
+        (await prometheus.ruleGroups()).some((g) => g.name === 'redline.alerts') ? undefined : true,
+      );
+      const run = await runSmoke(['--prometheus-url', prometheus.url, ...local, '--scrape-pool', 'redline', '--deadline', '1s', '--json']);
+      expect(run.code).to.equal(1);
+      const byName = Object.fromEntries(run.outcome.checks.map((c) => [c.name, c]));
+      expect(byName['alert rules loaded']).to.deep.include({ ok: false, detail: 'no Redline* alerting rule in the redline.* groups' });
+      expect(byName['no alert firing']?.ok).to.equal(true);
+    } finally {
+      await writeRuleFile(rules.file, { namespace: 'local', release: 'redline' });
+      await prometheus.reload();
+    }
   });
 
   it('fails when the scrape pool is missing, naming the pools Prometheus has', async function () {

@@ -70,12 +70,13 @@ for (const nativeHistograms of [false, true])
       expect(vars.find((v) => v.name === 'route')).to.include({ multi: true, includeAll: true });
     });
 
-    it('has the RED, SLO and saturation rows', () => {
+    it('has the RED, SLO, saturation and traces rows', () => {
       const rowTitles = rows(dashboard).map((p) => p.title);
-      expect(rowTitles).to.have.length(3);
+      expect(rowTitles).to.have.length(4);
       expect(rowTitles[0]).to.match(/^RED/);
       expect(rowTitles[1]).to.match(/^SLO/);
       expect(rowTitles[2]).to.match(/^Saturation/);
+      expect(rowTitles[3]).to.equal('Traces');
       const titles = contentPanels(dashboard).map((p) => p.title ?? '');
       for (const title of [
         'Request rate by route',

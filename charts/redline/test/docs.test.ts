@@ -18,6 +18,7 @@ const MAP_VALUES = new Set([
   'dashboard.labels',
   'podSecurityContext',
   'securityContext',
+  'alertmanagerConfig.severityReceivers',
 ]);
 
 function leafKeys(values: Record<string, unknown>, prefix = ''): string[] {

@@ -1,6 +1,7 @@
 // helm lint --strict and helm template over several value sets; every rendered manifest
 // validated against the Kubernetes and prometheus-operator schemas; invalid values rejected.
 import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHART_DIR, helmInstallDryRun, helmLint, helmTemplate, HelmError, type Manifest } from '../../../scripts/lib/helm.ts';
 import { find, get, spec, type PodTemplate } from '../../../test/support/chart/manifests.ts';
@@ -220,6 +221,41 @@ const valueSets: { name: string; files: string[]; check: (manifests: Manifest[])
     },
   },
   {
+    name: 'AlertmanagerConfig and alert links (alertmanager-config.yaml)',
+    files: ['alertmanager-config.yaml'],
+    check(m) {
+      const config = spec<{
+        route: { receiver: string; groupBy: string[]; matchers: unknown[]; routes: { receiver: string; matchers: unknown[] }[] };
+        inhibitRules: { sourceMatch: unknown[]; targetMatch: unknown[]; equal: string[] }[];
+        receivers: { name: string }[];
+      }>(get(m, 'AlertmanagerConfig'));
+      expect(get(m, 'AlertmanagerConfig').metadata.labels).to.include({ release: 'kube-prometheus-stack' });
+      expect(config.route.groupBy).to.deep.equal(['alertname', 'slo']);
+      expect(config.route.matchers).to.deep.equal([{ name: 'job', value: 'redline', matchType: '=' }]);
+      expect(config.route.routes).to.deep.equal([
+        { receiver: 'page', matchers: [{ name: 'severity', value: 'critical', matchType: '=' }] },
+        { receiver: 'ticket', matchers: [{ name: 'severity', value: 'warning', matchType: '=' }] },
+      ]);
+      expect(config.inhibitRules).to.deep.equal([
+        {
+          sourceMatch: [{ name: 'severity', value: 'critical', matchType: '=' }],
+          targetMatch: [{ name: 'severity', value: 'warning', matchType: '=' }],
+          equal: ['namespace', 'job', 'slo'],
+        },
+      ]);
+      expect(config.receivers.map((r) => r.name)).to.deep.equal(['page', 'ticket']);
+      const alerts = spec<{
+        groups: { rules: { alert?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[];
+      }>(get(m, 'PrometheusRule')).groups.flatMap((g) => g.rules.filter((r) => r.alert?.endsWith('ErrorBudgetBurn')));
+      for (const alert of alerts) {
+        const panel = alert.labels!.severity === 'critical' ? 10 : 11;
+        expect(alert.annotations!.dashboard_url).to.equal(
+          `https://grafana.example.com/d/redline-red/redline?var-namespace=default&var-job=redline&from=now-${alert.labels!.long_window}&to=now&viewPanel=${panel}`,
+        );
+      }
+    },
+  },
+  {
     name: 'kind (k8s/redline-values.yaml)',
     files: [join(CHART_DIR, '..', '..', 'k8s', 'redline-values.yaml')],
     check(m) {
@@ -272,6 +308,25 @@ describe('chart: lint, render and schemas', function () {
     const route = structuredClone(get(await helmTemplate({ valuesFiles: [resolve('exposed.yaml')] }), 'HTTPRoute'));
     spec<{ rules: { backendRefs: { port?: number }[] }[] }>(route).rules[0]!.backendRefs[0]!.port = 70000;
     expect(() => validateManifest(route)).to.throw(/HTTPRoute redline.*port/s);
+  });
+
+  it('refuses an AlertmanagerConfig routing to a receiver it does not define, naming it', async () => {
+    const error = await helmTemplate({
+      valuesFiles: [resolve('alertmanager-config.yaml')],
+      values: { alertmanagerConfig: { severityReceivers: { critical: 'pager' } } },
+    }).catch((e: Error) => e);
+    expect(String(error)).to.match(
+      /alertmanagerConfig\.severityReceivers\.critical names receiver "pager", which alertmanagerConfig\.receivers does not define \(it has: page, ticket\)/,
+    );
+  });
+
+  it('the dashboard links open the burn-rate panels: panel 10 is the page windows, 11 the ticket windows', async () => {
+    const dashboard = JSON.parse(await readFile(join(CHART_DIR, 'dashboards', 'redline.json'), 'utf8')) as {
+      panels: { id: number; title: string; panels?: { id: number; title: string }[] }[];
+    };
+    const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+    expect(panels.find((p) => p.id === 10)?.title).to.equal('Burn rate (page windows)');
+    expect(panels.find((p) => p.id === 11)?.title).to.equal('Burn rate (ticket windows)');
   });
 
   it('the schema check can fail: a manifest with a bad ServiceMonitor interval is rejected', async () => {

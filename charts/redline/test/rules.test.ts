@@ -3,9 +3,10 @@
 // rate and stays silent at the objective. The native-histogram rules (metrics.nativeHistograms)
 // get the same tests with native input series, on Prometheus 3 only.
 import { expect } from 'chai';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { CHART_DIR } from '../../../scripts/lib/helm.ts';
 import { renderRuleGroups, ruleFileText, type RuleGroup } from '../../../scripts/lib/rules.ts';
 import { forEachPrometheus } from '../../../test/support/each-prometheus.ts';
 import { generateRuleTests, type TestTarget } from '../../../test/support/chart/rule-tests.ts';
@@ -33,6 +34,7 @@ const valueSets: { name: string; files: string[]; native: boolean }[] = [
   { name: 'custom SLOs (threshold 1s, period 28d, two burn rates)', files: [join(VALUES_DIR, 'slo-custom.yaml')], native: false },
   { name: 'native histograms', files: [], native: true },
   { name: 'native histograms, custom SLOs', files: [join(VALUES_DIR, 'slo-custom.yaml')], native: true },
+  { name: 'native histograms, threshold 0.3s (no bucket boundary)', files: [join(VALUES_DIR, 'native-threshold.yaml')], native: true },
 ];
 
 const target = (native: boolean): TestTarget => ({ namespace: 'local', job: 'redline', histograms: native ? 'native' : 'classic' });
@@ -133,6 +135,19 @@ describe('chart: PrometheusRule with promtool', function () {
       expect(result.code).to.not.equal(0);
       expect(result.output).to.match(/availability/);
     });
+  });
+
+  it('classic buckets refuse a threshold between boundaries, and the schema says why', async () => {
+    const error = await renderRuleGroups({ values: { slo: { latency: { thresholdSeconds: 0.3 } } } }).catch((e: Error) => e);
+    expect(String(error)).to.match(/thresholdSeconds.*must be one of 0\.005, 0\.01, .*0\.25, 0\.5/s);
+    const schema = JSON.parse(await readFile(join(CHART_DIR, 'values.schema.json'), 'utf8')) as {
+      allOf: {
+        then: { properties: { slo: { properties: { latency: { properties: { thresholdSeconds: { description: string } } } } } } };
+      }[];
+    };
+    expect(schema.allOf[0]!.then.properties.slo.properties.latency.properties.thresholdSeconds.description).to.match(
+      /a classic histogram cannot tell fast from slow requests; turn on metrics\.nativeHistograms/,
+    );
   });
 
   forEachPrometheus({ minMajor: 3 }, (install) => {

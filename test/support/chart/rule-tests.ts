@@ -85,10 +85,49 @@ function seriesFor(slo: SloName, errorsPerMinute: number, samples: number, value
   return latencySeries(`${base},status_code="200"`, PER_MINUTE - errorsPerMinute, errorsPerMinute, samples, values, target);
 }
 
-function expectedAlert(rule: Rule, target: TestTarget) {
+/**
+ * Go's %.<precision>g in its plain range, the way Prometheus' templates print numbers (printf,
+ * humanizePercentage); a golden value written here, not taken from the templates.
+ */
+export function goG(value: number, precision: number): string {
+  const exponent = Math.floor(Math.log10(Math.abs(value)));
+  if (value !== 0 && (exponent < -4 || exponent >= precision)) throw new Error(`${value} would print in exponent form`);
+  return String(Number(value.toPrecision(precision)));
+}
+
+/** Prometheus' humanizePercentage: the ratio times 100, %.4g, then "%". */
+export const percent = (ratio: number) => `${goG(ratio * 100, 4)}%`;
+
+/** What an SLO alert measures while it fires: the error ratio of its windows, and its route(s) at fault. */
+export interface Measured {
+  slo: SloName;
+  errorRatio: number;
+  /** The description's list of routes at fault, as the alert should print it. */
+  routes: string;
+}
+
+/**
+ * The annotations Prometheus expands: the summary with the measured ratio and burn rate, and the
+ * description with the routes at fault. The description's fixed sentence after the routes is
+ * the rule's own (rules.test.ts checks the template markers are gone).
+ */
+function expectedAnnotations(rule: Rule, values: ChartValues, target: TestTarget, measured: Measured): Record<string, string> {
+  const annotations = { ...rule.annotations };
+  const settings = values.slo[measured.slo];
+  const burn = goG(measured.errorRatio / (1 - settings.objective), 3);
+  const what =
+    measured.slo === 'availability' ? 'of requests failing (5xx)' : `of requests slower than ${values.slo.latency.thresholdSeconds}s`;
+  annotations.summary = `${target.job} in ${target.namespace}: ${percent(measured.errorRatio)} ${what} over the last ${rule.labels?.long_window}, burning the ${values.slo.period} error budget ${burn}x too fast`;
+  const template = /\{\{ with query [\s\S]*?\{\{ else \}\}none\{\{ end \}\}/;
+  if (!template.test(annotations.description ?? '')) throw new Error(`${rule.alert}: no routes-at-fault template in the description`);
+  annotations.description = annotations.description!.replace(template, measured.routes);
+  return annotations;
+}
+
+function expectedAlert(rule: Rule, target: TestTarget, values?: ChartValues, measured?: Measured) {
   return {
     exp_labels: { ...rule.labels, namespace: target.namespace, job: target.job },
-    exp_annotations: rule.annotations ?? {},
+    exp_annotations: values && measured ? expectedAnnotations(rule, values, target, measured) : (rule.annotations ?? {}),
   };
 }
 
@@ -101,6 +140,14 @@ function sloAlerts(groups: RuleGroup[], slo: SloName, burnRates: BurnRate[]) {
       if (!entry) throw new Error(`alert ${rule.alert} ${JSON.stringify(rule.labels)} matches no slo.burnRates entry`);
       return { rule, entry };
     });
+}
+
+/**
+ * The synthetic series have one route, /api/items: it carries every error (its 5xx ratio is the
+ * service's), and with its slow requests above the threshold its p99 is at or above it.
+ */
+function routesAtFault(slo: SloName, errorRatio: number): string {
+  return slo === 'availability' ? `/api/items (${percent(errorRatio)})` : '/api/items';
 }
 
 /** A burn rate strictly between `rate` and the next higher configured rate. */
@@ -140,7 +187,9 @@ export function generateRuleTests(ruleFile: string, groups: RuleGroup[], values:
           {
             eval_time: minutes(evalMs),
             alertname,
-            exp_alerts: alerts.filter(({ entry }) => entry.burnRate <= rate).map(({ rule }) => expectedAlert(rule, target)),
+            exp_alerts: alerts
+              .filter(({ entry }) => entry.burnRate <= rate)
+              .map(({ rule }) => expectedAlert(rule, target, values, { slo, errorRatio, routes: routesAtFault(slo, errorRatio) })),
           },
         ],
       });
@@ -185,7 +234,14 @@ function abortTest(groups: RuleGroup[], values: ChartValues, target: TestTarget,
     interval: '1m',
     input_series: [...series('200', PER_MINUTE - aborted), ...series('499', aborted)],
     alert_rule_test: [
-      { eval_time: minutes(evalMs), alertname: alerts[0]!.rule.alert, exp_alerts: alerts.map(({ rule }) => expectedAlert(rule, target)) },
+      {
+        eval_time: minutes(evalMs),
+        alertname: alerts[0]!.rule.alert,
+        // Every request is inside the threshold, so no route's p99 reaches it: none at fault by latency.
+        exp_alerts: alerts.map(({ rule }) =>
+          expectedAlert(rule, target, values, { slo: 'latency', errorRatio: aborted / PER_MINUTE, routes: 'none' }),
+        ),
+      },
     ],
     promql_expr_test: [
       {
