@@ -50,11 +50,19 @@ function exposedNames(registry: Registry): Set<string> {
 }
 
 describe('chart: contract with the service', () => {
-  it('accepts exactly the histogram bucket boundaries as the latency threshold', async () => {
+  it('accepts exactly the histogram bucket boundaries as the latency threshold with classic buckets', async () => {
     const schema = JSON.parse(await readFile(join(CHART_DIR, 'values.schema.json'), 'utf8'));
-    // As numbers, and as the strings `--set` gives (0.25 stays "0.25").
-    const allowed: unknown[] = schema.properties.slo.properties.latency.properties.thresholdSeconds.enum;
-    expect(allowed).to.deep.equal([...DEFAULT_BUCKETS, ...DEFAULT_BUCKETS.map(String)]);
+    // With classic buckets only (the schema's `if` on metrics.nativeHistograms): as numbers, and
+    // as the strings `--set` gives (0.25 stays "0.25"). Native histograms take any threshold.
+    const classic = (
+      schema.allOf as {
+        if: unknown;
+        then: { properties: { slo: { properties: { latency: { properties: { thresholdSeconds: { enum: unknown[] } } } } } } };
+      }[]
+    )
+      .map((rule) => rule.then.properties?.slo?.properties?.latency?.properties?.thresholdSeconds?.enum)
+      .find(Boolean);
+    expect(classic).to.deep.equal([...DEFAULT_BUCKETS, ...DEFAULT_BUCKETS.map(String)]);
   });
 
   it('reads only RED metrics the service registers (rules and dashboard)', async () => {
