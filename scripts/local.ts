@@ -293,8 +293,8 @@ async function startAlerting(): Promise<string> {
   const alertmanager = await startAlertmanager({ host, port: alertmanagerPort, receiverUrl: receiver.url, log: alertmanagerLog.line });
   cleanups.push(() => alertmanager.stop());
   watch('Alertmanager', exitOf(alertmanager.process), alertmanagerLog);
-  say(`alertmanager ${alertmanager.url}   (${await alertmanager.version()}; critical → page, warning → ticket)`);
-  say(`receiver    ${receiver.url}   (page and ticket webhooks; GET /notifications)`);
+  say(`alertmanager ${alertmanager.url}   (${await alertmanager.version()}; critical → page, warning → ticket; log: alertmanager.log)`);
+  say(`receiver    ${receiver.url}   (page and ticket webhooks; GET /notifications; log: notifications.log)`);
   return `${host}:${alertmanager.port}`;
 }
 
