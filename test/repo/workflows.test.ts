@@ -148,6 +148,17 @@ describe('GitHub workflows', function () {
     expect(kind?.with).to.deep.include({ version: '${{ env.KIND_VERSION }}', install_only: true });
   });
 
+  it('e2e-kind.yaml shoots the Grafana dashboard after the smoke with hack/screenshot.ts, and keeps the picture', async function () {
+    const { steps } = await workflow('e2e-kind.yaml');
+    const smoke = steps.findIndex((s) => /^make smoke GRAFANA=1\b/m.test(s.run ?? ''));
+    const shot = steps.findIndex((s) => /node hack\/screenshot\.ts\b/.test(s.run ?? ''));
+    expect(shot, 'screenshot step').to.be.greaterThan(smoke);
+    expect(steps[shot]!.run).to.match(/--url "http:\/\/\$user:\$password@127\.0\.0\.1:3000\/d\/redline-red\//);
+    const out = /--out "([^"]+)"/.exec(steps[shot]!.run!)?.[1];
+    const keep = steps.slice(shot + 1).find((s) => s.uses?.startsWith('actions/upload-artifact@'));
+    expect(keep?.with).to.deep.include({ name: 'grafana-dashboard', path: out?.replace('$RUNNER_TEMP', '${{ runner.temp }}') });
+  });
+
   it('the kind e2e-kind.yaml installs is one `make kind-tools` accepts, and the release before it is not', async function () {
     // e2e-kind.yaml installs versions.env's KIND_VERSION (checked above).
     const version = versions.KIND_VERSION;
