@@ -2,31 +2,18 @@
 // links, and the real installation it left for make local, make drill and the tests.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { fakeRelease as fakeReleaseOf, runInstaller } from './support/installer.ts';
 
 const run = promisify(execFile);
 const script = resolve(import.meta.dirname, '../install-alertmanager.sh');
 
-/** A folder with alertmanager and amtool stand-ins that report `version`. */
-async function fakeRelease(root: string, version: string): Promise<string> {
-  const dir = join(root, `alertmanager-${version}`);
-  await mkdir(dir, { recursive: true });
-  for (const tool of ['alertmanager', 'amtool']) {
-    await writeFile(join(dir, tool), `#!/bin/sh\necho "${tool}, version ${version} (branch: HEAD, revision: test)"\n`);
-    await chmod(join(dir, tool), 0o755);
-  }
-  return dir;
-}
-
-async function install(env: Record<string, string>): Promise<{ code: number; out: string }> {
-  return run('bash', [script], { env: { ...process.env, ...env }, timeout: 60_000 }).then(
-    ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
-  );
-}
+const TOOLS = ['alertmanager', 'amtool'];
+const fakeRelease = (root: string, version: string) => fakeReleaseOf(root, `alertmanager-${version}`, TOOLS, version);
+const install = (env: Record<string, string>) => runInstaller(script, env);
 
 describe('scripts/install-alertmanager.sh', function () {
   this.timeout(90_000);

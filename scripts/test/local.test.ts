@@ -3,20 +3,10 @@
 // that dies, logs per run, the table on a terminal) is in test/integration/local-stack-lifecycle.test.ts.
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { LivePanel, windowFillingNote } from '../lib/live-panel.ts';
 import { freePort } from '../lib/ports.ts';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const script = join(root, 'scripts/local.ts');
-
-function runLocal(args: string[], timeoutMs = 15_000) {
-  const started = Date.now();
-  const result = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', timeout: timeoutMs });
-  return { ...result, ms: Date.now() - started };
-}
+import { root, runLocal } from '../../test/support/local-stack.ts';
 
 describe('make local: failing loudly (scripts/local.ts)', function () {
   this.timeout(60_000);

@@ -4,18 +4,9 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { freePort } from '../../scripts/lib/ports.ts';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const script = join(root, 'scripts/local.ts');
-
-function runLocal(args: string[], timeoutMs = 15_000) {
-  const started = Date.now();
-  const result = spawnSync(process.execPath, [script, ...args], { cwd: root, encoding: 'utf8', timeout: timeoutMs });
-  return { ...result, ms: Date.now() - started };
-}
+import { localScript as script, root, runLocal } from '../support/local-stack.ts';
 
 describe('make local: a child exiting', function () {
   this.timeout(60_000);
