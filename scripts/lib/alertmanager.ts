@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { freePort } from './ports.ts';
+import { terminate } from './service-process.ts';
 import { waitFor } from './wait.ts';
 
 /** The local stack's routing: critical to "page", warning to "ticket", both webhooks. */
@@ -133,12 +134,7 @@ export async function startAlertmanager(options: AlertmanagerOptions): Promise<R
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const client = new AlertmanagerClient(`http://${host}:${port}`);
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    if (child.pid !== undefined) await terminate(child, exited);
     await rm(workDir, { recursive: true, force: true });
   };
   try {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from './ports.ts';
 import { PrometheusClient } from './prometheus-api.ts';
+import { terminate } from './service-process.ts';
 import { waitFor } from './wait.ts';
 
 export interface StaticTarget {
@@ -139,12 +140,7 @@ export async function startPrometheus(options: PrometheusOptions = {}): Promise<
 
   const client = new PrometheusClient(`http://${host}:${port}`);
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await terminate(child, exited);
     await rm(workDir, { recursive: true, force: true });
   };
 

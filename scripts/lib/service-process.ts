@@ -6,6 +6,26 @@ import { waitFor } from './wait.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** The service's entry point; REDLINE_SERVICE_ENTRY runs another checkout's (to compare before/after a change). */
+
+/**
+ * Ends a child we started: `signal`, then SIGKILL if it is still running after `graceMs`;
+ * resolves once it has exited (`exited` resolves on its exit).
+ */
+export async function terminate<T>(
+  child: ChildProcess,
+  exited: Promise<T>,
+  signal: NodeJS.Signals = 'SIGTERM',
+  graceMs = 5_000,
+): Promise<T> {
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export const serviceEntry = process.env.REDLINE_SERVICE_ENTRY || fileURLToPath(new URL('../../service/src/main.ts', import.meta.url));
 export const loadgenEntry = fileURLToPath(new URL('../../service/src/loadgen/main.ts', import.meta.url));
 
@@ -51,13 +71,7 @@ export function spawnNode(entry: string, args: string[], env: Record<string, str
     });
   }
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-  const stop = async (signal: NodeJS.Signals = 'SIGINT'): Promise<number | string> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    const result = await exited;
-    clearTimeout(timer);
-    return result;
-  };
+  const stop = (signal: NodeJS.Signals = 'SIGINT'): Promise<number | string> => terminate(child, exited, signal, 30_000);
   return { child, output, exited, stop };
 }
 
