@@ -1,9 +1,9 @@
-// The public surface of redline's metrics package: RED metrics for any Koa app, served in the
-// Prometheus text, OpenMetrics or protobuf format (with native histograms). Everything else in this folder is internal.
-export { RedMetrics, DEFAULT_BUCKETS, type RedMetricsOptions, type NativeHistogramOptions, type KnownRoute } from './red-metrics.ts';
-export { redMiddleware, routesOf, usualStatus, type RedMiddlewareOptions } from './middleware.ts';
-export { metricsEndpoint, negotiateFormat, prefersOpenMetrics, type ExpositionFormat } from './endpoint.ts';
-export { scrapeCache, SCRAPE_RENDERS_PER_SECOND, SCRAPES_PER_SECOND } from './scrape-cache.ts';
-export { PROTOBUF_CONTENT_TYPE, decodeProtobuf } from './protobuf.ts';
-export { UNMATCHED_ROUTE, OTHER_METHOD, type ErrorType } from './labels.ts';
+// The public core of @redline/red-metrics: RED metrics on a prom-client registry, rendered in the
+// Prometheus text, OpenMetrics or protobuf format (with native histograms). It knows no web
+// framework: the adapters are the ./koa, ./express and ./node entry points. Every other file is internal.
+export { type ExpositionFormat, negotiateFormat, prefersOpenMetrics, serialRenderer } from './endpoint.ts';
+export { type ErrorType, OTHER_METHOD, UNMATCHED_ROUTE } from './labels.ts';
+export { decodeProtobuf, PROTOBUF_CONTENT_TYPE } from './protobuf.ts';
+export { DEFAULT_BUCKETS, type KnownRoute, type NativeHistogramOptions, RedMetrics, type RedMetricsOptions } from './red-metrics.ts';
+export { CLIENT_CLOSED_STATUS, markSocketAnswered, statusAtClose } from './status-at-close.ts';
 export { sampledTraceparent, type TraceContext } from './trace-context.ts';

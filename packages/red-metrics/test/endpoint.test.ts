@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { serialRenderer } from '../src/endpoint.ts';
 import { DEFAULT_BUCKETS, RedMetrics, decodeProtobuf, negotiateFormat, prefersOpenMetrics } from '../src/index.ts';
-import { serveApp } from '../../../service/test/support/app-fixture.ts';
+import { serveApp } from './support/koa-app.ts';
 
 describe('metrics/endpoint', () => {
   let app: Awaited<ReturnType<typeof serveApp>>;

@@ -10,7 +10,7 @@ import Koa from 'koa';
 import { Registry } from 'prom-client';
 import { serialRenderer } from '../src/endpoint.ts';
 import { addNativeExemplar, exemplarOf, type NativeExemplar } from '../src/exemplars.ts';
-import { decodeProtobuf, RedMetrics, redMiddleware } from '../src/index.ts';
+import { decodeProtobuf, RedMetrics, redMiddleware } from '../src/koa.ts';
 import { sampledTraceparent } from '../src/trace-context.ts';
 import { referenceAddExemplar } from './support/reference-native-exemplars.ts';
 
