@@ -28,14 +28,36 @@ export function expressRouteTemplate(req: ExpressRequest): string | undefined {
 }
 
 /**
+ * Remembers the template of the last route Express dispatched the request to. Express's router
+ * clears `req.route` and restores `req.baseUrl` on its way out of a route that failed, so by
+ * the time the response closes neither tells which route ran: the template is taken as the
+ * router sets `req.route`.
+ */
+function rememberRoute(req: ExpressRequest): () => string | undefined {
+  let route = req.route;
+  let template: string | undefined;
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set(value: ExpressRequest['route']) {
+      route = value;
+      template = expressRouteTemplate(req) ?? template;
+    },
+  });
+  return () => template;
+}
+
+/**
  * Records every request's RED metrics. Use it before the routes (`app.use(redMiddleware(metrics))`).
  * Express answers a handler's error with a 500 itself, so errors count as `server_error`.
  */
 export function redMiddleware(metrics: RedMetrics, options: ExpressRedOptions = {}) {
-  const routeOf = options.routeOf ?? expressRouteTemplate;
   return function recordRed(req: ExpressRequest, res: ServerResponse, next: Next): void {
+    const custom = options.routeOf;
+    const routeOf = custom ? () => custom(req) : rememberRoute(req);
     const recording = recordRequest(metrics, req, res, {
-      routeOf: () => routeOf(req),
+      routeOf,
       ...(options.unmatchedRoute === undefined ? {} : { unmatchedRoute: options.unmatchedRoute }),
     });
     recording.handlerReturned();
