@@ -38,6 +38,8 @@ export interface ConsumerOptions {
 export interface ConsumerEvidence {
   /** Versions npm resolved in the scratch app. */
   installed: Record<string, string>;
+  /** Where npm took the package from (the registry's tarball URL, or the local tarball). */
+  resolved: string;
   /** What `require('@redline/red-metrics/koa')` returned, from a .cjs file. */
   requiredExports: string[];
   requests: number;
@@ -85,7 +87,10 @@ export async function installScratchApp(options: ConsumerOptions): Promise<strin
   await writeFile(join(dir, 'server.js'), SERVER);
   await writeFile(join(dir, 'require.cjs'), REQUIRE);
   const { koa, router, promClient } = options.peers;
-  const registry = options.registry ? ['--registry', options.registry, '--cache', join(dir, '.npm-cache')] : [];
+  // resolved URLs in the lock even where the user's npmrc omits them: they tell where the package came from.
+  const registry = options.registry
+    ? ['--registry', options.registry, '--cache', join(dir, '.npm-cache'), '--omit-lockfile-registry-resolved=false']
+    : [];
   await run(
     'npm',
     [
@@ -102,6 +107,13 @@ export async function installScratchApp(options: ConsumerOptions): Promise<strin
     { cwd: dir, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
   );
   return dir;
+}
+
+async function resolvedFrom(dir: string): Promise<string> {
+  const lock = JSON.parse(await readFile(join(dir, 'node_modules/.package-lock.json'), 'utf8')) as {
+    packages: Record<string, { resolved?: string }>;
+  };
+  return lock.packages['node_modules/@redline/red-metrics']?.resolved ?? '(unknown)';
 }
 
 async function installedVersions(dir: string): Promise<Record<string, string>> {
@@ -125,6 +137,7 @@ async function queryResult(url: string, expr: string) {
 export async function checkConsumer(dir: string, options: ConsumerOptions): Promise<ConsumerEvidence> {
   const log = options.log ?? (() => undefined);
   const installed = await installedVersions(dir);
+  const resolved = await resolvedFrom(dir);
   const required = await run(process.execPath, ['require.cjs'], { cwd: dir });
   const requiredExports = JSON.parse(required.stdout) as string[];
 
@@ -169,7 +182,16 @@ export async function checkConsumer(dir: string, options: ConsumerOptions): Prom
       prometheus.url,
       'http_request_duration_seconds_count{job="consumer",route="/hello/:name",status_code="200"}',
     );
-    return { installed, requiredExports, requests, nativeCount, bucketRatio, classicCount: Number(classic?.value?.[1]), appDir: dir };
+    return {
+      installed,
+      resolved,
+      requiredExports,
+      requests,
+      nativeCount,
+      bucketRatio,
+      classicCount: Number(classic?.value?.[1]),
+      appDir: dir,
+    };
   } finally {
     await prometheus?.stop();
     app.kill('SIGTERM');
@@ -187,12 +209,12 @@ export async function consumerRun(options: ConsumerOptions): Promise<ConsumerEvi
   }
 }
 
-/** Packs the package (its prepack builds dist/) into `destination`; returns the tarball's path. */
-export async function packPackage(destination: string): Promise<string> {
+/** Packs the package (its prepack builds dist/) into `destination`; returns the tarball's path and integrity. */
+export async function packPackage(destination: string): Promise<{ tarball: string; integrity: string; name: string; version: string }> {
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', destination], {
     cwd: join(repoRoot, 'packages/red-metrics'),
     maxBuffer: 16 * 1024 * 1024,
   });
-  const [packed] = JSON.parse(stdout) as { filename: string }[];
-  return join(destination, packed!.filename);
+  const [packed] = JSON.parse(stdout) as { filename: string; integrity: string; name: string; version: string }[];
+  return { tarball: join(destination, packed!.filename), integrity: packed!.integrity, name: packed!.name, version: packed!.version };
 }

@@ -23,7 +23,7 @@ const prometheus3 = prometheusInstall(3);
     before(async function () {
       const temp = await makeTempDir('red-metrics-pack-');
       packed = temp;
-      tarball = await packPackage(temp.dir);
+      tarball = (await packPackage(temp.dir)).tarball;
     });
     after(() => packed?.remove());
 
@@ -52,6 +52,7 @@ const prometheus3 = prometheusInstall(3);
           '@koa/router': peers.router,
           'prom-client': peers.promClient,
         });
+        expect(evidence.resolved).to.match(/^file:.*redline-red-metrics-0\.1\.0\.tgz$/);
         expect(evidence.requiredExports).to.include.members(['RedMetrics', 'redMiddleware', 'metricsEndpoint', 'scrapeCache']);
         expect(evidence.nativeCount).to.equal(evidence.requests);
         expect(evidence.classicCount).to.equal(evidence.requests);
