@@ -2,7 +2,7 @@
 // in the tarball, publint and arethetypeswrong on that tarball. The integration tier installs
 // the same tarball into a scratch app (test/integration/package-consumer.test.ts).
 import { execFile } from 'node:child_process';
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -15,6 +15,7 @@ const manifest = (await import('../package.json', { with: { type: 'json' } })).d
   name: string;
   exports: Record<string, string | { types: string; default: string }>;
   files: string[];
+  repository: { url: string; directory: string };
 };
 
 interface Packed {
@@ -59,6 +60,14 @@ describe('red-metrics: the packed tarball', function () {
     expect(paths).to.include.members(['dist/proto/metrics.proto', 'README.md', 'CHANGELOG.md', 'LICENSE', 'package.json']);
     expect(paths.filter((path) => !/^(dist\/|README\.md$|CHANGELOG\.md$|LICENSE$|package\.json$)/.test(path))).to.deep.equal([]);
     expect(paths.filter((path) => /\.test\.|\/test\/|^src\//.test(path))).to.deep.equal([]);
+  });
+
+  it('names the repository and folder it is built from: npm checks them against the provenance statement', async function () {
+    // The source repository the release workflow and the image labels name (hack/release/check.sh).
+    const checkScript = await readFile(join(packageDir, '../../hack/release/check.sh'), 'utf8');
+    const source = /RELEASE_SOURCE_URL:-([^}]+)\}/.exec(checkScript)?.[1];
+    expect(source).to.match(/^https:\/\/github\.com\//);
+    expect(manifest.repository).to.deep.equal({ type: 'git', url: `git+${source}.git`, directory: 'packages/red-metrics' });
   });
 
   it('publint finds nothing, even as warnings', async function () {
