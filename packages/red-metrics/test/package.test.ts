@@ -70,6 +70,20 @@ describe('red-metrics: the packed tarball', function () {
     expect(manifest.repository).to.deep.equal({ type: 'git', url: `git+${source}.git`, directory: 'packages/red-metrics' });
   });
 
+  it("pulls no dev-only package into the service's production install (the image's npm ci --omit=dev)", async function () {
+    // An optional peer that is also a root devDependency (express once was) becomes
+    // "devOptional" in the lock, and --omit=dev keeps it: the image grows by that package.
+    const lock = JSON.parse(await readFile(join(packageDir, '../../package-lock.json'), 'utf8')) as {
+      packages: Record<string, { devOptional?: boolean }>;
+    };
+    expect(Object.keys(lock.packages).length).to.be.greaterThan(100);
+    expect(
+      Object.entries(lock.packages)
+        .filter(([, entry]) => entry.devOptional)
+        .map(([path]) => path),
+    ).to.deep.equal([]);
+  });
+
   it('publint finds nothing, even as warnings', async function () {
     const { code, output } = await exitOf(bin('publint'), ['run', tarball, '--strict']);
     expect(code, output).to.equal(0);
