@@ -120,6 +120,8 @@ async function main(): Promise<void> {
         .join(' ')}`,
     );
     say(`require('${packed.name}/koa') from CommonJS: ${evidence.requiredExports.length} exports`);
+    if (evidence.typeCheck !== 'ok') throw new Error(`a TypeScript user of the package: ${evidence.typeCheck}`);
+    say('a strict TypeScript user of the core, node, express and fastify entries type-checks (skipLibCheck off, no koa types)');
     if (
       evidence.nativeCount !== evidence.requests ||
       evidence.classicCount !== evidence.requests ||

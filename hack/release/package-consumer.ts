@@ -42,6 +42,8 @@ export interface ConsumerEvidence {
   resolved: string;
   /** What `require('@redline/red-metrics/koa')` returned, from a .cjs file. */
   requiredExports: string[];
+  /** tsc's verdict on a TypeScript user of the framework-free entry points (strict, skipLibCheck off, no koa types). */
+  typeCheck: string;
   requests: number;
   /** histogram_count over the native series, as Prometheus stored it. */
   nativeCount: number;
@@ -72,6 +74,30 @@ const server = app.listen(Number(process.env.PORT), '127.0.0.1', () => console.l
 process.once('SIGTERM', () => server.close());
 `;
 
+const TYPED_USER = `// A TypeScript user of the entry points that need no web framework's types.
+import { createServer } from 'node:http';
+import { Registry } from 'prom-client';
+import { negotiateFormat, type ExpositionFormat } from '@redline/red-metrics';
+import { metricsHandler, RedMetrics, recordRequest } from '@redline/red-metrics/node';
+import { redMiddleware } from '@redline/red-metrics/express';
+import { redHooks } from '@redline/red-metrics/fastify';
+
+const registry = new Registry();
+const metrics = new RedMetrics(registry, { nativeHistograms: { bucketLimit: 100 } });
+const serve = metricsHandler(registry);
+const format: ExpositionFormat = negotiateFormat('text/plain');
+createServer((req, res) => {
+  const recording = recordRequest(metrics, req, res, { routeOf: () => '/' });
+  void serve(req, res).then(() => recording.handlerReturned());
+}).listen(0);
+export { format, redHooks, redMiddleware };
+`;
+
+const TSCONFIG = {
+  compilerOptions: { module: 'nodenext', target: 'es2023', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
+  files: ['typed-user.ts'],
+};
+
 const REQUIRE = `// A CommonJS consumer: require() of the ESM package (Node >= 20.19 and 22.12 load it synchronously).
 const red = require('@redline/red-metrics/koa');
 const core = require('@redline/red-metrics');
@@ -86,6 +112,8 @@ export async function installScratchApp(options: ConsumerOptions): Promise<strin
   await writeFile(join(dir, 'package.json'), `${JSON.stringify({ name: 'scratch-consumer', private: true, type: 'module' }, null, 2)}\n`);
   await writeFile(join(dir, 'server.js'), SERVER);
   await writeFile(join(dir, 'require.cjs'), REQUIRE);
+  await writeFile(join(dir, 'typed-user.ts'), TYPED_USER);
+  await writeFile(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
   const { koa, router, promClient } = options.peers;
   // resolved URLs in the lock even where the user's npmrc omits them: they tell where the package came from.
   const registry = options.registry
@@ -103,6 +131,7 @@ export async function installScratchApp(options: ConsumerOptions): Promise<strin
       `koa@${koa}`,
       `@koa/router@${router}`,
       `prom-client@${promClient}`,
+      '@types/node@24',
     ],
     { cwd: dir, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
   );
@@ -140,6 +169,13 @@ export async function checkConsumer(dir: string, options: ConsumerOptions): Prom
   const resolved = await resolvedFrom(dir);
   const required = await run(process.execPath, ['require.cjs'], { cwd: dir });
   const requiredExports = JSON.parse(required.stdout) as string[];
+  // The repository's tsc (TypeScript 7) over the scratch app's own node_modules.
+  const typeCheck = await run(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+    cwd: dir,
+  }).then(
+    () => 'ok',
+    (error: { stdout?: string; message: string }) => `failed: ${error.stdout || error.message}`,
+  );
 
   const app = spawn(process.execPath, ['server.js'], { cwd: dir, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -186,6 +222,7 @@ export async function checkConsumer(dir: string, options: ConsumerOptions): Prom
       installed,
       resolved,
       requiredExports,
+      typeCheck,
       requests,
       nativeCount,
       bucketRatio,

@@ -54,6 +54,7 @@ const prometheus3 = prometheusInstall(3);
         });
         expect(evidence.resolved).to.match(/^file:.*redline-red-metrics-0\.1\.0\.tgz$/);
         expect(evidence.requiredExports).to.include.members(['RedMetrics', 'redMiddleware', 'metricsEndpoint', 'scrapeCache']);
+        expect(evidence.typeCheck, 'strict tsc with skipLibCheck off, no koa types').to.equal('ok');
         expect(evidence.nativeCount).to.equal(evidence.requests);
         expect(evidence.classicCount).to.equal(evidence.requests);
         expect(evidence.bucketRatio).to.be.closeTo(2 ** (1 / 8), 1e-9);

@@ -78,6 +78,10 @@ const listening = (port: number) =>
       ]);
       const [, exports] = line(check.output, /^release-check: npm: require\('@redline\/red-metrics\/koa'\) from CommonJS: (\d+) exports$/m);
       expect(Number(exports)).to.be.greaterThan(10);
+      line(
+        check.output,
+        /^release-check: npm: a strict TypeScript user of the core, node, express and fastify entries type-checks \(skipLibCheck off, no koa types\)$/m,
+      );
     });
 
     it('Prometheus 3 scrapes it and stores every request in a schema-3 native histogram', function () {
