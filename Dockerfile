@@ -3,7 +3,8 @@
 # runtime: service/src, prod node_modules, package.json ("type": "module"), and the metrics
 # package the service imports by name (a workspace: its package.json and the dist/ that
 # `make bootstrap` builds; node_modules/@redline/red-metrics links to it).
-# Build:  podman build -t redline:dev .        (or: docker build -t redline:dev .; make image)
+# Build:  make image, or after `make bootstrap` (it builds packages/red-metrics/dist):
+#         podman build -t redline:dev .   (or: docker build -t redline:dev .)
 # Behind a TLS-intercepting proxy, pass its CA and/or an .npmrc as build secrets; they are
 # mounted only for the `npm ci` step and never stored in a layer:
 #   --secret id=ca,src=/path/to/ca-bundle.pem   --secret id=npmrc,src=$HOME/.npmrc
