@@ -1,7 +1,10 @@
 # redline service image: Node 24 runs the TypeScript sources directly (type stripping, no build
 # step). Stage 1 installs production dependencies exactly as locked; stage 2 holds only the
-# runtime: service/src, prod node_modules, package.json ("type": "module").
-# Build:  podman build -t redline:dev .        (or: docker build -t redline:dev .; make image)
+# runtime: service/src, prod node_modules, package.json ("type": "module"), and the metrics
+# package the service imports by name (a workspace: its package.json and the dist/ that
+# `make bootstrap` builds; node_modules/@redline/red-metrics links to it).
+# Build:  make image, or after `make bootstrap` (it builds packages/red-metrics/dist):
+#         podman build -t redline:dev .   (or: docker build -t redline:dev .)
 # Behind a TLS-intercepting proxy, pass its CA and/or an .npmrc as build secrets; they are
 # mounted only for the `npm ci` step and never stored in a layer:
 #   --secret id=ca,src=/path/to/ca-bundle.pem   --secret id=npmrc,src=$HOME/.npmrc
@@ -11,6 +14,7 @@
 FROM node:24.21.0-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/red-metrics/package.json ./packages/red-metrics/
 RUN --mount=type=secret,id=npmrc,target=/root/.npmrc \
     --mount=type=secret,id=ca,target=/run/secrets/ca \
     if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi; \
@@ -26,6 +30,8 @@ ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0
 # Owned by root and not writable by the service user: the process cannot change its own code.
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
+COPY packages/red-metrics/package.json ./packages/red-metrics/
+COPY packages/red-metrics/dist ./packages/red-metrics/dist
 COPY service/src ./service/src
 # Numeric user and group (not root's group 0), so Kubernetes' runAsNonRoot can verify them without
 # /etc/passwd.

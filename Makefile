@@ -24,14 +24,14 @@ LOAD_RATE ?= 20
 
 # Test tiers: each target runs one spec set and prints its own "N passed, N failed" line;
 # .mocharc.yaml holds what they share (reporter, timeout), so `mocha FILE…` runs just those files.
-#   unit         each part's own tests, beside its source (service/, scripts/, charts/redline/) and
+#   unit         each part's own tests, beside its source (service/, packages/red-metrics/, scripts/, charts/redline/) and
 #                the repository's configuration (test/repo/): fast, the tier to run while editing
 #   integration  suites across components with a real Prometheus 3 and 2 (test/integration/)
 #   hardening    hostile clients against the real service (test/hardening/), and as root the
 #                same inside a 256 MiB memory cgroup (test/memory/)
 #   container    the image, built and run by podman (test/container/)
 #   release      make release-check for real: registry, arm64 build, signing (test/release/)
-UNIT_SPECS := 'service/test/**/*.test.ts' 'scripts/test/**/*.test.ts' 'charts/redline/test/**/*.test.ts' 'test/repo/**/*.test.ts'
+UNIT_SPECS := 'service/test/**/*.test.ts' 'packages/red-metrics/test/**/*.test.ts' 'scripts/test/**/*.test.ts' 'charts/redline/test/**/*.test.ts' 'test/repo/**/*.test.ts'
 INTEGRATION_SPECS := 'test/integration/**/*.test.ts'
 HARDENING_SPECS := 'test/hardening/**/*.test.ts'
 CONTAINER_SPECS := 'test/container/**/*.test.ts'

@@ -4,7 +4,7 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import { EventEmitter } from 'node:events';
 import type { Context } from 'koa';
-import { DEFAULT_BUCKETS, RedMetrics, redMiddleware } from '../service/src/metrics/index.ts';
+import { DEFAULT_BUCKETS, RedMetrics, redMiddleware } from '@redline/red-metrics/koa';
 
 const N = Number(process.env.MICRO_N ?? 2_000_000);
 const registry = new Registry();

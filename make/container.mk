@@ -18,7 +18,7 @@ base-image: ## Build the stand-in node base image with debootstrap when missing 
 # docker when a Docker engine answers (users, the kind e2e job), else rootful podman.
 CONTAINER_ENGINE ?= $(shell docker info >/dev/null 2>&1 && echo docker || echo podman)
 
-image: ## Build the service image (IMAGE=localhost/redline:dev; CONTAINER_ENGINE=docker|podman) from the Dockerfile
+image: bootstrap ## Build the service image (IMAGE=localhost/redline:dev; CONTAINER_ENGINE=docker|podman) from the Dockerfile (bootstrap builds the metrics package it copies)
 ifeq ($(CONTAINER_ENGINE),docker)
 	@docker build $(BUILD_SECRETS) -t $(IMAGE) .
 else

@@ -115,6 +115,16 @@ bootstrap_npm_deps() {
   fi
 }
 
+# --- the metrics package's build (dist/), which the service imports by name ------------------
+# Rebuilt when missing or older than any of its sources; tsc takes about a second.
+bootstrap_metrics_package() {
+  local package=packages/red-metrics stamp=packages/red-metrics/dist/index.js
+  if [ ! -f "$stamp" ] || [ -n "$(find "$package/src" "$package/build.ts" "$package/tsconfig.build.json" "$package/package.json" -newer "$stamp" -print -quit)" ]; then
+    say "building $package"
+    node "$package/build.ts" >&2
+  fi
+}
+
 # --- helm and kubectl: the user's; the bundled ones only on Linux x86_64 with none on PATH --
 # The bundled binaries come from $KUBECTL_LAYER_PACKAGE's layer.zip, built for Linux x86_64
 # only. $bin is first on the Makefile's PATH, so a bundled tool there would hide the user's.
@@ -159,6 +169,7 @@ case ${1:-base} in
     export PATH=$bin:$PATH
     [ "$(node_major node)" -ge 24 ] || die "node on PATH is $(node --version), need >= 24"
     bootstrap_npm_deps
+    bootstrap_metrics_package
     bootstrap_kube_tools
     say "node $(node --version), npm $(npm --version), $(helm version --short 2>/dev/null || echo 'no helm'), $( (kubectl version --client 2>/dev/null || echo 'no kubectl') | sed -n 1p)"
     ;;

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
-const PACKAGES = ['koa', '@koa/router', 'prom-client', 'express', 'express-prom-bundle', 'autocannon'];
+const PACKAGES = ['@redline/red-metrics', 'koa', '@koa/router', 'prom-client', 'express', 'express-prom-bundle', 'autocannon'];
 
 function installedVersion(name: string): string {
   try {

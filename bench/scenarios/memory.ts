@@ -4,7 +4,7 @@
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { Registry } from 'prom-client';
-import { RedMetrics } from '../../service/src/metrics/index.ts';
+import { RedMetrics } from '@redline/red-metrics/koa';
 import { labelSetsFor } from '../fixtures/series.ts';
 
 setFlagsFromString('--expose-gc');

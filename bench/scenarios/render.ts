@@ -3,8 +3,8 @@
 // histograms on as in the service), against prom-client's own Histogram holding the same
 // series (the code before RedMetrics owned the histogram's storage).
 import { Counter, Histogram, Registry } from 'prom-client';
-import { serialRenderer, type ExpositionFormat } from '../../service/src/metrics/endpoint.ts';
-import { DEFAULT_BUCKETS, RedMetrics } from '../../service/src/metrics/index.ts';
+import { serialRenderer, type ExpositionFormat } from '@redline/red-metrics';
+import { DEFAULT_BUCKETS, RedMetrics } from '@redline/red-metrics/koa';
 import { labelSetsFor, populateSeries } from '../fixtures/series.ts';
 import { summarise, type Summary } from '../lib/stats.ts';
 

@@ -7,7 +7,9 @@
 #   4. as a user: helm show/template from oci://, the image reference resolved in the registry,
 #      both platforms in the manifest list, the arm64 image answering /healthz under emulation,
 #      cosign verify (image, chart), verify-attestation (SBOM), and verify FAILING for an
-#      unsigned digest pushed next to the release.
+#      unsigned digest pushed next to the release;
+#   5. the metrics package published to a local npm registry (Verdaccio) and installed back by a
+#      scratch app that Prometheus 3 scrapes with native histograms (hack/release/npm-check.ts).
 # Then the registry stops and everything created for the check is removed.
 # Env: KEEP=1 keeps the temp dir and registry running for inspection (prints how to stop it).
 set -euo pipefail
@@ -285,5 +287,8 @@ if cosign verify --key "$work/other/other.pub" --insecure-ignore-tlog=true "${co
   die "cosign verify PASSED with a key that never signed"
 fi
 say "cosign verify with another public key: FAILED as expected: $(grep -m1 -i 'error' "$work/verify.err")"
+
+# --- 5. the npm package --------------------------------------------------------------------------
+node hack/release/npm-check.ts || die "the npm package (hack/release/npm-check.ts)"
 
 say "OK: release $version checked against $registry in $(elapsed)"

@@ -1,4 +1,5 @@
-// One version for the release: package.json (and its lock), Chart.yaml version and appVersion.
+// One version for the release: package.json (and its lock), Chart.yaml version and appVersion,
+// and the metrics package published to npm with the same tag (packages/red-metrics).
 // A git tag vX.Y.Z is the source; this sets the files from it, or checks they agree with it.
 //   node scripts/release/version.ts                   print the version (fails when files disagree)
 //   node scripts/release/version.ts check [vX.Y.Z]    the same, and it must equal the tag
@@ -26,12 +27,17 @@ export interface Versions {
   'package-lock.json': string;
   'Chart.yaml version': string;
   'Chart.yaml appVersion': string;
+  'packages/red-metrics/package.json': string;
 }
+
+/** The npm package released with the same tag, and the workspace dependency the service has on it. */
+const METRICS_PACKAGE = '@redline/red-metrics';
 
 const files = (root: string) => ({
   pkg: join(root, 'package.json'),
   lock: join(root, 'package-lock.json'),
   chart: join(root, 'charts/redline/Chart.yaml'),
+  metricsPackage: join(root, 'packages/red-metrics/package.json'),
 });
 
 export async function readVersions(root = repoRoot): Promise<Versions> {
@@ -39,11 +45,13 @@ export async function readVersions(root = repoRoot): Promise<Versions> {
   const pkg = JSON.parse(await readFile(f.pkg, 'utf8')) as { version: string };
   const lock = JSON.parse(await readFile(f.lock, 'utf8')) as { version: string };
   const chart = parseDocument(await readFile(f.chart, 'utf8')).toJS() as { version: unknown; appVersion: unknown };
+  const metricsPackage = JSON.parse(await readFile(f.metricsPackage, 'utf8')) as { version: string };
   return {
     'package.json': pkg.version,
     'package-lock.json': lock.version,
     'Chart.yaml version': String(chart.version),
     'Chart.yaml appVersion': String(chart.appVersion),
+    'packages/red-metrics/package.json': metricsPackage.version,
   };
 }
 
@@ -63,16 +71,25 @@ export async function checkVersions(root = repoRoot, tag?: string): Promise<stri
   return version;
 }
 
-/** Writes `tag`'s version into package.json, package-lock.json and Chart.yaml, keeping their formatting and comments. */
+/** Writes `tag`'s version into package.json, package-lock.json, Chart.yaml and the metrics package, keeping their formatting and comments. */
 export async function setVersion(tag: string, root = repoRoot): Promise<string> {
   const version = parseTag(tag);
   const f = files(root);
   const replaceTopVersion = (text: string) => text.replace(/^(\s{2}"version":\s*)"[^"]*"/m, `$1"${version}"`);
-  await writeFile(f.pkg, replaceTopVersion(await readFile(f.pkg, 'utf8')));
-  // The lock repeats the root package's version at the top and under packages[""].
-  const lock = JSON.parse(await readFile(f.lock, 'utf8')) as { version: string; packages: Record<string, { version?: string }> };
+  // The service depends on the metrics package at exactly the version it is released with.
+  const pinMetricsPackage = (text: string) => text.replace(new RegExp(`("${METRICS_PACKAGE}":\\s*)"[^"]*"`), `$1"${version}"`);
+  await writeFile(f.pkg, pinMetricsPackage(replaceTopVersion(await readFile(f.pkg, 'utf8'))));
+  await writeFile(f.metricsPackage, replaceTopVersion(await readFile(f.metricsPackage, 'utf8')));
+  // The lock repeats the root package's version at the top and under packages[""], and the
+  // workspace's under packages["packages/red-metrics"].
+  const lock = JSON.parse(await readFile(f.lock, 'utf8')) as {
+    version: string;
+    packages: Record<string, { version?: string; dependencies?: Record<string, string> }>;
+  };
   lock.version = version;
   if (lock.packages['']) lock.packages[''].version = version;
+  if (lock.packages['']?.dependencies?.[METRICS_PACKAGE]) lock.packages[''].dependencies[METRICS_PACKAGE] = version;
+  if (lock.packages['packages/red-metrics']) lock.packages['packages/red-metrics'].version = version;
   await writeFile(f.lock, `${JSON.stringify(lock, null, 2)}\n`);
   const chart = parseDocument(await readFile(f.chart, 'utf8'));
   chart.set('version', version);

@@ -11,7 +11,7 @@ import { requestLog } from './http/request-log.ts';
 import type { Logger } from './logger.ts';
 import { guardAdminPaths } from './routes/admin.ts';
 import { apiRouter } from './routes/index.ts';
-import { RedMetrics, metricsEndpoint, redMiddleware, scrapeCache } from './metrics/index.ts';
+import { RedMetrics, metricsEndpoint, redMiddleware, scrapeCache } from '@redline/red-metrics/koa';
 import { Simulator } from './simulation/simulator.ts';
 
 export interface AppDeps {

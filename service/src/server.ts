@@ -10,7 +10,7 @@ import type { Readiness } from './health.ts';
 import { admission, answerJson, type AdmissionLimits } from './http/admission.ts';
 import { refusalFromHeaders } from './http/body-encoding.ts';
 import { answerAndClose } from './http/close-after.ts';
-import { markSocketAnswered } from './http/status-at-close.ts';
+import { markSocketAnswered } from '@redline/red-metrics';
 import type { Logger } from './logger.ts';
 
 /** How often Node checks open connections against the headers and request timeouts. */

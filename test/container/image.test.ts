@@ -77,13 +77,22 @@ describe('container image (podman build of the committed Dockerfile)', function 
       'ls -A /app; echo ---; ls /app/node_modules; echo ---; find /app -writable | head -5; echo ---; find / -xdev -name .npmrc 2>/dev/null | grep -v ^/usr/local/lib/node_modules/npm/ || true',
     );
     const [top, modules, writable, npmrcs] = out.split('---\n').map((part) => part.split('\n').filter(Boolean));
-    expect(top).to.deep.equal(['node_modules', 'package.json', 'service']);
-    expect(modules).to.include.members(['koa', '@koa', 'prom-client', 'pino', 'zod']);
+    expect(top).to.deep.equal(['node_modules', 'package.json', 'packages', 'service']);
+    expect(modules).to.include.members(['koa', '@koa', '@redline', 'prom-client', 'pino', 'zod']);
     for (const dev of ['mocha', 'chai', 'typescript', 'yaml', 'dockerfilelint', '@aws-cdk']) expect(modules).to.not.include(dev);
     expect(writable, 'files under /app writable by the service user').to.deep.equal([]);
     expect(npmrcs, 'an .npmrc in the image').to.deep.equal([]);
-    const tests = await inImage('find /app/service -name "*.test.ts" | head -3');
+    const tests = await inImage('find /app/service /app/packages -name "*.test.ts" | head -3');
     expect(tests.trim()).to.equal('');
+  });
+
+  it('holds the metrics package as built, resolved by name through node_modules', async function () {
+    const listing = await inImage('ls -A /app/packages/red-metrics; readlink /app/node_modules/@redline/red-metrics');
+    expect(listing.split('\n').filter(Boolean)).to.deep.equal(['dist', 'package.json', '../../packages/red-metrics']);
+    const entries = await inImage(
+      'cd /app && node --input-type=module -e "const m = await import(\'@redline/red-metrics/koa\'); console.log(typeof m.redMiddleware, typeof m.RedMetrics)"',
+    );
+    expect(entries.trim()).to.equal('function function');
   });
 
   it('keeps build secrets (the .npmrc and CA passed with --secret) out of every layer', async function () {

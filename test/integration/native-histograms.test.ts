@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import { Registry } from 'prom-client';
 import { prometheusInstall } from '../../scripts/lib/prometheus-versions.ts';
-import { RedMetrics, metricsEndpoint } from '../../service/src/metrics/index.ts';
+import { RedMetrics, metricsEndpoint } from '@redline/red-metrics/koa';
 import { Z99 } from '../../service/src/simulation/random.ts';
 import { nativeHistogramScrape, type RunningPrometheus, startPrometheus } from '../../scripts/lib/prometheus-server.ts';
 import { type RunningService, startService } from '../../scripts/lib/service-process.ts';

@@ -12,7 +12,7 @@ import { Registry } from 'prom-client';
 import { prometheusInstall } from '../../scripts/lib/prometheus-versions.ts';
 import { nativeHistogramScrape, type RunningPrometheus, startPrometheus } from '../../scripts/lib/prometheus-server.ts';
 import { waitFor } from '../../scripts/lib/wait.ts';
-import { metricsEndpoint, RedMetrics } from '../../service/src/metrics/index.ts';
+import { metricsEndpoint, RedMetrics } from '@redline/red-metrics/koa';
 
 const prometheus3 = prometheusInstall(3);
 const nativeScrape = prometheus3 ? nativeHistogramScrape(prometheus3.version) : { enableFeatures: [], target: {} };

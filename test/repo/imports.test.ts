@@ -21,11 +21,10 @@ const testCode = /(^|\/)test\//;
 const rules: Rule[] = [
   { from: 'service/src/', onlyFrom: ['service/src/'], why: 'the image ships service/src alone' },
   {
-    from: 'service/src/metrics/',
-    never: ['service/src/routes/', 'service/src/catalogue/', 'service/src/simulation/', 'service/src/app.ts', 'service/src/config.ts'],
-    why: 'the metrics middleware knows no app',
+    from: 'packages/red-metrics/src/',
+    onlyFrom: ['packages/red-metrics/src/'],
+    why: 'the metrics package is installed on its own: it imports nothing of the service or the repository',
   },
-  { from: 'service/src/http/', never: ['service/src/metrics/'], why: 'request handling does not depend on the metrics package' },
   {
     from: 'scripts/',
     onlyFrom: ['scripts/', 'service/src/duration.ts', 'service/src/loadgen/options.ts'],
@@ -39,8 +38,8 @@ const rules: Rule[] = [
   },
   {
     from: 'bench/',
-    onlyFrom: ['bench/', 'service/src/metrics/', 'scripts/lib/'],
-    why: 'benchmarks measure the metrics package, and start processes with the tooling library',
+    onlyFrom: ['bench/', 'scripts/lib/'],
+    why: 'benchmarks measure the metrics package (imported by name, as installed), and start processes with the tooling library',
   },
 ];
 
@@ -48,7 +47,7 @@ const rules: Rule[] = [
 function testHome(file: string): string | undefined {
   const parts = file.split('/');
   if (parts[0] === 'test') return parts.length > 2 ? `test/${parts[1]}/` : undefined;
-  return ['service/test/', 'scripts/test/', 'charts/redline/test/'].find((root) => file.startsWith(root));
+  return ['service/test/', 'scripts/test/', 'charts/redline/test/', 'packages/red-metrics/test/'].find((root) => file.startsWith(root));
 }
 
 /** Imports that break a rule today and are being removed; each one must still exist. */
@@ -86,6 +85,26 @@ function violations(imports: Map<string, string[]>): string[] {
   return found;
 }
 
+/** The package's public entry points, from its exports map: `@redline/red-metrics`, `@redline/red-metrics/koa`, ... */
+const packageJson = JSON.parse(readFileSync(join(repoRoot, 'packages/red-metrics/package.json'), 'utf8')) as {
+  name: string;
+  exports: Record<string, unknown>;
+};
+const publicEntries = new Set(
+  Object.keys(packageJson.exports).map((key) => (key === '.' ? packageJson.name : `${packageJson.name}${key.slice(1)}`)),
+);
+
+/** Imports of the metrics package by name that reach past its exports map (its internals). */
+function deepImports(file: string, text: string): string[] {
+  const specifiers = [...text.matchAll(/(?:^|[\s;])(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/gm)].map(
+    (m) => (m[1] ?? m[2])!,
+  );
+  return specifiers
+    .filter((s) => s === packageJson.name || s.startsWith(`${packageJson.name}/`))
+    .filter((s) => !publicEntries.has(s))
+    .map((s) => `${file} -> ${s}`);
+}
+
 function trackedImports(): Map<string, string[]> {
   const files = execFileSync('git', ['ls-files', '*.ts'], { cwd: repoRoot, encoding: 'utf8' }).split('\n').filter(Boolean);
   return new Map(files.map((file) => [file, importsOf(file, readFileSync(join(repoRoot, file), 'utf8'))]));
@@ -95,6 +114,28 @@ describe('import rules (docs/architecture.md)', function () {
   it('no file imports across a forbidden line', function () {
     const found = violations(trackedImports()).filter((v) => !pending.has(v));
     expect(found, rules.map((r) => `${r.from}: ${r.why}`).join('\n')).to.deep.equal([]);
+  });
+
+  it('code outside the metrics package imports it only through its public entry points, as a user would', function () {
+    const files = execFileSync('git', ['ls-files', '*.ts'], { cwd: repoRoot, encoding: 'utf8' }).split('\n').filter(Boolean);
+    // This file's own examples of deep imports aside.
+    const users = files.filter((file) => !file.startsWith('packages/red-metrics/') && file !== 'test/repo/imports.test.ts');
+    const texts = users.map((file) => [file, readFileSync(join(repoRoot, file), 'utf8')] as const);
+    expect(texts.filter(([, text]) => text.includes(`'${packageJson.name}`)).length, 'files importing the package').to.be.greaterThan(5);
+    expect(texts.flatMap(([file, text]) => deepImports(file, text))).to.deep.equal([]);
+  });
+
+  it('catches a deep import of the package, and lets its entry points through', function () {
+    const source = [
+      "import { RedMetrics } from '@redline/red-metrics';",
+      "import { redMiddleware } from '@redline/red-metrics/koa';",
+      "import { renderProtobuf } from '@redline/red-metrics/dist/protobuf.js';",
+      "const internal = await import('@redline/red-metrics/src/exposition.ts');",
+    ].join('\n');
+    expect(deepImports('service/src/example.ts', source)).to.deep.equal([
+      'service/src/example.ts -> @redline/red-metrics/dist/protobuf.js',
+      'service/src/example.ts -> @redline/red-metrics/src/exposition.ts',
+    ]);
   });
 
   it('every pending exception is still needed (remove it once its import is gone)', function () {
@@ -127,17 +168,18 @@ describe('import rules (docs/architecture.md)', function () {
       "const z = await import('../app.ts');",
       "import type { Ok } from './labels.ts';",
     ].join('\n');
-    const file = 'service/src/metrics/example.ts';
+    const file = 'service/src/http/example.ts';
     expect(importsOf(file, source)).to.deep.equal([
       'scripts/lib/helm.ts',
       'service/src/routes/items.ts',
       'service/src/app.ts',
-      'service/src/metrics/labels.ts',
+      'service/src/http/labels.ts',
     ]);
-    expect(violations(new Map([[file, importsOf(file, source)]]))).to.deep.equal([
-      'service/src/metrics/example.ts -> scripts/lib/helm.ts',
-      'service/src/metrics/example.ts -> service/src/routes/items.ts',
-      'service/src/metrics/example.ts -> service/src/app.ts',
+    expect(violations(new Map([[file, importsOf(file, source)]]))).to.deep.equal(['service/src/http/example.ts -> scripts/lib/helm.ts']);
+    const inPackage = 'packages/red-metrics/src/example.ts';
+    const reachingOut = "import { routeTemplate } from '../../../service/src/http/request-log.ts';\nimport { x } from './labels.ts';";
+    expect(violations(new Map([[inPackage, importsOf(inPackage, reachingOut)]]))).to.deep.equal([
+      'packages/red-metrics/src/example.ts -> service/src/http/request-log.ts',
     ]);
   });
 });

@@ -64,11 +64,11 @@ describe('hack/README.md', function () {
 });
 
 describe('test homes', function () {
-  it('every test file sits beside its part (service/test, scripts/test, charts/redline/test) or in a suite folder of test/', function () {
+  it('every test file sits beside its part (service/test, scripts/test, charts/redline/test, packages/red-metrics/test) or in a suite folder of test/', function () {
     const specs = tracked.filter((f) => /\.(test|spec)\.ts$/.test(f));
     expect(specs.length).to.be.greaterThan(50);
     const homes =
-      /^(service\/test\/|scripts\/test\/|charts\/redline\/test\/|test\/(integration|hardening|memory|container|release|repo)\/)/;
+      /^(service\/test\/|scripts\/test\/|charts\/redline\/test\/|packages\/red-metrics\/test\/|test\/(integration|hardening|memory|container|release|repo)\/)/;
     expect(specs.filter((f) => !homes.test(f))).to.deep.equal([]);
   });
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import { CONFIG_ENV_KEYS } from '../../service/src/config.ts';
-import { DEFAULT_BUCKETS, RedMetrics } from '../../service/src/metrics/red-metrics.ts';
+import { DEFAULT_BUCKETS, RedMetrics } from '@redline/red-metrics';
 import { SIMULATED_ROUTES } from '../../service/src/simulation/profiles.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

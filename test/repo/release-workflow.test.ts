@@ -16,6 +16,7 @@ interface Step {
   env?: Record<string, string>;
 }
 interface Job {
+  needs?: string | string[];
   permissions?: Record<string, string>;
   steps: Step[];
 }
@@ -118,5 +119,50 @@ describe('release workflow (.github/workflows/release.yaml)', function () {
       IMAGE_DIGEST: '${{ steps.build.outputs.digest }}',
       CHART_DIGEST: '${{ steps.chart.outputs.digest }}',
     });
+  });
+});
+
+describe('release workflow: the metrics package to npm with provenance', function () {
+  let doc: Workflow;
+  let job: Job;
+  const runs = (re: RegExp) => job.steps.findIndex((s) => re.test(s.run ?? ''));
+
+  before(async function () {
+    doc = parse(await readFile(join(repoRoot, '.github/workflows/release.yaml'), 'utf8')) as Workflow;
+    job = doc.jobs.npm!;
+    expect(job, 'a job named npm').to.not.equal(undefined);
+  });
+
+  it('the image build has the package it copies: built right after npm ci, before docker builds', function () {
+    const release = doc.jobs.release!;
+    const build = release.steps.findIndex((s) => /node packages\/red-metrics\/build\.ts/.test(s.run ?? ''));
+    const ci = release.steps.findIndex((s) => /npm ci/.test(s.run ?? ''));
+    expect(build).to.be.within(ci, release.steps.findIndex((s) => s.uses?.startsWith('docker/build-push-action@') ?? false) - 1);
+  });
+
+  it('publishes only after the release job, with read access and the OIDC token only', function () {
+    expect(job.needs).to.equal('release');
+    expect(job.permissions).to.deep.equal({ contents: 'read', 'id-token': 'write' });
+  });
+
+  it('checks the tag against every version (the package included) before publishing', function () {
+    const check = runs(/scripts\/release\/version\.ts check "\$GITHUB_REF_NAME"/);
+    expect(check).to.be.greaterThan(-1);
+    expect(check).to.be.lessThan(runs(/npm publish/));
+  });
+
+  it('packs and checks the tarball with publint and arethetypeswrong, then publishes that tarball', function () {
+    const pack = job.steps[runs(/npm pack --workspace packages\/red-metrics/)]!;
+    expect(pack.run)
+      .to.match(/publint run "dist\/\$tarball" --strict/)
+      .and.match(/attw "dist\/\$tarball" --profile esm-only/);
+    expect(runs(/npm pack/)).to.be.lessThan(runs(/npm publish/));
+    const publish = job.steps[runs(/npm publish/)]!;
+    expect(publish.run).to.equal('npm publish "$TARBALL" --provenance --access public --tag "$DIST_TAG"');
+    expect(publish.env?.TARBALL).to.equal('${{ steps.pack.outputs.tarball }}');
+  });
+
+  it('uses trusted publishing: no npm token anywhere in the workflow', function () {
+    expect(JSON.stringify(doc)).to.not.match(/NPM_TOKEN|NODE_AUTH_TOKEN|_authToken/);
   });
 });

@@ -13,7 +13,7 @@ import { Registry } from 'prom-client';
 import { redlineDashboard } from '../../../dashboards/redline.ts';
 import { CHART_DIR, helmTemplate } from '../../../scripts/lib/helm.ts';
 import { renderRuleGroups } from '../../../scripts/lib/rules.ts';
-import { DEFAULT_BUCKETS, RedMetrics } from '../../../service/src/metrics/red-metrics.ts';
+import { DEFAULT_BUCKETS, RedMetrics } from '@redline/red-metrics';
 import { startService } from '../../../scripts/lib/service-process.ts';
 import { redQueries } from '../../../scripts/lib/red-summary.ts';
 import { prometheusInstall } from '../../../scripts/lib/prometheus-versions.ts';

@@ -24,7 +24,9 @@ describe('release version (scripts/release/version.ts)', function () {
   beforeEach(async function () {
     root = await mkdtemp(join(tmpdir(), 'redline-version-'));
     await mkdir(join(root, 'charts'), { recursive: true });
-    for (const file of ['package.json', 'package-lock.json']) await cp(join(repoRoot, file), join(root, file));
+    await mkdir(join(root, 'packages/red-metrics'), { recursive: true });
+    for (const file of ['package.json', 'package-lock.json', 'packages/red-metrics/package.json'])
+      await cp(join(repoRoot, file), join(root, file));
     await cp(join(repoRoot, 'charts/redline'), join(root, 'charts/redline'), { recursive: true });
   });
 
@@ -45,7 +47,7 @@ describe('release version (scripts/release/version.ts)', function () {
     }
   });
 
-  it('set moves package.json, the lock and Chart.yaml together, keeping comments and formatting', async function () {
+  it('set moves package.json, the lock, Chart.yaml and the metrics package together, keeping comments and formatting', async function () {
     const chartBefore = await readFile(join(root, 'charts/redline/Chart.yaml'), 'utf8');
     expect(await setVersion('v1.10.0', root)).to.equal('1.10.0');
     expect(await readVersions(root)).to.deep.equal({
@@ -53,6 +55,7 @@ describe('release version (scripts/release/version.ts)', function () {
       'package-lock.json': '1.10.0',
       'Chart.yaml version': '1.10.0',
       'Chart.yaml appVersion': '1.10.0',
+      'packages/red-metrics/package.json': '1.10.0',
     });
     expect(await checkVersions(root, 'v1.10.0')).to.equal('1.10.0');
     const chart = await readFile(join(root, 'charts/redline/Chart.yaml'), 'utf8');
@@ -61,10 +64,22 @@ describe('release version (scripts/release/version.ts)', function () {
     expect(chart.split('\n').filter((l) => l.startsWith('#') || l.includes('# '))).to.deep.equal(
       chartBefore.split('\n').filter((l) => l.startsWith('#') || l.includes('# ')),
     );
-    const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> };
+    const lock = JSON.parse(await readFile(join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version: string; dependencies?: Record<string, string> }>;
+    };
     expect(lock.packages['']!.version).to.equal('1.10.0');
+    expect(lock.packages['']!.dependencies!['@redline/red-metrics']).to.equal('1.10.0');
+    expect(lock.packages['packages/red-metrics']!.version).to.equal('1.10.0');
     const pkg = await readFile(join(root, 'package.json'), 'utf8');
-    expect(pkg).to.equal((await readFile(join(repoRoot, 'package.json'), 'utf8')).replace(/"version": "[^"]+"/, '"version": "1.10.0"'));
+    expect(pkg).to.equal(
+      (await readFile(join(repoRoot, 'package.json'), 'utf8'))
+        .replace(/"version": "[^"]+"/, '"version": "1.10.0"')
+        .replace(/"@redline\/red-metrics": "[^"]+"/, '"@redline/red-metrics": "1.10.0"'),
+    );
+    const metricsPackage = await readFile(join(root, 'packages/red-metrics/package.json'), 'utf8');
+    expect(metricsPackage).to.equal(
+      (await readFile(join(repoRoot, 'packages/red-metrics/package.json'), 'utf8')).replace(/"version": "[^"]+"/, '"version": "1.10.0"'),
+    );
   });
 
   it('check names each file when they disagree, and refuses a tag that differs', async function () {

@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from '../logger.ts';
-import { routeTemplate } from './route-template.ts';
-import { statusAtClose } from './status-at-close.ts';
+import { routeTemplate } from '@redline/red-metrics/koa';
+import { statusAtClose } from '@redline/red-metrics';
 
 const SAFE_ID = /^[\w.:-]{1,128}$/;
 const QUIET_PATHS = new Set(['/metrics', '/healthz', '/readyz']);

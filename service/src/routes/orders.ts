@@ -5,7 +5,7 @@ import { findItem } from '../catalogue/items.ts';
 import { ORDER_ID } from '../catalogue/orders.ts';
 import { HttpError } from '../http/errors.ts';
 import { jsonBody, parseWith } from '../http/validate.ts';
-import { usualStatus } from '../metrics/index.ts';
+import { usualStatus } from '@redline/red-metrics/koa';
 import { SimulatedFailure } from '../simulation/failure.ts';
 import type { RouteDeps } from './deps.ts';
 

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import { type Admission, type AdmissionLimits, admission, DRAIN_LIMIT_BYTES, pathOf } from '../../src/http/admission.ts';
-import { samples } from '../support/listen.ts';
+import { samples } from '../../../test/support/listen.ts';
 
 const LIMITS: AdmissionLimits = {
   maxRequestsInFlight: 2,

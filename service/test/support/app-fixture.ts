@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { Readiness } from '../../src/health.ts';
-import { listen } from './listen.ts';
+import { listen } from '../../../test/support/listen.ts';
 
 export async function serveApp(env: Record<string, string> = {}) {
   const config = loadConfig({

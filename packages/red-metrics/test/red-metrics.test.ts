@@ -2,7 +2,7 @@
 // for every reader although the request counter is kept as plain numbers on the hot path.
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
-import { RedMetrics } from '../../src/metrics/index.ts';
+import { RedMetrics } from '../src/index.ts';
 
 describe('metrics/red-metrics', () => {
   it('creates known routes at zero so rate() works before the first error', async () => {

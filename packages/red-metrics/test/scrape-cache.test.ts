@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import Koa from 'koa';
 import { Registry } from 'prom-client';
-import { PROTOBUF_CONTENT_TYPE, RedMetrics, metricsEndpoint, scrapeCache } from '../../src/metrics/index.ts';
+import { PROTOBUF_CONTENT_TYPE, RedMetrics, metricsEndpoint, scrapeCache } from '../src/koa.ts';
 
 const ACCEPT = {
   text: 'text/plain;version=0.0.4',

@@ -1,9 +1,9 @@
 // GET /metrics on the whole app: formats, negotiation, and scrapes of both formats at once.
 import { expect } from 'chai';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { serialRenderer } from '../../src/metrics/endpoint.ts';
-import { DEFAULT_BUCKETS, RedMetrics, decodeProtobuf, negotiateFormat, prefersOpenMetrics } from '../../src/metrics/index.ts';
-import { serveApp } from '../support/app-fixture.ts';
+import { serialRenderer } from '../src/endpoint.ts';
+import { DEFAULT_BUCKETS, RedMetrics, decodeProtobuf, negotiateFormat, prefersOpenMetrics } from '../src/index.ts';
+import { serveApp } from './support/koa-app.ts';
 
 describe('metrics/endpoint', () => {
   let app: Awaited<ReturnType<typeof serveApp>>;

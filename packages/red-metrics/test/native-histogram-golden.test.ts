@@ -3,9 +3,9 @@
 // every schema with bucket boundaries and their float neighbours, subnormals, the zero
 // threshold, ±Inf and NaN, and each bucket-limit strategy in client_golang's order.
 import { expect } from 'chai';
-import { DurationHistogram, type HistogramSeries } from '../../src/metrics/duration-histogram.ts';
-import { bucketKey, bucketUpperBound, DEFAULT_ZERO_THRESHOLD } from '../../src/metrics/exponential-buckets.ts';
-import { NO_DEFAULT_LABELS } from '../../src/metrics/exposition.ts';
+import { DurationHistogram, type HistogramSeries } from '../src/duration-histogram.ts';
+import { bucketKey, bucketUpperBound, DEFAULT_ZERO_THRESHOLD } from '../src/exponential-buckets.ts';
+import { NO_DEFAULT_LABELS } from '../src/exposition.ts';
 import {
   nextDown,
   nextUp,

@@ -5,8 +5,8 @@ import Router from '@koa/router';
 import { expect } from 'chai';
 import Koa from 'koa';
 import { Registry } from 'prom-client';
-import { RedMetrics, redMiddleware, routesOf, usualStatus } from '../../src/metrics/index.ts';
-import { listen, samples, type Listening } from '../support/listen.ts';
+import { RedMetrics, redMiddleware, routesOf, usualStatus } from '../src/koa.ts';
+import { listen, samples, type Listening } from '../../../test/support/listen.ts';
 
 /** A small app of its own: the middleware must work in any Koa app, not only redline's. */
 function testApp(unmatchedRoute?: string) {

@@ -2,6 +2,8 @@
 // bit 0), or else the active OpenTelemetry span when @opentelemetry/api is installed (an
 // optional peer: loaded if present, never required). Without either, nothing is allocated.
 
+import { createRequire } from 'node:module';
+
 export interface TraceContext {
   traceId: string;
   spanId: string;
@@ -52,9 +54,20 @@ interface OpenTelemetryApi {
   ProxyTracerProvider: new () => { getDelegate(): unknown };
 }
 
-/** @opentelemetry/api when the app has it (a variable specifier: no hard dependency, no types needed). */
+/**
+ * @opentelemetry/api when the app has it (a variable specifier: no hard dependency, no types
+ * needed), loaded synchronously: a top-level await would keep CommonJS apps from require()-ing
+ * the package. Its CommonJS and ESM builds share their state through a global, so the app's
+ * SDK is seen whichever build it imported.
+ */
 const OPENTELEMETRY_API = '@opentelemetry/api';
-const openTelemetry = (await import(OPENTELEMETRY_API).catch(() => undefined)) as OpenTelemetryApi | undefined;
+const openTelemetry = ((): OpenTelemetryApi | undefined => {
+  try {
+    return createRequire(import.meta.url)(OPENTELEMETRY_API) as OpenTelemetryApi;
+  } catch {
+    return undefined;
+  }
+})();
 
 /**
  * Whether an OpenTelemetry SDK has registered a tracer provider: without one no span is ever

@@ -8,10 +8,10 @@ import * as otel from '@opentelemetry/api';
 import { expect } from 'chai';
 import Koa from 'koa';
 import { Registry } from 'prom-client';
-import { serialRenderer } from '../../src/metrics/endpoint.ts';
-import { addNativeExemplar, exemplarOf, type NativeExemplar } from '../../src/metrics/exemplars.ts';
-import { decodeProtobuf, RedMetrics, redMiddleware } from '../../src/metrics/index.ts';
-import { sampledTraceparent } from '../../src/metrics/trace-context.ts';
+import { serialRenderer } from '../src/endpoint.ts';
+import { addNativeExemplar, exemplarOf, type NativeExemplar } from '../src/exemplars.ts';
+import { decodeProtobuf, RedMetrics, redMiddleware } from '../src/koa.ts';
+import { sampledTraceparent } from '../src/trace-context.ts';
 import { referenceAddExemplar } from './support/reference-native-exemplars.ts';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';

@@ -4,8 +4,8 @@
 // get their series at zero before the first request.
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { routeTemplate } from '../http/route-template.ts';
-import { statusAtClose } from '../http/status-at-close.ts';
+import { routeTemplate } from './route-template.ts';
+import { statusAtClose } from './status-at-close.ts';
 import { UNMATCHED_ROUTE, methodLabel } from './labels.ts';
 import type { KnownRoute, RedMetrics } from './red-metrics.ts';
 import { activeSpanTrace, openTelemetryTracing, sampledTraceparent } from './trace-context.ts';

@@ -1,13 +1,6 @@
 // Native histogram buckets: client_golang's schema choice, bucket keys and bucket limit.
 import { expect } from 'chai';
-import {
-  ExponentialHistogram,
-  SparseBuckets,
-  bucketKey,
-  bucketUpperBound,
-  schemaForFactor,
-  spansOf,
-} from '../../src/metrics/exponential-buckets.ts';
+import { ExponentialHistogram, SparseBuckets, bucketKey, bucketUpperBound, schemaForFactor, spansOf } from '../src/exponential-buckets.ts';
 
 const ZERO = 2 ** -128;
 

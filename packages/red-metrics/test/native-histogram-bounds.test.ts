@@ -3,7 +3,7 @@
 // entry at half the index (for precision), each odd entry is the one before it times
 // math.Exp2(math.Exp2(-s)), Go's Exp2 (support/reference-native-histogram.ts restates it).
 import { expect } from 'chai';
-import { NATIVE_HISTOGRAM_BOUNDS } from '../../src/metrics/native-histogram-bounds.ts';
+import { NATIVE_HISTOGRAM_BOUNDS } from '../src/native-histogram-bounds.ts';
 import { deriveBoundsTable, goExp2, nextDown } from './support/reference-native-histogram.ts';
 
 describe('metrics/native-histogram-bounds', () => {

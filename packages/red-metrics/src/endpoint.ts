@@ -1,11 +1,16 @@
 // GET /metrics: the registry in the Prometheus text format, OpenMetrics, or Prometheus'
 // protobuf format (native histograms need it), whichever the scraper's Accept ranks first.
-import type { Middleware } from 'koa';
 import { Registry, type RegistryContentType } from 'prom-client';
 import { type Exposition, expositionOf, type RenderContext, registryDefaultLabels, seriesChunks } from './exposition.ts';
 import { PROTOBUF_CONTENT_TYPE, renderProtobuf } from './protobuf.ts';
 
 export type ExpositionFormat = 'text' | 'openmetrics' | 'protobuf';
+
+/** The Koa middleware's shape, typed here so that the core's declarations need no koa types. */
+type Middleware = (
+  ctx: { path: string; method: string; get(field: string): string; set(field: string, value: string): void; body: unknown },
+  next: () => Promise<unknown>,
+) => Promise<unknown>;
 
 export function metricsEndpoint(registry: Registry<RegistryContentType>, path = '/metrics'): Middleware {
   const render = serialRenderer(registry);
