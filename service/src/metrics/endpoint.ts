@@ -180,6 +180,10 @@ async function* protobufChunks({ context, entries }: Plan): AsyncGenerator<Uint8
         yield Buffer.concat(block, blockBytes);
         block = [];
         blockBytes = 0;
+        if (performance.now() - sliceStarted >= SLICE_BUDGET_MS) {
+          await yieldToLoop();
+          sliceStarted = performance.now();
+        }
       }
     }
     if (blockBytes > 0) yield Buffer.concat(block, blockBytes);
