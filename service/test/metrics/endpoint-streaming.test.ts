@@ -118,6 +118,27 @@ describe('metrics/endpoint: the streamed body', function () {
     });
   }
 
+  it('answers HEAD with the headers only, and keeps serving after a client leaves mid-body', async () => {
+    const registry = registryOf({ labelSets: 3000, native: true, traced: false, defaults: false, extras: 'none', prefixes: 1 }, 4);
+    const { url, server } = await listen(new Koa().use(metricsEndpoint(registry)));
+    try {
+      const head = await fetch(url, { method: 'HEAD' });
+      expect(head.status).to.equal(200);
+      expect(head.headers.get('content-type')).to.match(/^text\/plain/);
+      expect((await head.arrayBuffer()).byteLength).to.equal(0);
+      const leaving = new AbortController();
+      const response = await fetch(url, { signal: leaving.signal });
+      const reader = response.body!.getReader();
+      await reader.read();
+      leaving.abort();
+      await reader.read().catch(() => undefined);
+      const again = Buffer.from(await (await fetch(url)).arrayBuffer());
+      expect(again.equals(await wholePayload(registry, 'text'))).to.equal(true);
+    } finally {
+      server.close();
+    }
+  });
+
   it('gives the event loop many turns while rendering a large registry, in every format', async () => {
     const registry = registryOf({ labelSets: 5000, native: true, traced: false, defaults: false, extras: 'none', prefixes: 1 }, 3);
     const render = streamingRenderer(registry);
