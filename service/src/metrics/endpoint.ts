@@ -34,6 +34,11 @@ export function metricsEndpoint(registry: Registry<RegistryContentType>, path = 
 export const SLICE_BUDGET_MS = 0.5;
 /** Series rendered between two reads of the clock (a few µs of work each). */
 const STEP_SERIES = 8;
+/**
+ * Series encoded per protobufjs call: each call has a fixed cost (a writer, a copy), so fewer,
+ * larger ones keep protobuf's CPU where the whole-payload encoding had it (about 0.2 ms each).
+ */
+const PROTOBUF_STEP_SERIES = 48;
 /** Characters (about bytes) of text gathered into one chunk of the body before it is handed on. */
 const CHUNK_CHARS = 64 * 1024;
 /** Lets requests that arrived during a render be served before the next slice. */
@@ -160,7 +165,7 @@ async function* protobufChunks({ context, entries }: Plan): AsyncGenerator<Uint8
     const { exposition } = entry;
     exposition.prepareRead();
     const parts = [encodeFamilyHeader(exposition)];
-    for (const [from, to] of seriesChunks(exposition.seriesCount, STEP_SERIES)) {
+    for (const [from, to] of seriesChunks(exposition.seriesCount, PROTOBUF_STEP_SERIES)) {
       parts.push(encodeSeriesRange(exposition, from, to, context));
       if (performance.now() - sliceStarted >= SLICE_BUDGET_MS) {
         await yieldToLoop();
