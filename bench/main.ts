@@ -2,8 +2,8 @@
 // each target marked met or not. BENCH_QUICK=1 shrinks everything to a smoke run.
 // Options (environment): BENCH_SCENARIOS=overhead,render,scrape,stall,prometheus,memory,attack,cache
 //   BENCH_ROUNDS (paired rounds, default 40), BENCH_ATTACK_REQUESTS (default 1000000),
-//   BENCH_SCRAPE_SERIES (series held by the scraped servers, a list, default 10000),
-//   BENCH_SCRAPE_FORMAT (text and/or protobuf, a list, default text),
+//   BENCH_SCRAPE_SERIES (series held by the scraped servers, a list, default 10000,100000),
+//   BENCH_SCRAPE_FORMAT (text and/or protobuf, a list, default text,protobuf),
 //   BENCH_PROMETHEUS_SERIES (series of the service a real Prometheus 3 scrapes, default 100000),
 //   BENCH_OUT (also write the markdown report to this file),
 //   BENCH_RESULTS_DIR (default .local/bench: results.json and the SVG plots of bench/plots.ts).
@@ -23,7 +23,9 @@ import { stall } from './scenarios/stall.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const number = (name: string, normal: number, short: number) => Number(process.env[name] ?? (quick ? short : normal));
-const scenarios = new Set((process.env.BENCH_SCENARIOS ?? 'overhead,render,scrape,memory,attack').split(',').map((s) => s.trim()));
+const scenarios = new Set(
+  (process.env.BENCH_SCENARIOS ?? 'overhead,render,scrape,stall,prometheus,memory,attack').split(',').map((s) => s.trim()),
+);
 const rounds = number('BENCH_ROUNDS', 40, 2);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -43,8 +45,10 @@ if (scenarios.has('render')) {
 }
 if (scenarios.has('scrape')) {
   // Every size and format asked for (lists: BENCH_SCRAPE_SERIES=10000,100000 BENCH_SCRAPE_FORMAT=text,protobuf).
-  const sizes = (process.env.BENCH_SCRAPE_SERIES ?? '10000').split(',').map(Number);
-  const formats = (process.env.BENCH_SCRAPE_FORMAT ?? 'text').split(',').map((f) => (f.trim() === 'protobuf' ? 'protobuf' : 'text'));
+  const sizes = (process.env.BENCH_SCRAPE_SERIES ?? (quick ? '10000' : '10000,100000')).split(',').map(Number);
+  const formats = (process.env.BENCH_SCRAPE_FORMAT ?? 'text,protobuf')
+    .split(',')
+    .map((f) => (f.trim() === 'protobuf' ? 'protobuf' : 'text'));
   results.scrape = [];
   for (const series of sizes)
     for (const format of formats)
