@@ -1,9 +1,10 @@
 // `make bench`: every benchmark scenario in one bounded run, then the results table with
 // each target marked met or not. BENCH_QUICK=1 shrinks everything to a smoke run.
-// Options (environment): BENCH_SCENARIOS=overhead,render,scrape,memory,attack,cache
+// Options (environment): BENCH_SCENARIOS=overhead,render,scrape,stall,prometheus,memory,attack,cache
 //   BENCH_ROUNDS (paired rounds, default 40), BENCH_ATTACK_REQUESTS (default 1000000),
-//   BENCH_SCRAPE_SERIES (series held by the scraped servers, default 10000),
-//   BENCH_SCRAPE_FORMAT (text or protobuf, default text),
+//   BENCH_SCRAPE_SERIES (series held by the scraped servers, a list, default 10000,100000),
+//   BENCH_SCRAPE_FORMAT (text and/or protobuf, a list, default text,protobuf),
+//   BENCH_PROMETHEUS_SERIES (series of the service a real Prometheus 3 scrapes, default 100000),
 //   BENCH_OUT (also write the markdown report to this file),
 //   BENCH_RESULTS_DIR (default .local/bench: results.json and the SVG plots of bench/plots.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,11 +17,15 @@ import { cache } from './scenarios/cache.ts';
 import { overhead } from './scenarios/overhead.ts';
 import { render } from './scenarios/render.ts';
 import { memory } from './scenarios/memory.ts';
+import { prometheusScrape } from './scenarios/prometheus-scrape.ts';
 import { scrape } from './scenarios/scrape.ts';
+import { stall } from './scenarios/stall.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const number = (name: string, normal: number, short: number) => Number(process.env[name] ?? (quick ? short : normal));
-const scenarios = new Set((process.env.BENCH_SCENARIOS ?? 'overhead,render,scrape,memory,attack').split(',').map((s) => s.trim()));
+const scenarios = new Set(
+  (process.env.BENCH_SCENARIOS ?? 'overhead,render,scrape,stall,prometheus,memory,attack').split(',').map((s) => s.trim()),
+);
 const rounds = number('BENCH_ROUNDS', 40, 2);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -39,15 +44,21 @@ if (scenarios.has('render')) {
   results.render = await render(quick ? [1_000, 10_000] : [1_000, 10_000, 100_000], quick ? 3 : 15, log);
 }
 if (scenarios.has('scrape')) {
-  const format = process.env.BENCH_SCRAPE_FORMAT === 'protobuf' ? 'protobuf' : 'text';
-  results.scrape = await scrape({
-    series: number('BENCH_SCRAPE_SERIES', 10_000, 10_000),
-    format,
-    rounds,
-    burstSeconds: quick ? 1 : 4,
-    rate: 500,
-    log,
-  });
+  // Every size and format asked for (lists: BENCH_SCRAPE_SERIES=10000,100000 BENCH_SCRAPE_FORMAT=text,protobuf).
+  const sizes = (process.env.BENCH_SCRAPE_SERIES ?? (quick ? '10000' : '10000,100000')).split(',').map(Number);
+  const formats = (process.env.BENCH_SCRAPE_FORMAT ?? 'text,protobuf')
+    .split(',')
+    .map((f) => (f.trim() === 'protobuf' ? 'protobuf' : 'text'));
+  results.scrape = [];
+  for (const series of sizes)
+    for (const format of formats)
+      results.scrape.push(await scrape({ series, format, rounds, burstSeconds: quick ? 1 : 4, rate: 500, log }));
+}
+if (scenarios.has('stall')) {
+  results.stall = await stall(quick ? [10_000] : [10_000, 100_000], quick ? 3 : rounds, log);
+}
+if (scenarios.has('prometheus')) {
+  results.prometheus = await prometheusScrape(number('BENCH_PROMETHEUS_SERIES', 100_000, 10_000), quick ? 15 : 60, log);
 }
 if (scenarios.has('memory')) {
   results.memory = memory(quick ? 50 : 1_000, quick ? 100 : 1_000, log);

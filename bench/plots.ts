@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { svgOf, type TopLevelSpec } from '../scripts/lib/svg-plot.ts';
-import type { Results } from './report.ts';
+import { type Results, scrapeResults } from './report.ts';
 
 const WIDTH = 560;
 // White, so the plots read the same in GitHub's dark theme; long labels kept whole.
@@ -87,18 +87,35 @@ export function plotSpecs(results: Results): Map<string, TopLevelSpec> {
     );
   }
   if (results.render) specs.set('render.svg', renderLines(results.render));
-  if (results.scrape) {
-    const s = results.scrape;
+  const scrapes = scrapeResults(results);
+  if (scrapes.length) {
     specs.set(
       'scrape.svg',
       barsWithIqr(
-        `p99 while scraped every ${s.burstSeconds} s (${s.series} series, ${s.format}) against an unscraped twin`,
+        `p99 while scraped once per ${scrapes[0]!.burstSeconds} s burst, against an unscraped twin (A/A: two unscraped)`,
         'p99 ratio',
+        scrapes.flatMap((s) => [
+          { label: `${s.series / 1000}k ${s.format}: scraped`, ...s.scraped },
+          { label: `${s.series / 1000}k ${s.format}: A/A`, ...s.control },
+        ]),
         [
-          { label: 'scraped vs unscraped', ...s.scraped },
-          { label: 'A/A control', ...s.control },
+          { value: 1.05, label: 'target 10k' },
+          { value: 1.1, label: 'target 100k' },
         ],
-        [{ value: 1.05, label: 'target' }],
+      ),
+    );
+  }
+  if (results.stall) {
+    specs.set(
+      'stall.svg',
+      barsWithIqr(
+        'Longest event-loop block in a scrape window (monitorEventLoopDelay), ms',
+        'ms',
+        results.stall.flatMap((r) => [
+          { label: `${r.series / 1000}k ${r.format}: scraped`, ...r.blockMs },
+          { label: `${r.series / 1000}k ${r.format}: A/A`, ...r.controlBlockMs },
+        ]),
+        [{ value: 5, label: 'target' }],
       ),
     );
   }

@@ -1,8 +1,8 @@
-# Benchmarks (bench/): not part of `make test`. Bounded to about 10 minutes; BENCH_QUICK=1
+# Benchmarks (bench/): not part of `make test`. Bounded to about 25 minutes; BENCH_QUICK=1
 # for a smoke run. See docs/benchmarks.md for the method and the latest numbers.
 .PHONY: bench bench-plots bench-profile bench-micro audit
 
-bench: bootstrap ## Benchmarks: middleware overhead, /metrics render, scrape stall, cardinality attack (BENCH_QUICK=1 for a smoke run)
+bench: bootstrap ## Benchmarks: middleware overhead, /metrics render, scrape stall and loop blocks, Prometheus scrape duration, cardinality attack (BENCH_QUICK=1 for a smoke run)
 	@node bench/main.ts
 
 # The plots docs/benchmarks.md shows are drawn from the committed run in docs/bench/results.json.

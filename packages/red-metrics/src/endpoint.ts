@@ -1,8 +1,16 @@
 // GET /metrics: the registry in the Prometheus text format, OpenMetrics, or Prometheus'
 // protobuf format (native histograms need it), whichever the scraper's Accept ranks first.
+import { Readable } from 'node:stream';
 import { Registry, type RegistryContentType } from 'prom-client';
-import { type Exposition, expositionOf, type RenderContext, registryDefaultLabels, seriesChunks } from './exposition.ts';
-import { PROTOBUF_CONTENT_TYPE, renderProtobuf } from './protobuf.ts';
+import { type Exposition, expositionOf, type RenderContext, registryDefaultLabels, seriesChunks, type TextFormat } from './exposition.ts';
+import {
+  encodeFamilyHeader,
+  encodePromClientFamily,
+  encodeSeriesRange,
+  lengthPrefix,
+  PROTOBUF_CONTENT_TYPE,
+  type RegistryMetric,
+} from './protobuf.ts';
 
 export type ExpositionFormat = 'text' | 'openmetrics' | 'protobuf';
 
@@ -13,24 +21,38 @@ type Middleware = (
 ) => Promise<unknown>;
 
 export function metricsEndpoint(registry: Registry<RegistryContentType>, path = '/metrics'): Middleware {
-  const render = serialRenderer(registry);
+  const render = streamingRenderer(registry);
   return async function serveMetrics(ctx, next) {
     if (ctx.path !== path || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
     const { contentType, body } = await render(negotiateFormat(ctx.get('accept')));
     ctx.set('Content-Type', contentType);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    ctx.body = body;
   };
 }
 
-/** Series of an owned metric rendered between two turns of the event loop. */
-const SLICE_SERIES = 100;
+/**
+ * The CPU a slice of a render may take before it gives the event loop a turn: requests that
+ * arrived meanwhile are served before the next slice, so a scrape of any size delays them by
+ * about this much at a time (GC pauses aside).
+ */
+export const SLICE_BUDGET_MS = 0.5;
+/** Series rendered between two reads of the clock (a few µs of work each). */
+const STEP_SERIES = 8;
+/**
+ * Series encoded per protobufjs call: each call has a fixed cost (a writer, a copy), so fewer,
+ * larger ones keep protobuf's CPU near the whole-payload encoding's (about 0.3 ms each).
+ */
+const PROTOBUF_STEP_SERIES = 64;
+/** Characters (about bytes) of text gathered into one chunk of the body before it is handed on. */
+const CHUNK_CHARS = 64 * 1024;
 /** Lets requests that arrived during a render be served before the next slice. */
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-interface Rendered {
+export interface Rendering {
   contentType: string;
-  body: string | Uint8Array;
+  /** The body, produced slice by slice as the client reads it (nothing is built ahead). */
+  body: Readable;
 }
 
 /** What one render needs of the registry: the default labels, learnt once per render. */
@@ -42,65 +64,151 @@ export async function renderContext(registry: Registry<RegistryContentType>): Pr
   return { defaultLabels: probe ? await registryDefaultLabels(registry, probe) : [] };
 }
 
+/** A render's plan, in registry order: metrics redline renders as it streams, the rest already formatted. */
+type Entry = { exposition: Exposition } | { formatted: string | Uint8Array };
+
+interface Plan {
+  context: RenderContext;
+  entries: Entry[];
+}
+
 /**
- * Renders one scrape at a time, in any format. prom-client 15 renders OpenMetrics by
- * renaming counters in place (`http_requests_total` becomes `http_requests`) and never
- * renames them back, so the text format would lose `_total` after the first OpenMetrics
- * scrape. Each render here restores the names, and scrapes are serialised so none sees
- * another's renamed metrics. Scrapes come every few seconds: the queue costs nothing.
- * prometheus/client_js#829 (https://github.com/prometheus/client_js/pull/829) computes the
- * name per render instead: this workaround can go with the prom-client release that ships it.
+ * Renders /metrics as a stream, in any format. prom-client 15 renders OpenMetrics by renaming
+ * counters in place (`http_requests_total` becomes `http_requests`) and never renames them
+ * back, so the text format would lose `_total` after the first OpenMetrics scrape. The metrics
+ * prom-client formats (process_*, nodejs_*, redline_*: a few dozen series) are therefore
+ * formatted first, one scrape at a time, with the names restored after each; the queue is
+ * held for that part only. prometheus/client_js#829
+ * (https://github.com/prometheus/client_js/pull/829) computes the name per render instead:
+ * this workaround can go with the prom-client release that ships it.
  *
- * The metrics redline owns (the RED counters and histogram) render themselves through their
- * exposition, from cached label text, in slices with the event loop free between them, so a
- * large registry does not stall requests; every other metric is formatted by prom-client
- * exactly as `registry.metrics()` would.
+ * The metrics redline owns (the RED counters and histogram) are then rendered through their
+ * exposition from cached label text while the body streams: a few series at a time, a slice
+ * ending after SLICE_BUDGET_MS of work or CHUNK_CHARS of text, the event loop free between
+ * slices, and each slice handed to the socket as it is made, pulled at the pace the client
+ * reads (a 1M-sample registry never exists as one string). The bytes are exactly those of
+ * rendering the whole payload at once for the same state (test: endpoint-streaming.test.ts).
+ * Protobuf writes a family's length before its series, so a family's encoding (about a fifth
+ * of its text) is gathered, in slices, before it is handed on.
  */
-export function serialRenderer(registry: Registry<RegistryContentType>) {
+export function streamingRenderer(registry: Registry<RegistryContentType>) {
   let queue: Promise<unknown> = Promise.resolve();
-  const renderNow = async (format: ExpositionFormat): Promise<Rendered> => {
+  const plan = async (format: ExpositionFormat): Promise<Plan> => {
     const context = await renderContext(registry);
-    if (format === 'protobuf') return { contentType: PROTOBUF_CONTENT_TYPE, body: await renderProtobuf(registry, yieldToLoop, context) };
     const openMetrics = format === 'openmetrics';
-    const metrics = registry.getMetricsAsArray() as unknown as { name: string; type: string }[];
+    const metrics = registry.getMetricsAsArray() as unknown as RegistryMetric[];
     const names = metrics.map((metric) => metric.name);
     if (openMetrics) registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as never);
     try {
-      const parts: string[] = [];
+      const entries: Entry[] = [];
       for (const [index, metric] of metrics.entries()) {
         const exposition = expositionOf(metric);
-        if (exposition) {
-          parts.push(await renderSliced(exposition, format === 'openmetrics' ? 'openmetrics' : 'text', context));
-          continue;
+        if (exposition) entries.push({ exposition });
+        else if (format === 'protobuf') entries.push({ formatted: await encodePromClientFamily(metric) });
+        else {
+          if (openMetrics && metric.type === 'counter') metric.name = metric.name.replace(/_total$/, '');
+          entries.push({ formatted: await registry.getSingleMetricAsString(names[index]!) });
         }
-        if (openMetrics && metric.type === 'counter') metric.name = metric.name.replace(/_total$/, '');
-        parts.push(await registry.getSingleMetricAsString(names[index]!));
       }
-      return openMetrics
-        ? { contentType: Registry.OPENMETRICS_CONTENT_TYPE, body: `${parts.join('\n')}\n# EOF\n` }
-        : { contentType: Registry.PROMETHEUS_CONTENT_TYPE, body: `${parts.join('\n\n')}\n` };
+      return { context, entries };
     } finally {
       if (openMetrics) registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE as never);
       for (const [index, metric] of metrics.entries()) metric.name = names[index]!;
     }
   };
-  return (format: ExpositionFormat) => {
-    const rendered = queue.then(() => renderNow(format));
-    queue = rendered.catch(() => undefined);
-    return rendered;
+  return async (format: ExpositionFormat): Promise<Rendering> => {
+    const planned = queue.then(() => plan(format));
+    queue = planned.catch(() => undefined);
+    const ready = await planned;
+    const chunks = format === 'protobuf' ? protobufChunks(ready) : textChunks(ready, format);
+    return { contentType: CONTENT_TYPES[format], body: Readable.from(chunks, { objectMode: false }) };
   };
 }
 
-async function renderSliced(exposition: Exposition, format: 'text' | 'openmetrics', context: RenderContext): Promise<string> {
-  exposition.prepareRead();
-  let text = exposition.header(format);
-  let first = true;
-  for (const [from, to] of seriesChunks(exposition.seriesCount, SLICE_SERIES)) {
-    if (!first) await yieldToLoop();
-    first = false;
-    text += exposition.textLines(format, from, to, context);
+const CONTENT_TYPES: Record<ExpositionFormat, string> = {
+  text: Registry.PROMETHEUS_CONTENT_TYPE,
+  openmetrics: Registry.OPENMETRICS_CONTENT_TYPE,
+  protobuf: PROTOBUF_CONTENT_TYPE,
+};
+
+/** The text formats: families joined as prom-client's registry.metrics() joins them. */
+async function* textChunks({ context, entries }: Plan, format: TextFormat): AsyncGenerator<Buffer> {
+  const openMetrics = format === 'openmetrics';
+  let out = '';
+  let sliceStarted = performance.now();
+  for (const [index, entry] of entries.entries()) {
+    if (index > 0) out += openMetrics ? '\n' : '\n\n';
+    if ('formatted' in entry) {
+      out += entry.formatted as string;
+      continue;
+    }
+    const { exposition } = entry;
+    exposition.prepareRead();
+    out += exposition.header(format);
+    for (const [from, to] of seriesChunks(exposition.seriesCount, STEP_SERIES)) {
+      out += exposition.textLines(format, from, to, context);
+      if (out.length >= CHUNK_CHARS || performance.now() - sliceStarted >= SLICE_BUDGET_MS) {
+        const chunk = Buffer.from(out);
+        out = '';
+        yield chunk;
+        await yieldToLoop();
+        sliceStarted = performance.now();
+      }
+    }
   }
-  return text;
+  yield Buffer.from(openMetrics ? `${out}\n# EOF\n` : `${out}\n`);
+}
+
+/** Delimited MetricFamily messages; a family redline renders is encoded in slices under one length prefix. */
+async function* protobufChunks({ context, entries }: Plan): AsyncGenerator<Uint8Array> {
+  let sliceStarted = performance.now();
+  for (const entry of entries) {
+    if ('formatted' in entry) {
+      yield entry.formatted as Uint8Array;
+      continue;
+    }
+    const { exposition } = entry;
+    exposition.prepareRead();
+    const parts = [encodeFamilyHeader(exposition)];
+    for (const [from, to] of seriesChunks(exposition.seriesCount, PROTOBUF_STEP_SERIES)) {
+      parts.push(encodeSeriesRange(exposition, from, to, context));
+      if (performance.now() - sliceStarted >= SLICE_BUDGET_MS) {
+        await yieldToLoop();
+        sliceStarted = performance.now();
+      }
+    }
+    let length = 0;
+    for (const part of parts) length += part.byteLength;
+    yield lengthPrefix(length);
+    // Each part (PROTOBUF_STEP_SERIES series, tens of KB for a histogram) is a chunk of its own:
+    // no copy, and each is released once written.
+    for (let i = 0; i < parts.length; i += 1) {
+      const part = parts[i]!;
+      parts[i] = EMPTY;
+      yield part;
+      if (performance.now() - sliceStarted >= SLICE_BUDGET_MS) {
+        await yieldToLoop();
+        sliceStarted = performance.now();
+      }
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The whole payload of one render, gathered from its stream (tools, tests, the render
+ * benchmark): the text formats as a string, protobuf as bytes.
+ */
+export function serialRenderer(registry: Registry<RegistryContentType>) {
+  const render = streamingRenderer(registry);
+  return async (format: ExpositionFormat): Promise<{ contentType: string; body: string | Uint8Array }> => {
+    const { contentType, body } = await render(format);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    return { contentType, body: format === 'protobuf' ? bytes : bytes.toString('utf8') };
+  };
 }
 
 interface Ranked {

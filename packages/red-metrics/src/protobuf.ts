@@ -4,9 +4,8 @@
 // and the duration histogram's classic and native buckets. metrics.proto names the field
 // created_timestamp; newer client_model versions call it start_timestamp, at the same numbers.
 import { fileURLToPath } from 'node:url';
-import type { Registry, RegistryContentType } from 'prom-client';
 import protobuf from 'protobufjs';
-import { expositionOf, NO_DEFAULT_LABELS, type RenderContext, seriesChunks } from './exposition.ts';
+import type { Exposition, RenderContext } from './exposition.ts';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
 
@@ -68,50 +67,42 @@ function promClientMetrics(type: string, name: string, values: Sample[]): object
   return values.map((v) => ({ label: labelPairs(v.labels), untyped: { value: v.value } }));
 }
 
+/** A registry metric as prom-client holds it (the fields the protobuf encoding reads). */
+export interface RegistryMetric {
+  name: string;
+  help: string;
+  type: string;
+  get(): Promise<{ values: Sample[] }>;
+}
+
+/** One metric prom-client renders, as a whole delimited MetricFamily message. */
+export async function encodePromClientFamily(metric: RegistryMetric): Promise<Uint8Array> {
+  const { values } = await metric.get();
+  return MetricFamily.encodeDelimited({
+    name: metric.name,
+    help: metric.help,
+    type: TYPES[metric.type] ?? TYPES.untyped,
+    metric: promClientMetrics(metric.type, metric.name, values),
+  }).finish();
+}
+
+/** The MetricFamily fields before the series (name, help, type) of a metric redline renders. */
+export function encodeFamilyHeader(exposition: Exposition): Uint8Array {
+  return MetricFamily.encode({ name: exposition.name, help: exposition.help, type: TYPES[exposition.type] }).finish();
+}
+
 /**
- * Encodes every metric of the registry. The metrics redline owns are encoded in slices of
- * series, with `between` run after each: protobuf messages concatenate (repeated fields
- * append), so the family is its header message followed by one `{ metric: [...] }` message per
- * slice, under one length prefix.
+ * Series [from, to) of a metric redline renders, as MetricFamily `metric` fields. Protobuf
+ * messages concatenate (repeated fields append), so a family is its header followed by the
+ * encodings of consecutive ranges, byte for byte what one encoding of all its series gives.
  */
-export async function renderProtobuf(
-  registry: Registry<RegistryContentType>,
-  between: () => Promise<void>,
-  context: RenderContext = NO_DEFAULT_LABELS,
-  slice = 100,
-): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for (const metric of registry.getMetricsAsArray() as unknown as {
-    name: string;
-    help: string;
-    type: string;
-    get(): Promise<{ values: Sample[] }>;
-  }[]) {
-    const exposition = expositionOf(metric);
-    if (exposition) {
-      exposition.prepareRead();
-      const parts = [MetricFamily.encode({ name: exposition.name, help: exposition.help, type: TYPES[exposition.type] }).finish()];
-      let first = true;
-      for (const [from, to] of seriesChunks(exposition.seriesCount, slice)) {
-        if (!first) await between();
-        first = false;
-        parts.push(MetricFamily.encode({ metric: exposition.protoMetrics(from, to, context) }).finish());
-      }
-      const length = parts.reduce((sum, part) => sum + part.byteLength, 0);
-      chunks.push(protobuf.Writer.create().uint32(length).finish(), ...parts);
-      continue;
-    }
-    const { values } = await metric.get();
-    chunks.push(
-      MetricFamily.encodeDelimited({
-        name: metric.name,
-        help: metric.help,
-        type: TYPES[metric.type] ?? TYPES.untyped,
-        metric: promClientMetrics(metric.type, metric.name, values),
-      }).finish(),
-    );
-  }
-  return Buffer.concat(chunks);
+export function encodeSeriesRange(exposition: Exposition, from: number, to: number, context: RenderContext): Uint8Array {
+  return MetricFamily.encode({ metric: exposition.protoMetrics(from, to, context) }).finish();
+}
+
+/** The varint length prefix of a delimited message of `length` bytes. */
+export function lengthPrefix(length: number): Uint8Array {
+  return protobuf.Writer.create().uint32(length).finish();
 }
 
 /** A decoded MetricFamily: metrics.proto's fields in camelCase; absent fields are undefined. */

@@ -1,19 +1,28 @@
-// Rendering /metrics costs about a millisecond of the one thread that also serves the API, and
-// writing its ~20 KB more. A client hammering /metrics would take that thread from the API, so
+// Rendering /metrics costs about a millisecond of the one thread that also serves the API
+// (in slices, see endpoint.ts), and writing its ~20 KB more. A client hammering /metrics would take that thread from the API, so
 // scrapes are rationed with two token buckets, far above what any set of scrapers needs:
 // fresh renders (10/s), and answers at all (50/s). Past the first a scrape gets the latest
 // render in its format; past the second, a bodiless 429 with Retry-After. Normal scraping
 // (every few seconds per Prometheus replica) never meets either.
+import { Readable, Transform } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { Middleware } from 'koa';
 import { type ExpositionFormat, negotiateFormat } from './endpoint.ts';
 
-interface Rendered {
+/** A render kept for the scrapes past the render budget: its body, as the chunks it was sent in. */
+interface Kept {
   contentType: string;
-  body: unknown;
+  chunks: Buffer[];
 }
 
 export const SCRAPE_RENDERS_PER_SECOND = 10;
 export const SCRAPES_PER_SECOND = 50;
+/**
+ * The largest render kept for reuse, per format. A larger one (far beyond normal cardinality:
+ * 16 MiB of text is about 160k series) is streamed and not kept, so memory stays bounded;
+ * scrapes past the render budget then get a 429 instead of a render of their own.
+ */
+export const MAX_KEPT_RENDER_BYTES = 16 * 1024 * 1024;
 
 function tokenBucket(perSecond: number) {
   let tokens = perSecond;
@@ -28,13 +37,46 @@ function tokenBucket(perSecond: number) {
   };
 }
 
+/**
+ * Passes a body through while keeping a copy of its chunks, up to `maxBytes`; `kept` settles
+ * when the body has been sent whole (the copy), or not (undefined: too large, failed, aborted).
+ */
+function keepWhileSending(body: unknown, maxBytes: number): { body: unknown; kept: Promise<Buffer[] | undefined> } {
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    const bytes = Buffer.from(body as string);
+    return { body, kept: Promise.resolve(bytes.byteLength <= maxBytes ? [bytes] : undefined) };
+  }
+  if (!(body instanceof Readable)) return { body, kept: Promise.resolve(undefined) };
+  let chunks: Buffer[] | undefined = [];
+  let size = 0;
+  const tee = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.byteLength;
+      if (chunks && size <= maxBytes) chunks.push(chunk);
+      else chunks = undefined;
+      done(null, chunk);
+    },
+  });
+  body.on('error', (error) => tee.destroy(error));
+  tee.on('close', () => body.destroy()); // a client that left stops the render
+  body.pipe(tee);
+  return {
+    body: tee,
+    kept: finished(tee, { readable: false }).then(
+      () => chunks,
+      () => undefined,
+    ),
+  };
+}
+
 export function scrapeCache(
   path = '/metrics',
   rendersPerSecond = SCRAPE_RENDERS_PER_SECOND,
   scrapesPerSecond = SCRAPES_PER_SECOND,
+  maxKeptBytes = MAX_KEPT_RENDER_BYTES,
 ): Middleware {
-  const latest = new Map<ExpositionFormat, Rendered>();
-  const rendering = new Map<ExpositionFormat, Promise<Rendered | undefined>>();
+  const latest = new Map<ExpositionFormat, Kept>();
+  const rendering = new Map<ExpositionFormat, Promise<Kept | undefined>>();
   const mayRender = tokenBucket(rendersPerSecond);
   const mayAnswer = tokenBucket(scrapesPerSecond);
   return async function rationScrapes(ctx, next) {
@@ -48,25 +90,39 @@ export function scrapeCache(
     // One latest render per format: a protobuf scraper never gets a cached text page.
     const format = negotiateFormat(ctx.get('accept'));
     const reuse = !mayRender() && (rendering.get(format) ?? latest.get(format));
-    const hit = reuse ? await reuse : undefined;
-    if (!hit) {
-      const render = (async () => {
-        await next();
-        if (ctx.status !== 200) return undefined;
-        const fresh = { contentType: ctx.response.get('Content-Type'), body: ctx.body };
-        latest.set(format, fresh);
-        return fresh;
-      })();
-      rendering.set(format, render);
-      try {
-        await render;
-      } finally {
-        if (rendering.get(format) === render) rendering.delete(format);
+    if (reuse) {
+      // Past the render budget: the render in progress (once sent whole) or the latest one.
+      const hit = await reuse;
+      if (!hit) {
+        // It could not be kept (too large, or it failed): answer as past the answer budget.
+        ctx.status = 429;
+        ctx.set('Retry-After', '1');
+        ctx.body = '';
+        return;
       }
+      ctx.set('Content-Type', hit.contentType);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = Readable.from(hit.chunks, { objectMode: false });
       return;
     }
-    ctx.set('Content-Type', hit.contentType);
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = hit.body;
+    // Registered before rendering starts, so a scrape arriving meanwhile joins this render.
+    let settle: (kept: Kept | undefined) => void = () => {};
+    const render = new Promise<Kept | undefined>((resolve) => (settle = resolve));
+    rendering.set(format, render);
+    void render.then((kept) => {
+      if (kept) latest.set(format, kept);
+      if (rendering.get(format) === render) rendering.delete(format);
+    });
+    try {
+      await next();
+    } catch (error) {
+      settle(undefined);
+      throw error;
+    }
+    if (ctx.status !== 200) return settle(undefined);
+    const contentType = ctx.response.get('Content-Type');
+    const { body, kept } = keepWhileSending(ctx.body, maxKeptBytes);
+    ctx.body = body;
+    void kept.then((chunks) => settle(chunks && { contentType, chunks }));
   };
 }
