@@ -1,6 +1,6 @@
 // GET /metrics: the registry in the Prometheus text format, OpenMetrics, or Prometheus'
 // protobuf format (native histograms need it), whichever the scraper's Accept ranks first.
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { Registry, type RegistryContentType } from 'prom-client';
 import { type Exposition, expositionOf, type RenderContext, registryDefaultLabels, seriesChunks } from './exposition.ts';
 import { PROTOBUF_CONTENT_TYPE, renderProtobuf } from './protobuf.ts';
@@ -8,9 +8,17 @@ import { PROTOBUF_CONTENT_TYPE, renderProtobuf } from './protobuf.ts';
 export type ExpositionFormat = 'text' | 'openmetrics' | 'protobuf';
 
 export function metricsEndpoint(registry: Registry<RegistryContentType>, path = '/metrics'): Middleware {
-  const render = serialRenderer(registry);
+  const serve = metricsHandler(registry);
   return async function serveMetrics(ctx, next) {
     if (ctx.path !== path || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    return serve(ctx);
+  };
+}
+
+/** Answers one scrape, whatever its path: what `metricsEndpoint` calls for its own path. */
+export function metricsHandler(registry: Registry<RegistryContentType>): (ctx: Context) => Promise<void> {
+  const render = serialRenderer(registry);
+  return async function answerScrape(ctx) {
     const { contentType, body } = await render(negotiateFormat(ctx.get('accept')));
     ctx.set('Content-Type', contentType);
     ctx.set('Cache-Control', 'no-store');
