@@ -1,7 +1,8 @@
 // `make bench`: every benchmark scenario in one bounded run, then the results table with
 // each target marked met or not. BENCH_QUICK=1 shrinks everything to a smoke run.
 // Options (environment): BENCH_SCENARIOS=overhead,render,scrape,stall,prometheus,memory,attack,cache
-//   BENCH_ROUNDS (paired rounds, default 40), BENCH_ATTACK_REQUESTS (default 1000000),
+//   BENCH_ROUNDS (paired rounds, default 40), BENCH_OVERHEAD_SUBJECTS (the overhead servers to
+//   start, comma-separated, default all: bench/scenarios/overhead.ts), BENCH_ATTACK_REQUESTS (default 1000000),
 //   BENCH_SCRAPE_SERIES (series held by the scraped servers, a list, default 10000,100000),
 //   BENCH_SCRAPE_FORMAT (text and/or protobuf, a list, default text,protobuf),
 //   BENCH_PROMETHEUS_SERIES (series of the service a real Prometheus 3 scrapes, default 100000),
@@ -35,7 +36,15 @@ const started = Date.now();
 const results: Results = { quick, rounds };
 
 if (scenarios.has('overhead')) {
-  results.overhead = await overhead({ rounds, burstSeconds: 1, warmupSeconds: quick ? 1 : 3, connections: 16, log });
+  const only = process.env.BENCH_OVERHEAD_SUBJECTS?.split(',').map((s) => s.trim());
+  results.overhead = await overhead({
+    rounds,
+    burstSeconds: 1,
+    warmupSeconds: quick ? 1 : 3,
+    connections: 16,
+    log,
+    ...(only ? { only } : {}),
+  });
 }
 if (scenarios.has('cache')) {
   results.cache = await cache({ rounds, burstSeconds: 1, warmupSeconds: quick ? 1 : 3, connections: 16, log });

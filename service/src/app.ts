@@ -1,6 +1,7 @@
-// Composes the Koa application. Order matters: probes and /metrics answer before the RED
-// middleware so they never count as traffic; errors become JSON outside of it so it sees
-// what was thrown, and it reads the final status when the response closes.
+// Composes the Koa application. Order matters: probes answer before the RED middleware so they
+// never count as traffic (it answers /metrics itself, unrecorded, when /metrics has no port of
+// its own); errors become JSON outside of it so it sees what was thrown, and it reads the final
+// status when the response closes.
 import Koa from 'koa';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { OrderStore } from './catalogue/orders.ts';
@@ -11,7 +12,7 @@ import { requestLog } from './http/request-log.ts';
 import type { Logger } from './logger.ts';
 import { guardAdminPaths } from './routes/admin.ts';
 import { apiRouter } from './routes/index.ts';
-import { RedMetrics, metricsEndpoint, redMiddleware, scrapeCache } from '@redline/red-metrics/koa';
+import { RedMetrics, redMiddleware, type ScrapeEndpoint, scrapeEndpoint } from '@redline/red-metrics/koa';
 import { Simulator } from './simulation/simulator.ts';
 
 export interface AppDeps {
@@ -35,10 +36,11 @@ export function createApp({ config, logger, readiness, registry = new Registry()
   app.use(closeConnectionsWhileDraining(readiness));
   app.use(healthEndpoints(readiness));
   // On its own port /metrics is out of the API's reach (and a NetworkPolicy can admit only
-  // the scrapers); without one it is served here.
-  const metricsApp = config.metricsPort === undefined ? undefined : scrapeApp(registry);
-  if (!metricsApp) app.use(scrapeCache()).use(metricsEndpoint(registry));
-  app.use(redMiddleware(metrics, { routers: [router] }));
+  // the scrapers), and the API's requests cross no scrape check at all; without one the RED
+  // middleware answers it (one middleware for both, not two).
+  const scrape = scrapeEndpoint(registry);
+  const metricsApp = config.metricsPort === undefined ? undefined : scrapeApp(scrape);
+  app.use(redMiddleware(metrics, { routers: [router], ...(metricsApp ? {} : { scrape }) }));
   app.use(router.routes());
   if (config.adminToken) app.use(guardAdminPaths(config.adminToken));
   app.use(methodNotAllowed);
@@ -46,11 +48,10 @@ export function createApp({ config, logger, readiness, registry = new Registry()
   return { app, metricsApp, registry, metrics, simulator: sim };
 }
 
-function scrapeApp(registry: Registry): Koa {
+function scrapeApp(scrape: ScrapeEndpoint): Koa {
   const app = new Koa();
   app.silent = true;
-  app.use(scrapeCache());
-  app.use(metricsEndpoint(registry));
+  app.use(scrape.middleware());
   app.use(notFound);
   return app;
 }

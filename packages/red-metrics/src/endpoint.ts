@@ -14,16 +14,30 @@ import {
 
 export type ExpositionFormat = 'text' | 'openmetrics' | 'protobuf';
 
-/** The Koa middleware's shape, typed here so that the core's declarations need no koa types. */
-type Middleware = (
-  ctx: { path: string; method: string; get(field: string): string; set(field: string, value: string): void; body: unknown },
-  next: () => Promise<unknown>,
-) => Promise<unknown>;
+/** What a scrape needs of a Koa context, typed here so that the core's declarations need no koa types. */
+export interface ScrapeContext {
+  path: string;
+  method: string;
+  get(field: string): string;
+  set(field: string, value: string): void;
+  body: unknown;
+}
+
+/** The Koa middleware's shape, typed here for the same reason. */
+type Middleware = (ctx: ScrapeContext, next: () => Promise<unknown>) => Promise<unknown>;
 
 export function metricsEndpoint(registry: Registry<RegistryContentType>, path = '/metrics'): Middleware {
-  const render = streamingRenderer(registry);
+  const serve = metricsHandler(registry);
   return async function serveMetrics(ctx, next) {
     if (ctx.path !== path || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    return serve(ctx);
+  };
+}
+
+/** Answers one scrape, whatever its path: what `metricsEndpoint` calls for its own path. */
+export function metricsHandler(registry: Registry<RegistryContentType>): (ctx: ScrapeContext) => Promise<void> {
+  const render = streamingRenderer(registry);
+  return async function answerScrape(ctx) {
     const { contentType, body } = await render(negotiateFormat(ctx.get('accept')));
     ctx.set('Content-Type', contentType);
     ctx.set('Cache-Control', 'no-store');

@@ -205,6 +205,69 @@ describe('metrics/middleware options', () => {
     }
   });
 
+  it('hands the middlewares before it what the handlers threw, unchanged, and only once they have settled', async () => {
+    const registry = new Registry();
+    const metrics = new RedMetrics(registry);
+    const thrown = new Error('from the handler');
+    const seen: { error: unknown; inFlight: number | undefined; handlerDone: boolean }[] = [];
+    let handlerDone = false;
+    const app = new Koa();
+    app.silent = true;
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch (error) {
+        seen.push({ error, inFlight: (await samples(registry, 'http_requests_in_flight'))[0]?.value, handlerDone });
+        ctx.status = 502;
+      }
+    });
+    app.use(redMiddleware(metrics));
+    app.use(async () => {
+      await sleep(30);
+      handlerDone = true;
+      throw thrown;
+    });
+    const server = await listen(app);
+    try {
+      expect((await fetch(`${server.url}/x`)).status).to.equal(502);
+      expect(seen).to.have.length(1);
+      expect(seen[0]!.error).to.equal(thrown); // the same object, not a copy or a wrapper
+      expect(seen[0]!.handlerDone).to.equal(true);
+      // The handlers have returned; the response is still open: in flight until it closes.
+      expect(seen[0]!.inFlight).to.equal(1);
+      await eventually(async () => {
+        const errors = await samples(registry, 'http_request_errors_total');
+        expect(errors.map((s) => [s.labels.status_code, s.labels.error_type, s.value])).to.deep.equal([['502', 'exception', 1]]);
+      });
+      expect((await samples(registry, 'http_requests_in_flight'))[0]?.value).to.equal(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('resolves once the handlers have, so the middlewares before it see their answer', async () => {
+    const metrics = new RedMetrics(new Registry());
+    const app = new Koa();
+    app.silent = true;
+    app.use(async (ctx, next) => {
+      await next();
+      ctx.set('x-seen-body', String(ctx.body));
+    });
+    app.use(redMiddleware(metrics));
+    app.use(async (ctx) => {
+      await sleep(20);
+      ctx.body = 'late';
+    });
+    const server = await listen(app);
+    try {
+      const response = await fetch(`${server.url}/`);
+      expect(await response.text()).to.equal('late');
+      expect(response.headers.get('x-seen-body')).to.equal('late');
+    } finally {
+      await server.close();
+    }
+  });
+
   it("reads routes through the router's public layers, skipping router.use() and RegExp paths", () => {
     const router = new Router();
     router.use('/a', (_ctx, next) => next());
