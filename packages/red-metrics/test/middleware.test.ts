@@ -7,6 +7,7 @@ import Koa from 'koa';
 import { Registry } from 'prom-client';
 import { RedMetrics, redMiddleware, routesOf, usualStatus } from '../src/koa.ts';
 import { listen, samples, type Listening } from '../../../test/support/listen.ts';
+import { eventually } from './support/eventually.ts';
 
 /** A small app of its own: the middleware must work in any Koa app, not only redline's. */
 function testApp(unmatchedRoute?: string) {
@@ -46,18 +47,6 @@ function testApp(unmatchedRoute?: string) {
   app.use(router.routes());
   app.use(router.allowedMethods());
   return { app, registry, metrics };
-}
-
-async function eventually(check: () => Promise<unknown>, timeoutMs = 2_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(20);
-    }
-  }
 }
 
 describe('metrics/middleware', () => {

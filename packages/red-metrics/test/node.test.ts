@@ -4,12 +4,12 @@ import { spawn } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import { decodeProtobuf, metricsHandler, RedMetrics, recordRequest } from '../src/node.ts';
 import { samples } from '../../../test/support/listen.ts';
+import { eventually } from './support/eventually.ts';
 
 const PROMETHEUS_3_ACCEPT =
   'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.6,application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3,*/*;q=0.1';
@@ -18,18 +18,6 @@ async function serve(server: Server): Promise<string> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function eventually(check: () => Promise<unknown>, timeoutMs = 2_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(20);
-    }
-  }
 }
 
 describe('red-metrics/node: recordRequest and metricsHandler', function () {
