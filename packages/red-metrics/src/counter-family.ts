@@ -4,7 +4,7 @@
 // its exposition: OpenMetrics with `_created`, protobuf with the start timestamp, which
 // prom-client's Counter has neither of.
 import type { Registry } from 'prom-client';
-import { openMetricsExemplar, protoExemplar } from './exemplars.ts';
+import { openMetricsExemplar } from './exemplars.ts';
 import {
   applicableDefaults,
   createdSeconds,
@@ -14,10 +14,10 @@ import {
   formatValue,
   type LabelPair,
   labelText,
-  protoTimestamp,
   type RenderContext,
   type TextFormat,
 } from './exposition.ts';
+import { FIELD, labelFields, type ProtoWriter, writeExemplar, writeTimestamp } from './proto-writer.ts';
 import type { Exemplar, TraceContext } from './trace-context.ts';
 
 export interface CounterFamilyOptions {
@@ -41,6 +41,8 @@ export class CounterSeries {
   readonly labelValues: readonly string[];
   readonly labelPairs: LabelPair[];
   readonly labelText: string;
+  /** Its labels as protobuf LabelPair fields, encoded at its first protobuf render. */
+  labelFields: string | undefined;
 
   constructor(labelNames: readonly string[], labelValues: readonly string[], startedAt: number) {
     this.labelValues = labelValues;
@@ -139,21 +141,26 @@ export class CounterFamily implements Exposition {
     return out;
   }
 
-  protoMetrics(from: number, to: number, context: RenderContext): object[] {
-    const defaults = applicableDefaults(context, this.labelNames);
-    const metrics: object[] = [];
+  encodeSeries(writer: ProtoWriter, from: number, to: number, context: RenderContext): void {
+    const defaults = labelFields(FIELD.metricLabel, applicableDefaults(context, this.labelNames));
     for (let s = from; s < to; s += 1) {
       const series = this.list[s]!;
-      metrics.push({
-        label: defaults.length ? [...series.labelPairs, ...defaults] : series.labelPairs,
-        counter: {
-          value: series.value,
-          createdTimestamp: protoTimestamp(series.startedAt),
-          ...(series.exemplar ? { exemplar: protoExemplar(series.exemplar) } : {}),
-        },
-      });
+      const metric = writer.begin(FIELD.familyMetric);
+      series.labelFields ??= labelFields(FIELD.metricLabel, series.labelPairs);
+      writer.raw(series.labelFields);
+      writer.raw(defaults);
+      const counter = writer.begin(FIELD.metricCounter);
+      writer.double(FIELD.counterValue, series.value);
+      if (series.exemplar) writeExemplar(writer, FIELD.counterExemplar, series.exemplar);
+      writeTimestamp(writer, FIELD.counterCreated, series.startedAt);
+      writer.end(counter);
+      writer.end(metric);
     }
-    return metrics;
+  }
+
+  /** The series at `index`, in creation order (the order every render lists them in). */
+  seriesAt(index: number): CounterSeries | undefined {
+    return this.list[index];
   }
 
   /** prom-client's metric interface: the samples as its Counter.get() shapes them. */

@@ -12,9 +12,15 @@ import {
   type NativeExemplar,
   NATIVE_EXEMPLAR_TTL_MS,
   openMetricsExemplar,
-  protoExemplar,
 } from './exemplars.ts';
-import { ExponentialHistogram, type ExponentialOptions, type NativeSettings, nativeSettings, spansOf } from './exponential-buckets.ts';
+import {
+  ExponentialHistogram,
+  type ExponentialOptions,
+  type NativeSettings,
+  nativeSettings,
+  type Spans,
+  spansOf,
+} from './exponential-buckets.ts';
 import {
   applicableDefaults,
   createdSeconds,
@@ -25,10 +31,10 @@ import {
   formatValue,
   type LabelPair,
   labelText,
-  protoTimestamp,
   type RenderContext,
   type TextFormat,
 } from './exposition.ts';
+import { FIELD, labelFields, type ProtoWriter, writeBucket, writeExemplar, writeTimestamp } from './proto-writer.ts';
 import type { Exemplar, TraceContext } from './trace-context.ts';
 
 export { escapeLabelValue, formatValue };
@@ -56,6 +62,8 @@ export class HistogramSeries {
   /** `method="GET",route="/a",status_code="200"`: rendered once, reused by every scrape. */
   readonly labelText: string;
   readonly labelPairs: LabelPair[];
+  /** Its labels as protobuf LabelPair fields, encoded at its first protobuf render. */
+  labelFields: string | undefined;
   /** When the series started counting from zero (created or reset), epoch milliseconds. */
   startedAt: number;
   /** When a reset scheduled by the native bucket limit falls due (Infinity: none scheduled). */
@@ -264,54 +272,41 @@ export class DurationHistogram implements Exposition {
     return out;
   }
 
-  /** The protobuf Metric messages of series [from, to). */
-  protoMetrics(from: number, to: number, context: RenderContext): object[] {
+  /** Series [from, to) as MetricFamily `metric` fields (Metric messages with a Histogram). */
+  encodeSeries(writer: ProtoWriter, from: number, to: number, context: RenderContext): void {
     const n = this.bounds.length;
-    const defaults = applicableDefaults(context, this.labelNames);
-    const metrics: object[] = [];
+    const bounds = this.bounds;
+    const defaults = labelFields(FIELD.metricLabel, applicableDefaults(context, this.labelNames));
     for (let s = from; s < to; s += 1) {
       const series = this.list[s]!;
       const { data } = series;
-      const bucket: { cumulativeCount: number; upperBound: number; exemplar?: object }[] = [];
+      const metric = writer.begin(FIELD.familyMetric);
+      series.labelFields ??= labelFields(FIELD.metricLabel, series.labelPairs);
+      writer.raw(series.labelFields);
+      writer.raw(defaults);
+      const histogram = writer.begin(FIELD.metricHistogram);
+      writer.uint(FIELD.histogramCount, data[n + 2]!);
+      writer.double(FIELD.histogramSum, data[n + 1]!);
       const exemplars = series.bucketExemplars;
       let cumulative = 0;
       for (let i = 0; i < n; i += 1) {
         cumulative += data[i]!;
-        const exemplar = exemplars?.[i];
-        bucket.push(
-          exemplar
-            ? { cumulativeCount: cumulative, upperBound: this.bounds[i]!, exemplar: protoExemplar(exemplar) }
-            : { cumulativeCount: cumulative, upperBound: this.bounds[i]! },
-        );
+        writeBucket(writer, FIELD.histogramBucket, cumulative, bounds[i]!, exemplars?.[i]);
       }
       // The +Inf bucket is implied, unless it has an exemplar to carry (as client_golang).
       const above = exemplars?.[n];
-      if (above) bucket.push({ cumulativeCount: data[n + 2]!, upperBound: Number.POSITIVE_INFINITY, exemplar: protoExemplar(above) });
-      const histogram: Record<string, unknown> = {
-        sampleCount: data[n + 2]!,
-        sampleSum: data[n + 1]!,
-        bucket,
-        createdTimestamp: protoTimestamp(series.startedAt),
-      };
+      if (above) writeBucket(writer, FIELD.histogramBucket, data[n + 2]!, Number.POSITIVE_INFINITY, above);
       const native = series.native;
-      if (native) {
-        const positive = spansOf(native.positive);
-        const negative = spansOf(native.negative);
-        histogram.schema = native.schema;
-        histogram.zeroThreshold = native.zeroThreshold;
-        histogram.zeroCount = native.zeroCount;
-        histogram.positiveSpan = positive.spans;
-        histogram.positiveDelta = positive.deltas;
-        histogram.negativeSpan = negative.spans;
-        histogram.negativeDelta = negative.deltas;
-        if (series.nativeExemplars?.length) histogram.exemplars = series.nativeExemplars.map(protoExemplar);
-        if (native.zeroThreshold === 0 && native.zeroCount === 0 && positive.spans.length === 0 && negative.spans.length === 0) {
-          histogram.positiveSpan = [{ offset: 0, length: 0 }]; // marks it native when empty
-        }
-      }
-      metrics.push({ label: defaults.length ? [...series.labelPairs, ...defaults] : series.labelPairs, histogram });
+      if (native) writeNative(writer, native, series.nativeExemplars, series.startedAt);
+      else writeTimestamp(writer, FIELD.histogramCreated, series.startedAt);
+      writer.end(histogram);
+      writer.end(metric);
     }
-    return metrics;
+  }
+
+  /** The series at `index`, in creation order (the order every render lists them in). */
+  seriesAt(index: number): HistogramSeries | undefined {
+    return this.list[index];
   }
 
   /** prom-client's metric interface: the samples as its Histogram.get() shapes them. */
@@ -341,6 +336,40 @@ export class DurationHistogram implements Exposition {
     const now = this.clock();
     for (const series of this.list) series.reset(now);
   }
+}
+
+/**
+ * A native histogram's fields, in field-number order: schema, zero bucket, spans and deltas
+ * (negative, then positive), the start time, the exemplars. An empty one with a zero threshold
+ * of 0 carries one empty span: what marks it native to a reader (as client_golang).
+ */
+function writeNative(
+  writer: ProtoWriter,
+  native: ExponentialHistogram,
+  exemplars: readonly Exemplar[] | undefined,
+  startedAt: number,
+): void {
+  writer.sint(FIELD.histogramSchema, native.schema);
+  writer.double(FIELD.histogramZeroThreshold, native.zeroThreshold);
+  writer.uint(FIELD.histogramZeroCount, native.zeroCount);
+  const negative = spansOf(native.negative);
+  const positive = spansOf(native.positive);
+  writeSpans(writer, FIELD.histogramNegativeSpan, FIELD.histogramNegativeDelta, negative);
+  if (native.zeroThreshold === 0 && native.zeroCount === 0 && positive.spans.length === 0 && negative.spans.length === 0) {
+    writeSpans(writer, FIELD.histogramPositiveSpan, FIELD.histogramPositiveDelta, { spans: [{ offset: 0, length: 0 }], deltas: [] });
+  } else writeSpans(writer, FIELD.histogramPositiveSpan, FIELD.histogramPositiveDelta, positive);
+  writeTimestamp(writer, FIELD.histogramCreated, startedAt);
+  if (exemplars) for (const exemplar of exemplars) writeExemplar(writer, FIELD.histogramExemplars, exemplar);
+}
+
+function writeSpans(writer: ProtoWriter, spanField: number, deltaField: number, { spans, deltas }: Spans): void {
+  for (const { offset, length } of spans) {
+    const span = writer.begin(spanField);
+    writer.sint(FIELD.spanOffset, offset);
+    writer.uint(FIELD.spanLength, length);
+    writer.end(span);
+  }
+  for (const delta of deltas) writer.sint(deltaField, delta);
 }
 
 /** A series' label text and the default labels after it, as prom-client joins them. */

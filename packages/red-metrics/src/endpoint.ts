@@ -3,14 +3,8 @@
 import { Readable } from 'node:stream';
 import { Registry, type RegistryContentType } from 'prom-client';
 import { type Exposition, expositionOf, type RenderContext, registryDefaultLabels, seriesChunks, type TextFormat } from './exposition.ts';
-import {
-  encodeFamilyHeader,
-  encodePromClientFamily,
-  encodeSeriesRange,
-  lengthPrefix,
-  PROTOBUF_CONTENT_TYPE,
-  type RegistryMetric,
-} from './protobuf.ts';
+import { encodeFamilyHeader, encodePromClientFamily, lengthPrefix, PROTOBUF_CONTENT_TYPE, type RegistryMetric } from './protobuf.ts';
+import { ProtoWriter } from './proto-writer.ts';
 
 export type ExpositionFormat = 'text' | 'openmetrics' | 'protobuf';
 
@@ -53,13 +47,9 @@ export function metricsHandler(registry: Registry<RegistryContentType>): (ctx: S
 export const SLICE_BUDGET_MS = 0.5;
 /** Series rendered between two reads of the clock (a few µs of work each). */
 const STEP_SERIES = 8;
-/**
- * Series encoded per protobufjs call: each call has a fixed cost (a writer, a copy), so fewer,
- * larger ones keep protobuf's CPU near the whole-payload encoding's (about 0.3 ms each).
- */
-const PROTOBUF_STEP_SERIES = 64;
-/** Characters (about bytes) of text gathered into one chunk of the body before it is handed on. */
+/** Characters (about bytes) of text, or bytes of protobuf, gathered into one chunk of the body before it is handed on. */
 const CHUNK_CHARS = 64 * 1024;
+const CHUNK_BYTES = CHUNK_CHARS;
 /** Lets requests that arrived during a render be served before the next slice. */
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -103,7 +93,7 @@ interface Plan {
  * reads (a 1M-sample registry never exists as one string). The bytes are exactly those of
  * rendering the whole payload at once for the same state (test: endpoint-streaming.test.ts).
  * Protobuf writes a family's length before its series, so a family's encoding (about a fifth
- * of its text) is gathered, in slices, before it is handed on.
+ * of its text) is gathered, in slices, before it is handed on (protobufChunks).
  */
 export function streamingRenderer(registry: Registry<RegistryContentType>) {
   let queue: Promise<unknown> = Promise.resolve();
@@ -173,9 +163,19 @@ async function* textChunks({ context, entries }: Plan, format: TextFormat): Asyn
   yield Buffer.from(openMetrics ? `${out}\n# EOF\n` : `${out}\n`);
 }
 
-/** Delimited MetricFamily messages; a family redline renders is encoded in slices under one length prefix. */
+/**
+ * Delimited MetricFamily messages. A family redline renders is encoded a few series at a time
+ * into chunks of about CHUNK_BYTES; its length comes first, so its chunks are sent once it is
+ * whole (about a fifth of its text; a snapshot of the counts to size it first would be as
+ * large, since the varints' sizes change as requests are counted).
+ */
 async function* protobufChunks({ context, entries }: Plan): AsyncGenerator<Uint8Array> {
   let sliceStarted = performance.now();
+  const breathe = async () => {
+    if (performance.now() - sliceStarted < SLICE_BUDGET_MS) return;
+    await yieldToLoop();
+    sliceStarted = performance.now();
+  };
   for (const entry of entries) {
     if ('formatted' in entry) {
       yield entry.formatted as Uint8Array;
@@ -183,32 +183,32 @@ async function* protobufChunks({ context, entries }: Plan): AsyncGenerator<Uint8
     }
     const { exposition } = entry;
     exposition.prepareRead();
-    const parts = [encodeFamilyHeader(exposition)];
-    for (const [from, to] of seriesChunks(exposition.seriesCount, PROTOBUF_STEP_SERIES)) {
-      parts.push(encodeSeriesRange(exposition, from, to, context));
-      if (performance.now() - sliceStarted >= SLICE_BUDGET_MS) {
-        await yieldToLoop();
-        sliceStarted = performance.now();
+    const header = encodeFamilyHeader(exposition);
+    const writer = new ProtoWriter(CHUNK_BYTES + CHUNK_BYTES / 4);
+    const chunks: Buffer[] = [];
+    let length = header.byteLength;
+    for (const [from, to] of seriesChunks(exposition.seriesCount, STEP_SERIES)) {
+      exposition.encodeSeries(writer, from, to, context);
+      if (writer.length >= CHUNK_BYTES) {
+        length += writer.length;
+        chunks.push(writer.take());
       }
+      await breathe();
     }
-    let length = 0;
-    for (const part of parts) length += part.byteLength;
-    yield lengthPrefix(length);
-    // Each part (PROTOBUF_STEP_SERIES series, tens of KB for a histogram) is a chunk of its own:
-    // no copy, and each is released once written.
-    for (let i = 0; i < parts.length; i += 1) {
-      const part = parts[i]!;
-      parts[i] = EMPTY;
-      yield part;
-      if (performance.now() - sliceStarted >= SLICE_BUDGET_MS) {
-        await yieldToLoop();
-        sliceStarted = performance.now();
-      }
+    length += writer.length;
+    chunks.push(writer.take(true));
+    yield Buffer.concat([lengthPrefix(length), header]);
+    // Each chunk is released once written.
+    for (let i = 0; i < chunks.length; i += 1) {
+      const chunk = chunks[i]!;
+      chunks[i] = EMPTY;
+      yield chunk;
+      await breathe();
     }
   }
 }
 
-const EMPTY = new Uint8Array(0);
+const EMPTY = Buffer.alloc(0);
 
 /**
  * The whole payload of one render, gathered from its stream (tools, tests, the render

@@ -4,7 +4,7 @@
 // replaces the oldest if that has expired, else one of the two closest in log(value) (the
 // older of the pair), or its neighbour if the new one would sit closer to it, so the set keeps
 // its spread over the distribution.
-import { createdSeconds, escapeLabelValue, formatValue, protoTimestamp } from './exposition.ts';
+import { createdSeconds, escapeLabelValue, formatValue } from './exposition.ts';
 import type { Exemplar } from './trace-context.ts';
 
 export const NATIVE_EXEMPLAR_CAPACITY = 10;
@@ -68,16 +68,4 @@ export function addNativeExemplar(list: NativeExemplar[], exemplar: NativeExempl
 export function openMetricsExemplar(exemplar: Exemplar | undefined): string {
   if (!exemplar) return '';
   return ` # {trace_id="${escapeLabelValue(exemplar.traceId)}",span_id="${escapeLabelValue(exemplar.spanId)}"} ${formatValue(exemplar.value)} ${createdSeconds(exemplar.at)}`;
-}
-
-/** An Exemplar message for protobufjs. */
-export function protoExemplar(exemplar: Exemplar): object {
-  return {
-    label: [
-      { name: 'trace_id', value: exemplar.traceId },
-      { name: 'span_id', value: exemplar.spanId },
-    ],
-    value: exemplar.value,
-    timestamp: protoTimestamp(exemplar.at),
-  };
 }

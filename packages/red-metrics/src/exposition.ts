@@ -4,6 +4,7 @@
 // loop a turn between them. The endpoint finds it under a symbol, not by class: any metric
 // that carries one is rendered through it, every other metric of the registry by prom-client.
 import type { Registry, RegistryContentType } from 'prom-client';
+import type { ProtoWriter } from './proto-writer.ts';
 
 export type TextFormat = 'text' | 'openmetrics';
 
@@ -32,8 +33,8 @@ export interface Exposition {
   header(format: TextFormat): string;
   /** The sample lines of series [from, to), each preceded by a newline. */
   textLines(format: TextFormat, from: number, to: number, context: RenderContext): string;
-  /** The protobuf Metric messages (plain objects for protobufjs) of series [from, to). */
-  protoMetrics(from: number, to: number, context: RenderContext): object[];
+  /** Series [from, to) as protobuf MetricFamily `metric` fields (Metric messages). */
+  encodeSeries(writer: ProtoWriter, from: number, to: number, context: RenderContext): void;
 }
 
 export const EXPOSITION: unique symbol = Symbol('redline.metrics.exposition');
@@ -81,12 +82,6 @@ export function applicableDefaults(context: RenderContext, own: readonly string[
 /** Seconds since the epoch, as OpenMetrics writes a `_created` sample. */
 export function createdSeconds(milliseconds: number): number {
   return milliseconds / 1000;
-}
-
-/** A google.protobuf.Timestamp of epoch milliseconds. */
-export function protoTimestamp(milliseconds: number): { seconds: number; nanos: number } {
-  const seconds = Math.floor(milliseconds / 1000);
-  return { seconds, nanos: Math.round((milliseconds - seconds * 1000) * 1e6) };
 }
 
 /**

@@ -1,11 +1,12 @@
 // Prometheus' protobuf exposition: length-delimited io.prometheus.client.MetricFamily messages,
-// encoded by protobufjs from the upstream metrics.proto (vendored in proto/). Carries every
-// metric of the registry; the RED metrics redline owns with their start (created) timestamps
-// and the duration histogram's classic and native buckets. metrics.proto names the field
-// created_timestamp; newer client_model versions call it start_timestamp, at the same numbers.
+// of the upstream metrics.proto (vendored in proto/): protobufjs encodes the families
+// prom-client holds and the family headers, proto-writer.ts the series of the metrics redline
+// owns (a scrape's bulk), with their start (created) timestamps and the duration histogram's
+// classic and native buckets. metrics.proto names the field created_timestamp; newer
+// client_model versions call it start_timestamp, at the same numbers.
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import type { Exposition, RenderContext } from './exposition.ts';
+import type { Exposition } from './exposition.ts';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited';
 
@@ -89,15 +90,6 @@ export async function encodePromClientFamily(metric: RegistryMetric): Promise<Ui
 /** The MetricFamily fields before the series (name, help, type) of a metric redline renders. */
 export function encodeFamilyHeader(exposition: Exposition): Uint8Array {
   return MetricFamily.encode({ name: exposition.name, help: exposition.help, type: TYPES[exposition.type] }).finish();
-}
-
-/**
- * Series [from, to) of a metric redline renders, as MetricFamily `metric` fields. Protobuf
- * messages concatenate (repeated fields append), so a family is its header followed by the
- * encodings of consecutive ranges, byte for byte what one encoding of all its series gives.
- */
-export function encodeSeriesRange(exposition: Exposition, from: number, to: number, context: RenderContext): Uint8Array {
-  return MetricFamily.encode({ metric: exposition.protoMetrics(from, to, context) }).finish();
 }
 
 /** The varint length prefix of a delimited message of `length` bytes. */

@@ -6,6 +6,8 @@ import { expect } from 'chai';
 import { DurationHistogram, type HistogramSeries } from '../src/duration-histogram.ts';
 import { bucketKey, bucketUpperBound, DEFAULT_ZERO_THRESHOLD } from '../src/exponential-buckets.ts';
 import { NO_DEFAULT_LABELS } from '../src/exposition.ts';
+import { decodeProtobuf, encodeFamilyHeader, lengthPrefix } from '../src/protobuf.ts';
+import { ProtoWriter } from '../src/proto-writer.ts';
 import {
   nextDown,
   nextUp,
@@ -143,9 +145,14 @@ describe('metrics/native histograms: golden, against a reference of client_golan
       native: { bucketLimit: 1, minResetDurationMs: 1_000 },
       clock: () => now,
     });
-    const startOf = () => (histogram.protoMetrics(0, 1, NO_DEFAULT_LABELS)[0] as { histogram: { createdTimestamp: object } }).histogram;
+    const startOf = () => {
+      const writer = new ProtoWriter();
+      histogram.encodeSeries(writer, 0, 1, NO_DEFAULT_LABELS);
+      const family = Buffer.concat([encodeFamilyHeader(histogram), writer.take(true)]);
+      return decodeProtobuf(Buffer.concat([lengthPrefix(family.length), family]))[0]!.metric[0]!.histogram!;
+    };
     seriesOf(histogram).observe(0.1);
-    expect(startOf().createdTimestamp).to.deep.equal({ seconds: 1_765_000_000, nanos: 0 });
+    expect(startOf().createdTimestamp).to.deep.equal({ seconds: 1_765_000_000 }); // a zero nanos is not written (proto3)
     now += 2_500;
     seriesOf(histogram).observe(3); // a second bucket, past the limit, 2.5 s after the start: reset
     expect(startOf()).to.include({ sampleCount: 1, sampleSum: 3, schema: 3 });

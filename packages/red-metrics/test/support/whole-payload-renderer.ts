@@ -1,14 +1,15 @@
 // The /metrics renderer as it was before the body was streamed (commit 5e82f84): every format
 // built whole, then handed over. Kept only as the reference the streamed output must equal byte
-// for byte. Protobuf here encodes each family redline renders in ONE message of all its
-// series, so the streamed family (a header then many ranges) is checked against the plain
-// encoding, not against itself.
+// for byte. Protobuf here has protobufjs encode each family redline renders in ONE message of
+// all its series, from plain objects (reference-proto-metrics.ts), so the streamed family (a
+// header, then series encoded by redline's own writer) is checked against protobufjs.
 import { fileURLToPath } from 'node:url';
 import { Registry, type RegistryContentType } from 'prom-client';
 import protobuf from 'protobufjs';
 import { renderContext } from '../../src/endpoint.ts';
 import { expositionOf, type TextFormat } from '../../src/exposition.ts';
 import { encodePromClientFamily, type RegistryMetric } from '../../src/protobuf.ts';
+import { referenceMetrics } from './reference-proto-metrics.ts';
 
 const root = protobuf.loadSync(fileURLToPath(new URL('../../src/proto/metrics.proto', import.meta.url)));
 const MetricFamily = root.lookupType('io.prometheus.client.MetricFamily');
@@ -30,7 +31,7 @@ export async function wholePayload(registry: Registry<RegistryContentType>, form
         name: exposition.name,
         help: exposition.help,
         type: TYPES[exposition.type],
-        metric: exposition.protoMetrics(0, exposition.seriesCount, context),
+        metric: referenceMetrics(exposition, context),
       };
       chunks.push(MetricFamily.encodeDelimited(family).finish());
     }
