@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { type ExpositionFormat, serialRenderer } from '@redline/red-metrics';
+import { type ExpositionFormat, serialRenderer, streamingRenderer } from '@redline/red-metrics';
 import { RedMetrics } from '@redline/red-metrics/koa';
 import { repoRoot } from '../../scripts/lib/paths.ts';
 import { labelSetsFor } from '../fixtures/series.ts';
@@ -37,7 +37,9 @@ interface Package {
   ) => {
     observe(method: string, route: string, status: number, seconds: number, error: boolean): void;
   };
-  serialRenderer: (registry: Registry) => (format: ExpositionFormat) => Promise<unknown>;
+  serialRenderer: (registry: Registry) => (format: ExpositionFormat) => Promise<{ body: string | Uint8Array }>;
+  /** Since the body is streamed (3b76f94). */
+  streamingRenderer?: (registry: Registry) => (format: ExpositionFormat) => Promise<{ body: AsyncIterable<Uint8Array> }>;
 }
 
 /** The metrics package as it was at `ref` (its folder then: service/src/metrics, later packages/red-metrics/src). */
@@ -63,8 +65,23 @@ function side(pkg: Package, series: number): Side {
   const registry = new Registry();
   const metrics = new pkg.RedMetrics(registry, { nativeHistograms: true });
   for (const [method, route, status] of labelSetsFor(series)) metrics.observe(method, route, status, 0.01, false);
-  const render = pkg.serialRenderer(registry);
-  return { render: (format) => render(format) };
+  // What a scrape costs up to the socket: a streamed body drained chunk by chunk, a whole one
+  // encoded as Koa encodes a string body.
+  const streaming = pkg.streamingRenderer?.(registry);
+  if (streaming) {
+    return {
+      render: async (format) => {
+        for await (const _chunk of (await streaming(format)).body);
+      },
+    };
+  }
+  const whole = pkg.serialRenderer(registry);
+  return {
+    render: async (format) => {
+      const { body } = await whole(format);
+      return typeof body === 'string' ? Buffer.from(body) : body;
+    },
+  };
 }
 
 async function cpuOf(render: () => Promise<unknown>): Promise<number> {
