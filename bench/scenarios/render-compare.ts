@@ -99,10 +99,7 @@ export async function renderCompare(
   log: (line: string) => void,
 ): Promise<RenderCompareResult[]> {
   const basePkg = await basePackage(base);
-  const candidatePkg: Package = {
-    RedMetrics: RedMetrics as unknown as Package['RedMetrics'],
-    serialRenderer: serialRenderer as Package['serialRenderer'],
-  };
+  const candidatePkg = { RedMetrics, serialRenderer, streamingRenderer } as unknown as Package;
   const results: RenderCompareResult[] = [];
   for (const series of sizes) {
     const sides = { base: side(basePkg, series), candidate: side(candidatePkg, series), control: side(basePkg, series) };
