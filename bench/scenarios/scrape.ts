@@ -1,7 +1,8 @@
 // The cost of a scrape to traffic: three identical Koa + redline servers (native histograms on) holding `series`
 // RED series take the same fixed-rate load at once; in each round one of them (in turn) is
-// scraped once. Its p99 is compared with an unscraped twin in the same round; the two
-// unscraped ones give the A/A control.
+// scraped once, by curl in a process of its own. Its p99 is compared with an unscraped twin in
+// the same round; the two unscraped ones give the A/A control.
+import { curl } from '../lib/curl.ts';
 import { paced } from '../lib/paced.ts';
 import { quantile, summarise, type Summary } from '../lib/stats.ts';
 import { startSubject, stopAll, type Subject } from '../lib/subjects.ts';
@@ -37,12 +38,10 @@ const ACCEPT = {
     'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.5,text/plain;version=0.0.4;q=0.2',
 };
 
+/** One scrape by curl (another process, as Prometheus is), after `afterMs`; its time, ms. */
 async function scrapeOnce(subject: Subject, afterMs: number, format: ScrapeOptions['format'] = 'text'): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, afterMs));
-  const started = performance.now();
-  const response = await fetch(`${subject.url}/metrics`, { headers: { accept: ACCEPT[format] } });
-  await response.arrayBuffer();
-  return performance.now() - started;
+  return (await curl(`${subject.url}/metrics`, ACCEPT[format])).ms;
 }
 
 export async function scrape(options: ScrapeOptions): Promise<ScrapeResult> {

@@ -5,7 +5,6 @@
 // for a path that answers at once (the A/A control: the same process start and connection,
 // no render), in random order. The CPU of a scrape is this process's CPU in the scraped window
 // less that of its paired control.
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -13,6 +12,7 @@ import Koa from 'koa';
 import { Registry } from 'prom-client';
 import { metricsEndpoint, RedMetrics, scrapeCache } from '@redline/red-metrics/koa';
 import { populateSeries } from '../fixtures/series.ts';
+import { curl } from '../lib/curl.ts';
 import { summarise, type Summary } from '../lib/stats.ts';
 
 export interface StallResult {
@@ -34,21 +34,11 @@ const ACCEPT = {
   protobuf: 'application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited',
 };
 
-function curl(url: string, accept: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const child = spawn('curl', ['-s', '-o', '/dev/null', '-w', '%{size_download}', '-H', `accept: ${accept}`, url]);
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`curl ${url}: exit ${code}`))));
-  });
-}
-
 async function window(url: string, accept: string): Promise<{ maxMs: number; cpuMs: number; bytes: number }> {
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
   const cpu = process.cpuUsage();
-  const bytes = await curl(url, accept);
+  const { bytes } = await curl(url, accept);
   const used = process.cpuUsage(cpu);
   await new Promise((resolve) => setTimeout(resolve, 5)); // a last sample after the answer
   delay.disable();
