@@ -1,11 +1,13 @@
 // `make bench`: every benchmark scenario in one bounded run, then the results table with
 // each target marked met or not. BENCH_QUICK=1 shrinks everything to a smoke run.
-// Options (environment): BENCH_SCENARIOS=overhead,render,scrape,stall,prometheus,memory,attack,cache
+// Options (environment): BENCH_SCENARIOS=overhead,render,render-compare,scrape,stall,prometheus,memory,attack,cache
 //   BENCH_ROUNDS (paired rounds, default 40), BENCH_OVERHEAD_SUBJECTS (the overhead servers to
 //   start, comma-separated, default all: bench/scenarios/overhead.ts), BENCH_ATTACK_REQUESTS (default 1000000),
 //   BENCH_SCRAPE_SERIES (series held by the scraped servers, a list, default 10000,100000),
 //   BENCH_SCRAPE_FORMAT (text and/or protobuf, a list, default text,protobuf),
 //   BENCH_PROMETHEUS_SERIES (series of the service a real Prometheus 3 scrapes, default 100000),
+//   BENCH_BASE (render-compare: the git ref whose metrics package the render CPU is compared
+//   with, default 5e82f84, the whole-payload renderer of issue 21),
 //   BENCH_OUT (also write the markdown report to this file),
 //   BENCH_RESULTS_DIR (default .local/bench: results.json and the SVG plots of bench/plots.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { attack } from './scenarios/attack.ts';
 import { cache } from './scenarios/cache.ts';
 import { overhead } from './scenarios/overhead.ts';
 import { render } from './scenarios/render.ts';
+import { renderCompare } from './scenarios/render-compare.ts';
 import { memory } from './scenarios/memory.ts';
 import { prometheusScrape } from './scenarios/prometheus-scrape.ts';
 import { scrape } from './scenarios/scrape.ts';
@@ -25,7 +28,7 @@ import { stall } from './scenarios/stall.ts';
 const quick = process.env.BENCH_QUICK === '1';
 const number = (name: string, normal: number, short: number) => Number(process.env[name] ?? (quick ? short : normal));
 const scenarios = new Set(
-  (process.env.BENCH_SCENARIOS ?? 'overhead,render,scrape,stall,prometheus,memory,attack').split(',').map((s) => s.trim()),
+  (process.env.BENCH_SCENARIOS ?? 'overhead,render,render-compare,scrape,stall,prometheus,memory,attack').split(',').map((s) => s.trim()),
 );
 const rounds = number('BENCH_ROUNDS', 40, 2);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -51,6 +54,15 @@ if (scenarios.has('cache')) {
 }
 if (scenarios.has('render')) {
   results.render = await render(quick ? [1_000, 10_000] : [1_000, 10_000, 100_000], quick ? 3 : 15, log);
+}
+if (scenarios.has('render-compare')) {
+  results.renderCompare = await renderCompare(
+    process.env.BENCH_BASE ?? '5e82f84',
+    quick ? [10_000] : [10_000, 100_000],
+    ['text', 'protobuf'],
+    rounds,
+    log,
+  );
 }
 if (scenarios.has('scrape')) {
   // Every size and format asked for (lists: BENCH_SCRAPE_SERIES=10000,100000 BENCH_SCRAPE_FORMAT=text,protobuf).

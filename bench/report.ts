@@ -5,6 +5,7 @@ import type { Summary } from './lib/stats.ts';
 import type { AttackResult } from './scenarios/attack.ts';
 import type { MemoryResult } from './scenarios/memory.ts';
 import type { RenderResult } from './scenarios/render.ts';
+import type { RenderCompareResult } from './scenarios/render-compare.ts';
 import type { PrometheusScrapeResult } from './scenarios/prometheus-scrape.ts';
 import type { ScrapeResult } from './scenarios/scrape.ts';
 import type { StallResult } from './scenarios/stall.ts';
@@ -15,6 +16,7 @@ export interface Results {
   overhead?: PairedResult[];
   cache?: PairedResult[];
   render?: RenderResult[];
+  renderCompare?: RenderCompareResult[];
   /** One per size and format (a single object in runs before 2026-12-06). */
   scrape?: ScrapeResult | ScrapeResult[];
   stall?: StallResult[];
@@ -126,6 +128,35 @@ function renderSection(rows: RenderResult[]): Section {
     targets.push(`| same, CPU time of the render | ${ms(tenK.cpuMs)} | ${mark(tenK.cpuMs.median < 10)} |`);
     targets.push(`| 10k series protobuf render (reported; wall, CPU) | ${ms(tenK.protobufMs)}; ${ms(tenK.protobufCpuMs)} | |`);
   }
+  return { lines, targets };
+}
+
+/** Render CPU against another version's renderer: a paired ratio with its A/A control. */
+function renderCompareSection(rows: RenderCompareResult[]): Section {
+  const base = rows[0]?.base ?? '';
+  const lines = [
+    `### Render CPU against ${base} (in process, the body drained as a socket would; shuffled order per round)`,
+    '',
+    '| series | format | CPU, this tree / ' +
+      base +
+      ' (median, IQR) | A/A: ' +
+      base +
+      ' / ' +
+      base +
+      ' | CPU per render, ' +
+      base +
+      ' → this tree |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.series} | ${r.format} | ${r.ratio.median.toFixed(2)} (IQR ${r.ratio.q1.toFixed(2)}–${r.ratio.q3.toFixed(2)}) | ${r.control.median.toFixed(2)} (IQR ${r.control.q1.toFixed(2)}–${r.control.q3.toFixed(2)}) | ${r.baseCpuMs.toFixed(1)} → ${r.candidateCpuMs.toFixed(1)} ms |`,
+    ),
+    '',
+  ];
+  const targets = rows.map(
+    (r) =>
+      `| render CPU at most 10% above ${base}'s (${r.series} series, ${r.format}) | ${r.ratio.median.toFixed(2)} (IQR ${r.ratio.q1.toFixed(2)}–${r.ratio.q3.toFixed(2)}; A/A ${r.control.median.toFixed(2)}) | ${mark(r.ratio.median <= 1.1)} |`,
+  );
   return { lines, targets };
 }
 
@@ -252,6 +283,7 @@ export function report(results: Results, header: string[], command: string, seco
     results.overhead && overheadSection(results.overhead),
     results.cache && cacheSection(results.cache),
     results.render && renderSection(results.render),
+    results.renderCompare && renderCompareSection(results.renderCompare),
     ...scrapeResults(results).map(scrapeSection),
     results.stall && stallSection(results.stall),
     results.prometheus && prometheusSection(results.prometheus),
