@@ -272,8 +272,15 @@ function memorySection(result: MemoryResult): Section {
     `| classic + native | ${Math.round(m.nativeBytesPerSet)} | ${m.nativeBucketsPerSet} |`,
     '',
   );
+  const go = m.golang;
+  if (!go || 'skipped' in go) lines.push(`client_golang: not measured (${go?.skipped ?? 'a run before it was'}).`, '');
+  else
+    lines.push(
+      `client_golang ${go.clientGolang} (${go.goVersion}), the same label sets and observations (bench/golang/memory.go, Go heap after full GCs): ${Math.round(go.classicBytesPerSet)} B classic only, ${Math.round(go.nativeBytesPerSet)} B with native histograms.`,
+      '',
+    );
   targets.push(
-    `| memory per series, classic vs native (reported) | ${Math.round(m.classicBytesPerSet)} B vs ${Math.round(m.nativeBytesPerSet)} B per label set | |`,
+    `| memory per series, classic vs native, against client_golang (reported) | ${Math.round(m.classicBytesPerSet)} B vs ${Math.round(m.nativeBytesPerSet)} B per label set${go && !('skipped' in go) ? `; client_golang ${Math.round(go.classicBytesPerSet)} B vs ${Math.round(go.nativeBytesPerSet)} B` : ''} | |`,
   );
   return { lines, targets };
 }

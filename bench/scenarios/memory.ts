@@ -1,10 +1,14 @@
 // Memory per series: live heap (after full GCs) of RedMetrics holding N label sets, each fed
 // with the same latency spread (log-normal, median 20 ms, p99 200 ms: about 40 populated native
-// buckets), with native histograms off and on.
+// buckets), with native histograms off and on; and the same in client_golang
+// (bench/golang/memory.go) when a Go toolchain and client_golang's source are at hand.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { Registry } from 'prom-client';
 import { RedMetrics } from '@redline/red-metrics/koa';
+import { repoRoot } from '../../scripts/lib/paths.ts';
 import { labelSetsFor } from '../fixtures/series.ts';
 
 setFlagsFromString('--expose-gc');
@@ -16,6 +20,51 @@ export interface MemoryResult {
   classicBytesPerSet: number;
   nativeBytesPerSet: number;
   nativeBucketsPerSet: number;
+  /** The same label sets and observations in client_golang, or why it was not run. */
+  golang: GolangMemory | { skipped: string };
+}
+
+export interface GolangMemory {
+  classicBytesPerSet: number;
+  nativeBytesPerSet: number;
+  goVersion: string;
+  clientGolang: string;
+}
+
+/**
+ * Runs bench/golang/memory.go in GOPATH mode against client_golang's source in BENCH_GOPATH
+ * (default /usr/share/gocode, where Debian's golang-github-prometheus-client-golang-dev puts
+ * it; no module download needed).
+ */
+function golangMemory(labelSets: number, observations: number): GolangMemory | { skipped: string } {
+  const gopath = process.env.BENCH_GOPATH ?? '/usr/share/gocode';
+  const env = { ...process.env, GO111MODULE: 'off', GOPATH: gopath, GOFLAGS: '', GOCACHE: join(repoRoot, '.local', 'go-cache') };
+  const source = join(gopath, 'src', 'github.com', 'prometheus', 'client_golang');
+  try {
+    execFileSync('go', ['version'], { env, stdio: 'ignore' });
+  } catch {
+    return { skipped: 'no go on PATH (Debian: apt-get install golang-go golang-github-prometheus-client-golang-dev)' };
+  }
+  let clientGolang = 'unknown version';
+  try {
+    clientGolang = execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'golang-github-prometheus-client-golang-dev'], {
+      encoding: 'utf8',
+    });
+  } catch {
+    // not a Debian package: the version is whatever BENCH_GOPATH holds
+  }
+  try {
+    const out = execFileSync('go', ['run', join(repoRoot, 'bench', 'golang', 'memory.go'), String(labelSets), String(observations)], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return { ...(JSON.parse(out) as Omit<GolangMemory, 'clientGolang'>), clientGolang };
+  } catch (error) {
+    return {
+      skipped: `go run bench/golang/memory.go with client_golang from ${source} failed: ${(error as Error).message.split('\n')[0]}`,
+    };
+  }
 }
 
 function liveHeap(): number {
@@ -54,9 +103,16 @@ export function memory(labelSets: number, observations: number, log: (line: stri
     classicBytesPerSet: classicBytes / sets.length,
     nativeBytesPerSet: native.bytes / sets.length,
     nativeBucketsPerSet: series.native!.positive.size,
+    golang: golangMemory(sets.length, observations),
   };
   log(
     `memory: ${result.labelSets} label sets, ${Math.round(result.classicBytesPerSet)} B classic, ${Math.round(result.nativeBytesPerSet)} B native per label set`,
+  );
+  const go = result.golang;
+  log(
+    'skipped' in go
+      ? `memory: client_golang not measured: ${go.skipped}`
+      : `memory: client_golang ${go.clientGolang} (${go.goVersion}): ${Math.round(go.classicBytesPerSet)} B classic, ${Math.round(go.nativeBytesPerSet)} B native per label set`,
   );
   return result;
 }
