@@ -137,15 +137,7 @@ function renderCompareSection(rows: RenderCompareResult[]): Section {
   const lines = [
     `### Render CPU against ${base} (in process, the body drained as a socket would; shuffled order per round)`,
     '',
-    '| series | format | CPU, this tree / ' +
-      base +
-      ' (median, IQR) | A/A: ' +
-      base +
-      ' / ' +
-      base +
-      ' | CPU per render, ' +
-      base +
-      ' → this tree |',
+    `| series | format | CPU, this tree / ${base} (median, IQR) | A/A: ${base} / ${base} | CPU per render, ${base} → this tree |`,
     '| --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>

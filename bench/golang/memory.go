@@ -1,7 +1,7 @@
 // Memory per label set in client_golang, the reference the memory scenario compares with:
 // the same RED metrics, label sets and observations as bench/scenarios/memory.ts (the same
 // linear congruential generator and log-normal spread), live heap after full GCs.
-// Run by bench/scenarios/memory-golang.ts (make bench-golang); prints one JSON line.
+// Run by bench/scenarios/memory.ts (make bench); prints one JSON line.
 package main
 
 import (
@@ -96,8 +96,16 @@ func fill(native bool, sets []labelSet, observations int) (*red, float64) {
 }
 
 func main() {
-	labelSetCount, _ := strconv.Atoi(os.Args[1])
-	observations, _ := strconv.Atoi(os.Args[2])
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: memory <label sets> <observations per set>")
+		os.Exit(2)
+	}
+	labelSetCount, err1 := strconv.Atoi(os.Args[1])
+	observations, err2 := strconv.Atoi(os.Args[2])
+	if err1 != nil || err2 != nil || labelSetCount < 1 || observations < 1 {
+		fmt.Fprintf(os.Stderr, "memory: label sets and observations must be positive integers (got %q, %q)\n", os.Args[1], os.Args[2])
+		os.Exit(2)
+	}
 	sets := labelSets(labelSetCount)
 	classic, classicBytes := fill(false, sets, observations)
 	native, nativeBytes := fill(true, sets, observations)
