@@ -13,9 +13,12 @@ import {
   escapeText,
   formatValue,
   type LabelPair,
+  LineStart,
+  labelSuffix,
   labelText,
   type RenderContext,
   type TextFormat,
+  withDefaults,
 } from './exposition.ts';
 import { FIELD, labelFields, type ProtoWriter, writeExemplar, writeTimestamp } from './proto-writer.ts';
 import type { Exemplar, TraceContext } from './trace-context.ts';
@@ -40,14 +43,15 @@ export class CounterSeries {
   exemplar: Exemplar | undefined;
   readonly labelValues: readonly string[];
   readonly labelPairs: LabelPair[];
-  readonly labelText: string;
+  /** `method="GET",route="/a"} ` (labelSuffix): rendered once, reused by every text scrape. */
+  readonly labelSuffix: string;
   /** Its labels as protobuf LabelPair fields, encoded at its first protobuf render. */
   labelFields: string | undefined;
 
   constructor(labelNames: readonly string[], labelValues: readonly string[], startedAt: number) {
     this.labelValues = labelValues;
     this.labelPairs = labelNames.map((name, i) => ({ name, value: labelValues[i]! }));
-    this.labelText = labelText(this.labelPairs);
+    this.labelSuffix = labelSuffix(this.labelPairs);
     this.startedAt = startedAt;
   }
 
@@ -74,6 +78,8 @@ export class CounterFamily implements Exposition {
   /** Series in creation order (the order prom-client renders them in). */
   private readonly list: CounterSeries[] = [];
   private readonly byKey = new Map<string, CounterSeries>();
+  /** The starts of its text lines, made at the first text render. */
+  private lineStarts: { total: LineStart; created: LineStart } | undefined;
 
   constructor(options: CounterFamilyOptions) {
     if (!options.name.endsWith('_total')) throw new TypeError(`counter name ${options.name} must end in _total`);
@@ -127,15 +133,19 @@ export class CounterFamily implements Exposition {
 
   textLines(format: TextFormat, from: number, to: number, context: RenderContext): string {
     const defaults = labelText(applicableDefaults(context, this.labelNames));
+    const starts = (this.lineStarts ??= {
+      total: new LineStart(this.totalName),
+      created: new LineStart(`${this.baseName}_created`),
+    });
+    // Each line is three pieces (start, labels, value): see flat().
     let out = '';
     for (let s = from; s < to; s += 1) {
       const series = this.list[s]!;
-      const labels = defaults === '' ? series.labelText : series.labelText === '' ? defaults : `${series.labelText},${defaults}`;
-      const braced = labels === '' ? '' : `{${labels}}`;
-      out += `\n${this.totalName}${braced} ${formatValue(series.value)}`;
+      const suffix = withDefaults(series.labelSuffix, defaults);
+      out += starts.total.of(suffix) + formatValue(series.value);
       if (format === 'openmetrics') {
         out += openMetricsExemplar(series.exemplar);
-        out += `\n${this.baseName}_created${braced} ${createdSeconds(series.startedAt)}`;
+        out += starts.created.of(suffix) + createdSeconds(series.startedAt);
       }
     }
     return out;

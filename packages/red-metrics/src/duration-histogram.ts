@@ -30,9 +30,12 @@ import {
   escapeText,
   formatValue,
   type LabelPair,
+  LineStart,
+  labelSuffix,
   labelText,
   type RenderContext,
   type TextFormat,
+  withDefaults,
 } from './exposition.ts';
 import { FIELD, labelFields, type ProtoWriter, writeBucket, writeExemplar, writeTimestamp } from './proto-writer.ts';
 import type { Exemplar, TraceContext } from './trace-context.ts';
@@ -59,8 +62,8 @@ export class HistogramSeries {
   /** [count of bucket 0 … count of bucket n-1, count above the last bound, sum, count]. */
   readonly data: Float64Array;
   readonly native: ExponentialHistogram | undefined;
-  /** `method="GET",route="/a",status_code="200"`: rendered once, reused by every scrape. */
-  readonly labelText: string;
+  /** `method="GET",route="/a",status_code="200"} ` (labelSuffix): rendered once, reused by every text scrape. */
+  readonly labelSuffix: string;
   readonly labelPairs: LabelPair[];
   /** Its labels as protobuf LabelPair fields, encoded at its first protobuf render. */
   labelFields: string | undefined;
@@ -88,7 +91,7 @@ export class HistogramSeries {
     this.data = new Float64Array(bounds.length + 3);
     this.native = native && new ExponentialHistogram(native);
     this.labelPairs = labelNames.map((name, i) => ({ name, value: labelValues[i]! }));
-    this.labelText = labelText(this.labelPairs);
+    this.labelSuffix = labelSuffix(this.labelPairs);
     this.startedAt = clock();
   }
 
@@ -183,6 +186,8 @@ export class DurationHistogram implements Exposition {
   /** Series in creation order (the order prom-client renders them in). */
   private readonly list: HistogramSeries[] = [];
   private readonly byKey = new Map<string, HistogramSeries>();
+  /** The starts of its text lines, made at the first text render. */
+  private lineStarts: HistogramLineStarts | undefined;
 
   constructor(options: DurationHistogramOptions) {
     const sorted = [...options.buckets].sort((a, b) => a - b);
@@ -244,30 +249,29 @@ export class DurationHistogram implements Exposition {
 
   /** The sample lines of series [from, to); OpenMetrics adds each series' `_created`. */
   textLines(format: TextFormat, from: number, to: number, context: RenderContext): string {
-    const { name } = this;
     const n = this.bounds.length;
     const defaults = labelText(applicableDefaults(context, [...this.labelNames, 'le']));
-    const les = [...this.upperBounds.map(String), '+Inf'];
+    const starts = (this.lineStarts ??= histogramLineStarts(this.name, this.upperBounds));
+    const { buckets } = starts;
+    // Each line is three pieces (start, labels, value): see flat().
     let out = '';
     for (let s = from; s < to; s += 1) {
       const series = this.list[s]!;
       const { data } = series;
-      const labels = joinLabels(series.labelText, defaults);
-      const bucketTail = labels === '' ? '}' : `,${labels}}`;
-      const braced = labels === '' ? '' : `{${labels}}`;
+      const suffix = withDefaults(series.labelSuffix, defaults);
       // Exemplars are OpenMetrics only: the text format has no place for them.
       const exemplars = format === 'openmetrics' ? series.bucketExemplars : undefined;
       let cumulative = 0;
       for (let i = 0; i < n; i += 1) {
         cumulative += data[i]!;
-        out += `\n${name}_bucket{le="${les[i]}"${bucketTail} ${cumulative}`;
+        out += buckets[i]!.of(suffix) + cumulative;
         if (exemplars) out += openMetricsExemplar(exemplars[i]);
       }
-      out += `\n${name}_bucket{le="+Inf"${bucketTail} ${data[n + 2]}`;
+      out += buckets[n]!.of(suffix) + data[n + 2]!;
       if (exemplars) out += openMetricsExemplar(exemplars[n]);
-      out += `\n${name}_sum${braced} ${formatValue(data[n + 1]!)}`;
-      out += `\n${name}_count${braced} ${data[n + 2]}`;
-      if (format === 'openmetrics') out += `\n${name}_created${braced} ${createdSeconds(series.startedAt)}`;
+      out += starts.sum.of(suffix) + formatValue(data[n + 1]!);
+      out += starts.count.of(suffix) + data[n + 2]!;
+      if (format === 'openmetrics') out += starts.created.of(suffix) + createdSeconds(series.startedAt);
     }
     return out;
   }
@@ -372,8 +376,19 @@ function writeSpans(writer: ProtoWriter, spanField: number, deltaField: number, 
   for (const delta of deltas) writer.sint(deltaField, delta);
 }
 
-/** A series' label text and the default labels after it, as prom-client joins them. */
-export function joinLabels(own: string, defaults: string): string {
-  if (defaults === '') return own;
-  return own === '' ? defaults : `${own},${defaults}`;
+interface HistogramLineStarts {
+  /** One per classic bucket, `le` first as prom-client writes it, +Inf last. */
+  buckets: LineStart[];
+  sum: LineStart;
+  count: LineStart;
+  created: LineStart;
+}
+
+function histogramLineStarts(name: string, upperBounds: readonly number[]): HistogramLineStarts {
+  return {
+    buckets: [...upperBounds.map(String), '+Inf'].map((le) => new LineStart(`${name}_bucket`, `le="${le}"`)),
+    sum: new LineStart(`${name}_sum`),
+    count: new LineStart(`${name}_count`),
+    created: new LineStart(`${name}_created`),
+  };
 }

@@ -72,6 +72,49 @@ export function labelText(pairs: readonly LabelPair[]): string {
 }
 
 /**
+ * A copy of `text` in one piece. V8 keeps `a + b` as a rope (a tree of the pieces) that
+ * Buffer.from walks leaf by leaf, so a string every scrape reuses is made flat once: walking
+ * ropes was most of a 100k-sample text render's CPU.
+ */
+export function flat(text: string): string {
+  return Buffer.from(text).toString();
+}
+
+/**
+ * A series' labels as its sample lines end them, `a="1",b="2"} `, made flat once; '' for a
+ * series without labels. A line is then `LineStart` + this + the value: three pieces.
+ */
+export function labelSuffix(pairs: readonly LabelPair[]): string {
+  const text = labelText(pairs);
+  return text === '' ? '' : flat(`${text}} `);
+}
+
+/** A series' label suffix with the render's default labels, which prom-client writes after the series' own. */
+export function withDefaults(suffix: string, defaults: string): string {
+  if (defaults === '') return suffix;
+  return suffix === '' ? `${defaults}} ` : `${suffix.slice(0, -2)},${defaults}} `;
+}
+
+/**
+ * The start of a family's sample lines before a series' own labels: `open` (`\nname{le="1",`
+ * or `\nname{`) for a series with labels, `bare` (`\nname{le="1"} ` or `\nname `) for one without.
+ */
+export class LineStart {
+  readonly open: string;
+  readonly bare: string;
+
+  constructor(name: string, first = '') {
+    this.open = flat(first === '' ? `\n${name}{` : `\n${name}{${first},`);
+    this.bare = flat(first === '' ? `\n${name} ` : `\n${name}{${first}} `);
+  }
+
+  /** This start with a series' label suffix (with defaults): all of the line but its value. */
+  of(suffix: string): string {
+    return suffix === '' ? this.bare : this.open + suffix;
+  }
+}
+
+/**
  * The default labels that apply to a metric's series: prom-client lets a series' own label
  * win over a default label of the same name, and writes the others after the series' labels.
  */
