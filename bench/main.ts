@@ -5,6 +5,7 @@
 //   start, comma-separated, default all: bench/scenarios/overhead.ts), BENCH_ATTACK_REQUESTS (default 1000000),
 //   BENCH_SCRAPE_SERIES (series held by the scraped servers, a list, default 10000,100000),
 //   BENCH_SCRAPE_FORMAT (text and/or protobuf, a list, default text,protobuf),
+//   BENCH_SCRAPE_PRERENDERED=1 (the control: scrape the same text bytes rendered once at start),
 //   BENCH_PROMETHEUS_SERIES (series of the service a real Prometheus 3 scrapes, default 100000),
 //   BENCH_BASE (render-compare: the git ref whose metrics package the render CPU is compared
 //   with, default 5e82f84, the whole-payload renderer of issue 21),
@@ -70,10 +71,11 @@ if (scenarios.has('scrape')) {
   const formats = (process.env.BENCH_SCRAPE_FORMAT ?? 'text,protobuf')
     .split(',')
     .map((f) => (f.trim() === 'protobuf' ? 'protobuf' : 'text'));
+  const prerendered = process.env.BENCH_SCRAPE_PRERENDERED === '1';
   results.scrape = [];
   for (const series of sizes)
     for (const format of formats)
-      results.scrape.push(await scrape({ series, format, rounds, burstSeconds: quick ? 1 : 4, rate: 500, log }));
+      results.scrape.push(await scrape({ series, format, prerendered, rounds, burstSeconds: quick ? 1 : 4, rate: 500, log }));
 }
 if (scenarios.has('stall')) {
   results.stall = await stall(quick ? [10_000] : [10_000, 100_000], quick ? 3 : rounds, log);

@@ -95,8 +95,8 @@ export function plotSpecs(results: Results): Map<string, TopLevelSpec> {
         `p99 while scraped once per ${scrapes[0]!.burstSeconds} s burst, against an unscraped twin (A/A: two unscraped)`,
         'p99 ratio',
         scrapes.flatMap((s) => [
-          { label: `${s.series / 1000}k ${s.format}: scraped`, ...s.scraped },
-          { label: `${s.series / 1000}k ${s.format}: A/A`, ...s.control },
+          { label: `${s.series / 1000}k ${s.format}${s.prerendered ? ' pre-rendered' : ''}: scraped`, ...s.scraped },
+          { label: `${s.series / 1000}k ${s.format}${s.prerendered ? ' pre-rendered' : ''}: A/A`, ...s.control },
         ]),
         [
           { value: 1.05, label: 'target 10k' },

@@ -9,6 +9,11 @@ import { startSubject, stopAll, type Subject } from '../lib/subjects.ts';
 
 export interface ScrapeOptions {
   series: number;
+  /**
+   * The control: scrape the same bytes rendered once at start (/metrics-prerendered, text),
+   * what moving the body costs the service without a render.
+   */
+  prerendered?: boolean;
   /** The format asked for: the text format, or protobuf as Prometheus 3 with native histograms asks. */
   format: 'text' | 'protobuf';
   rounds: number;
@@ -19,6 +24,7 @@ export interface ScrapeOptions {
 
 export interface ScrapeResult {
   series: number;
+  prerendered?: boolean;
   format: 'text' | 'protobuf';
   rate: number;
   burstSeconds: number;
@@ -39,21 +45,25 @@ const ACCEPT = {
 };
 
 /** One scrape by curl (another process, as Prometheus is), after `afterMs`; its time, ms. */
-async function scrapeOnce(subject: Subject, afterMs: number, format: ScrapeOptions['format'] = 'text'): Promise<number> {
+async function scrapeOnce(subject: Subject, afterMs: number, format: ScrapeOptions['format'] = 'text', path = '/metrics'): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, afterMs));
-  return (await curl(`${subject.url}/metrics`, ACCEPT[format])).ms;
+  return (await curl(`${subject.url}${path}`, ACCEPT[format])).ms;
 }
 
 export async function scrape(options: ScrapeOptions): Promise<ScrapeResult> {
   const subjects: Subject[] = [];
+  if (options.prerendered && options.format !== 'text') throw new Error('the prerendered control is in the text format only');
+  const path = options.prerendered ? '/metrics-prerendered' : '/metrics';
   try {
     for (const name of ['s1', 's2', 's3']) subjects.push(await startSubject({ name, kind: 'koa-redline-native', series: options.series }));
     options.log(
-      `scrape: 3 servers with ${options.series} series, ${options.rounds} rounds of ${options.burstSeconds}s at ${options.rate} req/s each, one scrape per round`,
+      `scrape: 3 servers with ${options.series} series${options.prerendered ? ' (control: scraping them pre-rendered)' : ''}, ${options.rounds} rounds of ${options.burstSeconds}s at ${options.rate} req/s each, one scrape per round`,
     );
     // Warm-up: JIT the request path and the renderer.
     await Promise.all(
-      subjects.map((s) => Promise.all([paced({ url: `${s.url}/hello`, rate: options.rate, seconds: 2 }), scrapeOnce(s, 500)])),
+      subjects.map((s) =>
+        Promise.all([paced({ url: `${s.url}/hello`, rate: options.rate, seconds: 2 }), scrapeOnce(s, 500, options.format, path)]),
+      ),
     );
 
     const scraped: number[] = [];
@@ -69,7 +79,7 @@ export async function scrape(options: ScrapeOptions): Promise<ScrapeResult> {
         Promise.all(
           [target!, reference!, twin!].map((s) => paced({ url: `${s.url}/hello`, rate: options.rate, seconds: options.burstSeconds })),
         ),
-        scrapeOnce(target!, burstMs * (0.25 + Math.random() * 0.5), options.format),
+        scrapeOnce(target!, burstMs * (0.25 + Math.random() * 0.5), options.format, path),
       ]);
       const [p99Target, p99Reference, p99Twin] = results.map((r) => quantile(r.latenciesMs, 0.99)) as [number, number, number];
       scraped.push(p99Target / p99Reference);
@@ -82,6 +92,7 @@ export async function scrape(options: ScrapeOptions): Promise<ScrapeResult> {
     }
     return {
       series: options.series,
+      ...(options.prerendered ? { prerendered: true } : {}),
       format: options.format,
       rate: options.rate,
       burstSeconds: options.burstSeconds,
