@@ -22,6 +22,7 @@ import { writeRuleFile } from './lib/rules.ts';
 import { fetchNotifications, formatNotification, type Notification } from './lib/webhook-receiver.ts';
 import { connect, type Forward, forwardPrometheus, forwardService } from './smoke/cluster.ts';
 import {
+  carriesOwnTicket,
   DRILL_VALUES,
   drillSteps,
   drillValues,
@@ -514,13 +515,16 @@ async function runScenario(options: Options, context: ScenarioContext): Promise<
       );
     }
     const recent = notifications.filter(since);
-    // Ticket notifications of this SLO, shown as they come; whether one came while the page was
+    // Ticket notifications of this service and SLO, shown as they come; whether one came while the page was
     // out is decided at the end, against the page's own notifications.
     for (const n of recent) {
-      if (n.receiver !== 'ticket' || n.payload.groupLabels.alertname !== scenario.alertname || n.payload.status !== 'firing') continue;
+      if (!carriesOwnTicket(n, isTicket)) continue;
       if (tickets.some((t) => t.receivedAt === n.receivedAt)) continue;
       tickets.push(n);
-      const windows = n.payload.alerts.map((a) => `${a.labels.long_window}/${a.labels.short_window}`).join(', ');
+      const windows = n.payload.alerts
+        .filter(isTicket)
+        .map((a) => `${a.labels.long_window}/${a.labels.short_window}`)
+        .join(', ');
       event('ticket notified', `[ticket] ${scenario.alertname} (${windows})${times.notified === undefined ? ', before the page' : ''}`);
     }
     return { alerts, managed, recent };

@@ -3,6 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { PromRuleGroup } from '../lib/prometheus-api.ts';
+import type { Notification } from '../lib/webhook-receiver.ts';
 import { parseDuration } from '../../service/src/duration.ts';
 
 /** The chart values the drill renders its rules with (short windows, same templates). */
@@ -170,4 +171,16 @@ export function loadedTiers(groups: PromRuleGroup[], job: string): DrillValues {
     );
   }
   return { rateWindowMs: parseDuration(rateWindow), page, ticket: tiers.find((t) => t.severity === 'warning') };
+}
+
+/**
+ * Whether a notification tells of a ticket of the drilled service, as `isTicket` recognises its
+ * alerts. Alertmanager groups by alertname and slo across jobs, so the ticket receiver's
+ * notification for the drilled SLO may carry only another job's ticket (the nominal twin's,
+ * tipped by background errors on the drill's short windows): that one is not the drilled
+ * service's ticket escaping the inhibition.
+ */
+export function carriesOwnTicket(notification: Notification, isTicket: (alert: { labels: Record<string, string> }) => boolean): boolean {
+  const { receiver, payload } = notification;
+  return receiver === 'ticket' && payload.status === 'firing' && payload.alerts.some((a) => a.status === 'firing' && isTicket(a));
 }

@@ -3,9 +3,10 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '../../../service/src/duration.ts';
-import { DRILL_VALUES, drillSteps, drillValues, loadedTiers, SCENARIOS } from '../../drill/plan.ts';
+import { carriesOwnTicket, DRILL_VALUES, drillSteps, drillValues, loadedTiers, SCENARIOS } from '../../drill/plan.ts';
 import type { PromRuleGroup } from '../../lib/prometheus-api.ts';
 import { renderRuleGroups } from '../../lib/rules.ts';
+import type { Notification, WebhookPayload } from '../../lib/webhook-receiver.ts';
 
 /** The chart's rules as Prometheus' rules API reports them once loaded (name, query, for in seconds). */
 async function loaded(valuesFiles: string[]): Promise<PromRuleGroup[]> {
@@ -76,5 +77,42 @@ describe('drill plan', function () {
     });
     const groups = await loaded([]);
     expect(() => loadedTiers(groups, 'shop')).to.throw(/no redline SLO alerts for job="shop"/);
+  });
+
+  it("counts a ticket notification as the drilled service's only when it carries that service's ticket", function () {
+    const alertname = 'RedlineAvailabilityErrorBudgetBurn';
+    const isTicket = (a: { labels: Record<string, string> }) =>
+      a.labels.alertname === alertname && a.labels.severity === 'warning' && a.labels.job === 'redline' && a.labels.namespace === 'local';
+    const alert = (job: string, status: 'firing' | 'resolved' = 'firing'): WebhookPayload['alerts'][number] => ({
+      status,
+      labels: { alertname, job, namespace: 'local', severity: 'warning', slo: 'availability', long_window: '2m', short_window: '1m' },
+      annotations: {},
+      startsAt: '2026-12-06T21:30:22.634Z',
+      endsAt: '0001-01-01T00:00:00Z',
+      fingerprint: job,
+    });
+    // Alertmanager's group for the ticket receiver is keyed by alertname and slo, across jobs.
+    const notification = (receiver: string, alerts: WebhookPayload['alerts'], status: 'firing' | 'resolved' = 'firing'): Notification => ({
+      receiver,
+      receivedAt: '2026-12-06T21:30:31.000Z',
+      payload: {
+        version: '4',
+        groupKey: `{}/{severity="warning"}:{alertname="${alertname}", slo="availability"}`,
+        status,
+        receiver,
+        groupLabels: { alertname, slo: 'availability' },
+        commonLabels: {},
+        commonAnnotations: {},
+        externalURL: 'http://am',
+        alerts,
+      },
+    });
+    // The CI failure this guards against: the nominal twin's ticket alone, in the same group.
+    expect(carriesOwnTicket(notification('ticket', [alert('nominal-redline')]), isTicket)).to.equal(false);
+    expect(carriesOwnTicket(notification('ticket', [alert('nominal-redline'), alert('redline')]), isTicket)).to.equal(true);
+    expect(carriesOwnTicket(notification('ticket', [alert('redline')]), isTicket)).to.equal(true);
+    expect(carriesOwnTicket(notification('ticket', [alert('redline', 'resolved')], 'resolved'), isTicket)).to.equal(false);
+    expect(carriesOwnTicket(notification('ticket', [alert('redline', 'resolved'), alert('nominal-redline')]), isTicket)).to.equal(false);
+    expect(carriesOwnTicket(notification('page', [alert('redline')]), isTicket)).to.equal(false);
   });
 });
