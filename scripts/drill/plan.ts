@@ -1,5 +1,5 @@
-// What `make drill` injects, and the times it expects from the rule windows and the stack's
-// intervals. Pure: scripts/drill.ts does the I/O.
+// What `make drill` injects, the times it expects from the rule windows and the stack's
+// intervals, and which notifications are the drilled service's. Pure: scripts/drill.ts does the I/O.
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { PromRuleGroup } from '../lib/prometheus-api.ts';

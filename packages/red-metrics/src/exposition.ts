@@ -76,7 +76,7 @@ export function labelText(pairs: readonly LabelPair[]): string {
  * Buffer.from walks leaf by leaf, so a string every scrape reuses is made flat once: walking
  * ropes was most of a 100k-sample text render's CPU.
  */
-export function flat(text: string): string {
+function flat(text: string): string {
   return Buffer.from(text).toString();
 }
 

@@ -10,6 +10,7 @@ import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import { streamingRenderer } from '../src/endpoint.ts';
 import { metricsEndpoint, PROTOBUF_CONTENT_TYPE, RedMetrics, scrapeCache } from '../src/koa.ts';
 import { wholePayload } from './support/whole-payload-renderer.ts';
+import { ODD_ROUTES } from './support/odd-routes.ts';
 
 const ACCEPT = {
   text: 'text/plain;version=0.0.4',
@@ -32,8 +33,6 @@ interface Shape {
   extras: 'none' | 'before' | 'around';
   prefixes: number;
 }
-
-const ODD_ROUTES = ['/a "quoted"\\path\nnext', '/é/😀/:id', '', '/{x}', '/a,b=c'];
 
 /** A registry of the given shape, filled from a seeded generator (the same shape, the same state). */
 function registryOf(shape: Shape, seed: number): Registry {

@@ -8,8 +8,10 @@ import { CounterFamily } from '../src/counter-family.ts';
 import { DurationHistogram } from '../src/duration-histogram.ts';
 import { serialRenderer } from '../src/endpoint.ts';
 import { LineStart, labelSuffix, withDefaults } from '../src/exposition.ts';
+import { ODD_ROUTES } from './support/odd-routes.ts';
 
-const ROUTES = ['/a "quoted"\\path\nnext', '/é/😀/:id', '', '/{x}', '/a,b=c', 'x'.repeat(300)];
+// And a long one.
+const ROUTES = [...ODD_ROUTES, 'x'.repeat(300)];
 
 describe('metrics/exposition: text lines', () => {
   for (const defaults of [undefined, { region: 'eu "west"', zone: 'zürich' }]) {
