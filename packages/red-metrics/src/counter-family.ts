@@ -11,13 +11,13 @@ import {
   EXPOSITION,
   type Exposition,
   escapeText,
-  formatValue,
   type LabelPair,
+  defaultsSuffix,
   LineStart,
   labelSuffix,
-  labelText,
   type RenderContext,
   type TextFormat,
+  type TextWriter,
   withDefaults,
 } from './exposition.ts';
 import { FIELD, labelFields, type ProtoWriter, writeExemplar, writeTimestamp } from './proto-writer.ts';
@@ -43,8 +43,8 @@ export class CounterSeries {
   exemplar: Exemplar | undefined;
   readonly labelValues: readonly string[];
   readonly labelPairs: LabelPair[];
-  /** `method="GET",route="/a"} ` (labelSuffix): rendered once, reused by every text scrape. */
-  readonly labelSuffix: string;
+  /** `method="GET",route="/a"} ` (labelSuffix): encoded once, copied by every text scrape. */
+  readonly labelSuffix: Uint8Array;
   /** Its labels as protobuf LabelPair fields, encoded at its first protobuf render. */
   labelFields: string | undefined;
 
@@ -131,24 +131,23 @@ export class CounterFamily implements Exposition {
     return `# HELP ${name} ${escapeText(this.help)}\n# TYPE ${name} counter`;
   }
 
-  textLines(format: TextFormat, from: number, to: number, context: RenderContext): string {
-    const defaults = labelText(applicableDefaults(context, this.labelNames));
+  writeText(writer: TextWriter, format: TextFormat, from: number, to: number, context: RenderContext): void {
+    const defaults = defaultsSuffix(applicableDefaults(context, this.labelNames));
     const starts = (this.lineStarts ??= {
       total: new LineStart(this.totalName),
       created: new LineStart(`${this.baseName}_created`),
     });
-    // Each line is three pieces (start, labels, value): see flat().
-    let out = '';
     for (let s = from; s < to; s += 1) {
       const series = this.list[s]!;
       const suffix = withDefaults(series.labelSuffix, defaults);
-      out += starts.total.of(suffix) + formatValue(series.value);
+      starts.total.write(writer, suffix);
+      writer.value(series.value);
       if (format === 'openmetrics') {
-        out += openMetricsExemplar(series.exemplar);
-        out += starts.created.of(suffix) + createdSeconds(series.startedAt);
+        writer.text(openMetricsExemplar(series.exemplar));
+        starts.created.write(writer, suffix);
+        writer.value(createdSeconds(series.startedAt));
       }
     }
-    return out;
   }
 
   encodeSeries(writer: ProtoWriter, from: number, to: number, context: RenderContext): void {

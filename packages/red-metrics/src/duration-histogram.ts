@@ -30,11 +30,12 @@ import {
   escapeText,
   formatValue,
   type LabelPair,
+  defaultsSuffix,
   LineStart,
   labelSuffix,
-  labelText,
   type RenderContext,
   type TextFormat,
+  type TextWriter,
   withDefaults,
 } from './exposition.ts';
 import { FIELD, labelFields, type ProtoWriter, writeBucket, writeExemplar, writeTimestamp } from './proto-writer.ts';
@@ -62,8 +63,8 @@ export class HistogramSeries {
   /** [count of bucket 0 … count of bucket n-1, count above the last bound, sum, count]. */
   readonly data: Float64Array;
   readonly native: ExponentialHistogram | undefined;
-  /** `method="GET",route="/a",status_code="200"} ` (labelSuffix): rendered once, reused by every text scrape. */
-  readonly labelSuffix: string;
+  /** `method="GET",route="/a",status_code="200"} ` (labelSuffix): encoded once, copied by every text scrape. */
+  readonly labelSuffix: Uint8Array;
   readonly labelPairs: LabelPair[];
   /** Its labels as protobuf LabelPair fields, encoded at its first protobuf render. */
   labelFields: string | undefined;
@@ -247,33 +248,38 @@ export class DurationHistogram implements Exposition {
     return `# HELP ${escapeText(this.name)} ${escapeText(this.help)}\n# TYPE ${escapeText(this.name)} histogram`;
   }
 
-  /** The sample lines of series [from, to); OpenMetrics adds each series' `_created`. */
-  textLines(format: TextFormat, from: number, to: number, context: RenderContext): string {
+  /** Writes the sample lines of series [from, to); OpenMetrics adds each series' `_created`. */
+  writeText(writer: TextWriter, format: TextFormat, from: number, to: number, context: RenderContext): void {
     const n = this.bounds.length;
-    const defaults = labelText(applicableDefaults(context, [...this.labelNames, 'le']));
+    const defaults = defaultsSuffix(applicableDefaults(context, [...this.labelNames, 'le']));
     const starts = (this.lineStarts ??= histogramLineStarts(this.name, this.upperBounds));
     const { buckets } = starts;
-    // Each line is three pieces (start, labels, value): see flat().
-    let out = '';
+    const openMetrics = format === 'openmetrics';
     for (let s = from; s < to; s += 1) {
       const series = this.list[s]!;
       const { data } = series;
       const suffix = withDefaults(series.labelSuffix, defaults);
       // Exemplars are OpenMetrics only: the text format has no place for them.
-      const exemplars = format === 'openmetrics' ? series.bucketExemplars : undefined;
+      const exemplars = openMetrics ? series.bucketExemplars : undefined;
       let cumulative = 0;
       for (let i = 0; i < n; i += 1) {
         cumulative += data[i]!;
-        out += buckets[i]!.of(suffix) + cumulative;
-        if (exemplars) out += openMetricsExemplar(exemplars[i]);
+        buckets[i]!.write(writer, suffix);
+        writer.value(cumulative);
+        if (exemplars) writer.text(openMetricsExemplar(exemplars[i]));
       }
-      out += buckets[n]!.of(suffix) + data[n + 2]!;
-      if (exemplars) out += openMetricsExemplar(exemplars[n]);
-      out += starts.sum.of(suffix) + formatValue(data[n + 1]!);
-      out += starts.count.of(suffix) + data[n + 2]!;
-      if (format === 'openmetrics') out += starts.created.of(suffix) + createdSeconds(series.startedAt);
+      buckets[n]!.write(writer, suffix);
+      writer.value(data[n + 2]!);
+      if (exemplars) writer.text(openMetricsExemplar(exemplars[n]));
+      starts.sum.write(writer, suffix);
+      writer.value(data[n + 1]!);
+      starts.count.write(writer, suffix);
+      writer.value(data[n + 2]!);
+      if (openMetrics) {
+        starts.created.write(writer, suffix);
+        writer.value(createdSeconds(series.startedAt));
+      }
     }
-    return out;
   }
 
   /** Series [from, to) as MetricFamily `metric` fields (Metric messages with a Histogram). */

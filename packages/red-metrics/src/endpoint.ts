@@ -2,7 +2,15 @@
 // protobuf format (native histograms need it), whichever the scraper's Accept ranks first.
 import { Readable } from 'node:stream';
 import { Registry, type RegistryContentType } from 'prom-client';
-import { type Exposition, expositionOf, type RenderContext, registryDefaultLabels, seriesChunks, type TextFormat } from './exposition.ts';
+import {
+  type Exposition,
+  expositionOf,
+  type RenderContext,
+  registryDefaultLabels,
+  seriesChunks,
+  type TextFormat,
+  TextWriter,
+} from './exposition.ts';
 import { encodeFamilyHeader, encodePromClientFamily, lengthPrefix, PROTOBUF_CONTENT_TYPE, type RegistryMetric } from './protobuf.ts';
 import { ProtoWriter } from './proto-writer.ts';
 
@@ -47,15 +55,18 @@ export function metricsHandler(registry: Registry<RegistryContentType>): (ctx: S
 export const SLICE_BUDGET_MS = 0.5;
 /** Series rendered between two reads of the clock (a few µs of work each). */
 const STEP_SERIES = 8;
-/** Characters (about bytes) of text, or bytes of protobuf, gathered into one chunk of the body before it is handed on. */
-const CHUNK_CHARS = 64 * 1024;
-const CHUNK_BYTES = CHUNK_CHARS;
+/** Bytes of text or protobuf gathered into one chunk of the body before it is handed on. */
+const CHUNK_BYTES = 64 * 1024;
 /** Lets requests that arrived during a render be served before the next slice. */
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface Rendering {
   contentType: string;
-  /** The body, produced slice by slice as the client reads it (nothing is built ahead). */
+  /**
+   * The body, produced slice by slice as the client reads it (a chunk ahead at most). Its
+   * chunks are strings of whole lines for the text formats (written as UTF-8, as any Node
+   * writable writes a string) and Buffers for protobuf.
+   */
   body: Readable;
 }
 
@@ -88,7 +99,7 @@ interface Plan {
  *
  * The metrics redline owns (the RED counters and histogram) are then rendered through their
  * exposition from cached label text while the body streams: a few series at a time, a slice
- * ending after SLICE_BUDGET_MS of work or CHUNK_CHARS of text, the event loop free between
+ * ending after SLICE_BUDGET_MS of work or CHUNK_BYTES of text, the event loop free between
  * slices, and each slice handed to the socket as it is made, pulled at the pace the client
  * reads (a 1M-sample registry never exists as one string). The bytes are exactly those of
  * rendering the whole payload at once for the same state (test: endpoint-streaming.test.ts).
@@ -124,8 +135,12 @@ export function streamingRenderer(registry: Registry<RegistryContentType>) {
     const planned = queue.then(() => plan(format));
     queue = planned.catch(() => undefined);
     const ready = await planned;
-    const chunks = format === 'protobuf' ? protobufChunks(ready) : textChunks(ready, format);
-    return { contentType: CONTENT_TYPES[format], body: Readable.from(chunks, { objectMode: false }) };
+    const body =
+      format === 'protobuf'
+        ? Readable.from(protobufChunks(ready), { objectMode: false })
+        : // Strings need object mode, or the stream would turn each into a Buffer; one chunk buffered ahead.
+          Readable.from(textChunks(ready, format), { objectMode: true, highWaterMark: 1 });
+    return { contentType: CONTENT_TYPES[format], body };
   };
 }
 
@@ -136,31 +151,30 @@ const CONTENT_TYPES: Record<ExpositionFormat, string> = {
 };
 
 /** The text formats: families joined as prom-client's registry.metrics() joins them. */
-async function* textChunks({ context, entries }: Plan, format: TextFormat): AsyncGenerator<Buffer> {
+async function* textChunks({ context, entries }: Plan, format: TextFormat): AsyncGenerator<string> {
   const openMetrics = format === 'openmetrics';
-  let out = '';
+  const writer = new TextWriter();
   let sliceStarted = performance.now();
   for (const [index, entry] of entries.entries()) {
-    if (index > 0) out += openMetrics ? '\n' : '\n\n';
+    if (index > 0) writer.text(openMetrics ? '\n' : '\n\n');
     if ('formatted' in entry) {
-      out += entry.formatted as string;
+      writer.text(entry.formatted as string);
       continue;
     }
     const { exposition } = entry;
     exposition.prepareRead();
-    out += exposition.header(format);
+    writer.text(exposition.header(format));
     for (const [from, to] of seriesChunks(exposition.seriesCount, STEP_SERIES)) {
-      out += exposition.textLines(format, from, to, context);
-      if (out.length >= CHUNK_CHARS || performance.now() - sliceStarted >= SLICE_BUDGET_MS) {
-        const chunk = Buffer.from(out);
-        out = '';
-        yield chunk;
+      exposition.writeText(writer, format, from, to, context);
+      if (writer.length >= CHUNK_BYTES || performance.now() - sliceStarted >= SLICE_BUDGET_MS) {
+        yield writer.take();
         await yieldToLoop();
         sliceStarted = performance.now();
       }
     }
   }
-  yield Buffer.from(openMetrics ? `${out}\n# EOF\n` : `${out}\n`);
+  writer.text(openMetrics ? '\n# EOF\n' : '\n');
+  yield writer.take();
 }
 
 /**
@@ -218,10 +232,9 @@ export function serialRenderer(registry: Registry<RegistryContentType>) {
   const render = streamingRenderer(registry);
   return async (format: ExpositionFormat): Promise<{ contentType: string; body: string | Uint8Array }> => {
     const { contentType, body } = await render(format);
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(chunk as Buffer);
-    const bytes = Buffer.concat(chunks);
-    return { contentType, body: format === 'protobuf' ? bytes : bytes.toString('utf8') };
+    const chunks: (string | Buffer)[] = [];
+    for await (const chunk of body) chunks.push(chunk as string | Buffer);
+    return { contentType, body: format === 'protobuf' ? Buffer.concat(chunks as Buffer[]) : (chunks as string[]).join('') };
   };
 }
 

@@ -9,10 +9,13 @@ import { finished } from 'node:stream/promises';
 import type { Middleware } from 'koa';
 import { type ExpositionFormat, negotiateFormat } from './endpoint.ts';
 
+/** A chunk of a body: text (whole lines) or protobuf bytes (endpoint.ts, Rendering). */
+type Chunk = string | Buffer;
+
 /** A render kept for the scrapes past the render budget: its body, as the chunks it was sent in. */
 interface Kept {
   contentType: string;
-  chunks: Buffer[];
+  chunks: Chunk[];
 }
 
 export const SCRAPE_RENDERS_PER_SECOND = 10;
@@ -41,17 +44,20 @@ function tokenBucket(perSecond: number) {
  * Passes a body through while keeping a copy of its chunks, up to `maxBytes`; `kept` settles
  * when the body has been sent whole (the copy), or not (undefined: too large, failed, aborted).
  */
-function keepWhileSending(body: unknown, maxBytes: number): { body: unknown; kept: Promise<Buffer[] | undefined> } {
+function keepWhileSending(body: unknown, maxBytes: number): { body: unknown; kept: Promise<Chunk[] | undefined> } {
   if (typeof body === 'string' || body instanceof Uint8Array) {
     const bytes = Buffer.from(body as string);
     return { body, kept: Promise.resolve(bytes.byteLength <= maxBytes ? [bytes] : undefined) };
   }
   if (!(body instanceof Readable)) return { body, kept: Promise.resolve(undefined) };
-  let chunks: Buffer[] | undefined = [];
+  let chunks: Chunk[] | undefined = [];
   let size = 0;
+  // Object mode passes text chunks on as the strings they are; one chunk buffered, as the body.
   const tee = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      size += chunk.byteLength;
+    objectMode: true,
+    highWaterMark: 1,
+    transform(chunk: Chunk, _encoding, done) {
+      size += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
       if (chunks && size <= maxBytes) chunks.push(chunk);
       else chunks = undefined;
       done(null, chunk);
@@ -102,7 +108,7 @@ export function scrapeCache(
       }
       ctx.set('Content-Type', hit.contentType);
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = Readable.from(hit.chunks, { objectMode: false });
+      ctx.body = Readable.from(hit.chunks, { objectMode: true, highWaterMark: 1 });
       return;
     }
     // Registered before rendering starts, so a scrape arriving meanwhile joins this render.

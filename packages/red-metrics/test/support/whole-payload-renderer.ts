@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Registry, type RegistryContentType } from 'prom-client';
 import protobuf from 'protobufjs';
 import { renderContext } from '../../src/endpoint.ts';
-import { expositionOf, type TextFormat } from '../../src/exposition.ts';
+import { expositionOf, type TextFormat, TextWriter } from '../../src/exposition.ts';
 import { encodePromClientFamily, type RegistryMetric } from '../../src/protobuf.ts';
 import { referenceMetrics } from './reference-proto-metrics.ts';
 
@@ -46,7 +46,9 @@ export async function wholePayload(registry: Registry<RegistryContentType>, form
       const exposition = expositionOf(metric);
       if (exposition) {
         exposition.prepareRead();
-        parts.push(exposition.header(format) + exposition.textLines(format, 0, exposition.seriesCount, context));
+        const writer = new TextWriter();
+        exposition.writeText(writer, format, 0, exposition.seriesCount, context);
+        parts.push(exposition.header(format) + writer.take());
         continue;
       }
       if (openMetrics && metric.type === 'counter') metric.name = metric.name.replace(/_total$/, '');
