@@ -258,7 +258,7 @@ function memorySection(result: MemoryResult): Section {
   const targets: string[] = [];
   const m = result;
   lines.push(
-    `### Memory per label set (live heap after full GC; ${m.labelSets} label sets, ${m.observationsPerSet} log-normal observations each)`,
+    `### Memory per label set (live heap and ArrayBuffers after full GC; ${m.labelSets} label sets, ${m.observationsPerSet} log-normal observations each)`,
     '',
     '| histogram | bytes per label set (all RED series of it) | native buckets per series |',
     '| --- | --- | --- |',

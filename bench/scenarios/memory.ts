@@ -1,4 +1,4 @@
-// Memory per series: live heap (after full GCs) of RedMetrics holding N label sets, each fed
+// Memory per series: live heap and ArrayBuffers (after full GCs) of RedMetrics holding N label sets, each fed
 // with the same latency spread (log-normal, median 20 ms, p99 200 ms: about 40 populated native
 // buckets), with native histograms off and on; and the same in client_golang
 // (bench/golang/memory.go) when a Go toolchain and client_golang's source are at hand.
