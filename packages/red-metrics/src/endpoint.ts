@@ -98,7 +98,7 @@ interface Plan {
  * this workaround can go with the prom-client release that ships it.
  *
  * The metrics redline owns (the RED counters and histogram) are then rendered through their
- * exposition from cached label text while the body streams: a few series at a time, a slice
+ * exposition (label suffixes encoded once) while the body streams: a few series at a time, a slice
  * ending after SLICE_BUDGET_MS of work or CHUNK_BYTES of text, the event loop free between
  * slices, and each slice handed to the socket as it is made, pulled at the pace the client
  * reads (a 1M-sample registry never exists as one string). The bytes are exactly those of
