@@ -13,6 +13,7 @@ import {
   escapeText,
   type LabelPair,
   defaultsSuffix,
+  perRender,
   LineStart,
   labelSuffix,
   type RenderContext,
@@ -80,6 +81,9 @@ export class CounterFamily implements Exposition {
   private readonly byKey = new Map<string, CounterSeries>();
   /** The starts of its text lines, made at the first text render. */
   private lineStarts: { total: LineStart; created: LineStart } | undefined;
+  /** The render's default labels as text line endings and as protobuf fields. */
+  private readonly textDefaults = perRender((context) => defaultsSuffix(applicableDefaults(context, this.labelNames)));
+  private readonly protobufDefaults = perRender((context) => labelFields(FIELD.metricLabel, applicableDefaults(context, this.labelNames)));
 
   constructor(options: CounterFamilyOptions) {
     if (!options.name.endsWith('_total')) throw new TypeError(`counter name ${options.name} must end in _total`);
@@ -132,7 +136,7 @@ export class CounterFamily implements Exposition {
   }
 
   writeText(writer: TextWriter, format: TextFormat, from: number, to: number, context: RenderContext): void {
-    const defaults = defaultsSuffix(applicableDefaults(context, this.labelNames));
+    const defaults = this.textDefaults(context);
     const starts = (this.lineStarts ??= {
       total: new LineStart(this.totalName),
       created: new LineStart(`${this.baseName}_created`),
@@ -151,7 +155,7 @@ export class CounterFamily implements Exposition {
   }
 
   encodeSeries(writer: ProtoWriter, from: number, to: number, context: RenderContext): void {
-    const defaults = labelFields(FIELD.metricLabel, applicableDefaults(context, this.labelNames));
+    const defaults = this.protobufDefaults(context);
     for (let s = from; s < to; s += 1) {
       const series = this.list[s]!;
       const metric = writer.begin(FIELD.familyMetric);

@@ -31,6 +31,7 @@ import {
   formatValue,
   type LabelPair,
   defaultsSuffix,
+  perRender,
   LineStart,
   labelSuffix,
   type RenderContext,
@@ -189,6 +190,9 @@ export class DurationHistogram implements Exposition {
   private readonly byKey = new Map<string, HistogramSeries>();
   /** The starts of its text lines, made at the first text render. */
   private lineStarts: HistogramLineStarts | undefined;
+  /** The render's default labels as text line endings (`le` is a series' own label there) and as protobuf fields. */
+  private readonly textDefaults = perRender((context) => defaultsSuffix(applicableDefaults(context, [...this.labelNames, 'le'])));
+  private readonly protobufDefaults = perRender((context) => labelFields(FIELD.metricLabel, applicableDefaults(context, this.labelNames)));
 
   constructor(options: DurationHistogramOptions) {
     const sorted = [...options.buckets].sort((a, b) => a - b);
@@ -251,7 +255,7 @@ export class DurationHistogram implements Exposition {
   /** Writes the sample lines of series [from, to); OpenMetrics adds each series' `_created`. */
   writeText(writer: TextWriter, format: TextFormat, from: number, to: number, context: RenderContext): void {
     const n = this.bounds.length;
-    const defaults = defaultsSuffix(applicableDefaults(context, [...this.labelNames, 'le']));
+    const defaults = this.textDefaults(context);
     const starts = (this.lineStarts ??= histogramLineStarts(this.name, this.upperBounds));
     const { buckets } = starts;
     const openMetrics = format === 'openmetrics';
@@ -286,7 +290,7 @@ export class DurationHistogram implements Exposition {
   encodeSeries(writer: ProtoWriter, from: number, to: number, context: RenderContext): void {
     const n = this.bounds.length;
     const bounds = this.bounds;
-    const defaults = labelFields(FIELD.metricLabel, applicableDefaults(context, this.labelNames));
+    const defaults = this.protobufDefaults(context);
     for (let s = from; s < to; s += 1) {
       const series = this.list[s]!;
       const { data } = series;

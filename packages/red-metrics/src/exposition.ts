@@ -209,6 +209,18 @@ export function applicableDefaults(context: RenderContext, own: readonly string[
   return context.defaultLabels.filter(({ name }) => !own.includes(name));
 }
 
+/**
+ * A value a family derives from the render context (its default labels, encoded), made once per
+ * render: the context is made once per render, and a family is written a few series at a time.
+ */
+export function perRender<T>(make: (context: RenderContext) => T): (context: RenderContext) => T {
+  let made: { context: RenderContext; value: T } | undefined;
+  return (context) => {
+    if (made?.context !== context) made = { context, value: make(context) };
+    return made.value;
+  };
+}
+
 /** Seconds since the epoch, as OpenMetrics writes a `_created` sample. */
 export function createdSeconds(milliseconds: number): number {
   return milliseconds / 1000;

@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import { CounterFamily } from '../src/counter-family.ts';
 import { DurationHistogram } from '../src/duration-histogram.ts';
 import { serialRenderer } from '../src/endpoint.ts';
+import { decodeProtobuf } from '../src/protobuf.ts';
 import { defaultsSuffix, formatValue, LineStart, labelSuffix, TextWriter, withDefaults } from '../src/exposition.ts';
 import { ODD_ROUTES } from './support/odd-routes.ts';
 
@@ -71,6 +72,30 @@ describe('metrics/exposition: text lines', () => {
       );
     });
   }
+
+  it('takes default labels set between renders, in text and protobuf (they are kept for one render only)', async () => {
+    const registry = new Registry();
+    const counter = new CounterFamily({ name: 'routes_total', help: 'by route', labelNames: ['route'], registers: [registry] });
+    const histogram = new DurationHistogram({
+      name: 'duration_seconds',
+      help: 'by route',
+      labelNames: ['route'],
+      buckets: [1],
+      registers: [registry],
+    });
+    counter.series(['/a']).inc();
+    histogram.series(['/a']).observe(0.5);
+    const render = serialRenderer(registry);
+    for (const defaults of [{}, { env: 'a' }, { env: 'b', zone: 'z' }, {}]) {
+      registry.setDefaultLabels(defaults);
+      expect((await render('text')).body).to.equal(await registry.metrics());
+      const families = decodeProtobuf((await render('protobuf')).body as Uint8Array);
+      const labels = families
+        .find((family) => family.name === 'routes_total')!
+        .metric[0]!.label.map(({ name, value }) => `${name}=${value}`);
+      expect(labels).to.deep.equal(['route=/a', ...Object.entries(defaults).map(([name, value]) => `${name}=${value}`)]);
+    }
+  });
 
   it('puts a series label suffix after a line start with or without a first label', () => {
     const line = (start: LineStart, suffix: Uint8Array) => {
